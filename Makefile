@@ -1,0 +1,65 @@
+# ims_wic - top-level build. `make lab` runs the product, `make test` runs
+# every test; both install what they need on a Debian bookworm machine.
+
+SHELL := /bin/bash
+BUILD := $(CURDIR)/build
+MOD_DIR := $(CURDIR)/modules/ims_wic
+KAMAILIO_MODDIR ?= /usr/lib/x86_64-linux-gnu/kamailio/modules
+DESTDIR ?=
+
+PURE_SRC := $(sort $(wildcard $(MOD_DIR)/wic_*.c))
+PURE_HDR := $(sort $(wildcard $(MOD_DIR)/wic_*.h))
+UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRC))
+
+WARN := -Wall -Wextra -Werror
+UNIT_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) -g -O1 -fno-omit-frame-pointer \
+	-fsanitize=address,undefined -fno-sanitize-recover=all \
+	-I$(MOD_DIR) -Itests/unit
+UNIT_LIBS := -lcmocka -ljwt -ljansson -lcrypto -lpcre2-8
+
+.PHONY: all deps module unit tools test integration install lab lab-start \
+	lab-stop bench fuzz clean
+
+all: module tools
+
+deps:
+	@scripts/setup-deps.sh
+
+module: deps
+	@scripts/build-module.sh
+
+$(BUILD)/unit/%: tests/unit/%.c $(PURE_SRC) $(PURE_HDR) $(wildcard tests/unit/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(UNIT_CFLAGS) -o $@ $< $(PURE_SRC) $(UNIT_LIBS)
+
+unit: $(UNIT_BIN)
+
+tools: deps $(BUILD)/wic-token
+
+$(BUILD)/wic-token: tools/wic-token.c $(PURE_SRC) $(PURE_HDR)
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -D_GNU_SOURCE $(WARN) -O2 -g -I$(MOD_DIR) -o $@ $< \
+		$(PURE_SRC) -ljwt -ljansson -lcrypto -lpcre2-8
+
+test: deps
+	@$(MAKE) --no-print-directory module unit tools
+	@tests/run-all.sh
+
+install: module
+	install -d $(DESTDIR)$(KAMAILIO_MODDIR)
+	install -m 0644 $(BUILD)/ims_wic.so $(DESTDIR)$(KAMAILIO_MODDIR)/ims_wic.so
+
+lab: deps
+	@$(MAKE) --no-print-directory module tools
+	@scripts/lab.sh run
+
+lab-start: deps
+	@$(MAKE) --no-print-directory module tools
+	@scripts/lab.sh start
+
+lab-stop:
+	@scripts/lab.sh stop
+
+clean:
+	rm -rf $(BUILD)/unit $(BUILD)/ims_wic.so $(BUILD)/wic-token

@@ -1,0 +1,69 @@
+/*
+ * ims_wic - token verification keys of a WWSF (PEM files, JWKS files,
+ * HMAC secrets), each with the algorithms it may be used with.
+ */
+#ifndef WIC_KEYS_H
+#define WIC_KEYS_H
+
+#include <stddef.h>
+#include <openssl/evp.h>
+
+/* JWS algorithms, as bits of an allow-list. "none" has no bit: never allowed. */
+enum wic_alg {
+	WIC_ALG_HS256 = 1u << 0,
+	WIC_ALG_HS384 = 1u << 1,
+	WIC_ALG_HS512 = 1u << 2,
+	WIC_ALG_RS256 = 1u << 3,
+	WIC_ALG_RS384 = 1u << 4,
+	WIC_ALG_RS512 = 1u << 5,
+	WIC_ALG_ES256 = 1u << 6,
+	WIC_ALG_ES384 = 1u << 7,
+	WIC_ALG_ES512 = 1u << 8,
+	WIC_ALG_PS256 = 1u << 9,
+	WIC_ALG_EDDSA = 1u << 10,
+};
+#define WIC_ALG_HMAC (WIC_ALG_HS256 | WIC_ALG_HS384 | WIC_ALG_HS512)
+
+/* "ES256" -> WIC_ALG_ES256; 0 for unknown names and for "none". */
+unsigned wic_alg_from_name(const char *name, size_t len);
+const char *wic_alg_name(unsigned alg);
+
+typedef enum wic_key_type {
+	WIC_KEY_HMAC, /* secret, secret_len */
+	WIC_KEY_RSA,  /* pkey */
+	WIC_KEY_EC,   /* pkey, P-256/384/521 */
+	WIC_KEY_OKP,  /* pkey, Ed25519 */
+} wic_key_type_t;
+
+typedef struct wic_key {
+	char *kid;          /* NULL when the key has none */
+	wic_key_type_t type;
+	unsigned algs;      /* allowed algorithms; always consistent with type */
+	EVP_PKEY *pkey;     /* public key, asymmetric types */
+	unsigned char *secret;
+	size_t secret_len;
+} wic_key_t;
+
+typedef struct wic_keyset {
+	wic_key_t *keys;
+	size_t n;
+} wic_keyset_t;
+
+/* The add functions return 0, or -1 with the reason in err.
+ * algs == 0 means "every algorithm the key type supports"; algs that do not
+ * fit the key type (HMAC alg on an RSA key, ...) are an error. */
+int wic_keyset_add_pem(wic_keyset_t *ks, const char *path, const char *kid,
+		unsigned algs, char *err, size_t errlen);
+int wic_keyset_add_jwks(wic_keyset_t *ks, const char *path, unsigned algs,
+		char *err, size_t errlen);
+int wic_keyset_add_hmac(wic_keyset_t *ks, const unsigned char *secret,
+		size_t len, const char *kid, unsigned algs, char *err, size_t errlen);
+
+/* The key for a token: by kid when the token has one, else the only key
+ * that allows alg. NULL when none fits. */
+const wic_key_t *wic_keyset_find(const wic_keyset_t *ks, const char *kid,
+		unsigned alg);
+
+void wic_keyset_clear(wic_keyset_t *ks);
+
+#endif

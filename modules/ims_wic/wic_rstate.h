@@ -1,0 +1,112 @@
+/*
+ * ims_wic - registration state of each wildcarded PUI range with the IMS
+ * Core (REQUIREMENTS.md section 1). Pure state machine: it decides what is
+ * due; kamailio.cfg sends the REGISTER (uac module) and reports the reply.
+ * Lives in shared memory through wic_mem_ops_t, guarded by lock 0.
+ */
+#ifndef WIC_RSTATE_H
+#define WIC_RSTATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+#include "wic_mem.h"
+
+typedef enum wic_rs_state {
+	WIC_RS_DOWN,
+	WIC_RS_REGISTERING,
+	WIC_RS_UP,
+	WIC_RS_DEREGISTERING,
+} wic_rs_state_t;
+
+const char *wic_rs_state_name(wic_rs_state_t s);
+
+typedef struct wic_rs_config {
+	const char *distinct_pui;  /* key of the range */
+	const char *wildcard;
+	unsigned triggers;         /* enum wic_trigger bits (wic_prov.h) */
+	unsigned expires;          /* asked for */
+	unsigned linger;
+} wic_rs_config_t;
+
+typedef struct wic_rs_timing {
+	unsigned backoff_min;   /* s, first retry delay, default 2 */
+	unsigned backoff_max;   /* s, cap, default 300 */
+	unsigned refresh_margin;/* s, refresh at min(granted/2, granted-margin), default 600 */
+	unsigned reply_timeout; /* s, REGISTERING longer than this counts as timeout */
+} wic_rs_timing_t;
+
+typedef struct wic_rstate wic_rstate_t;
+
+wic_rstate_t *wic_rstate_create(const wic_mem_ops_t *mem,
+		const wic_lock_ops_t *locks, const wic_rs_timing_t *timing,
+		unsigned (*random_fn)(void));
+void wic_rstate_destroy(wic_rstate_t *rs);
+
+/* Make the set of ranges equal to cfg (after load or reload): ranges kept
+ * keep their state, new ones start DOWN, removed ones are marked for
+ * de-registration when UP. Returns 0 or -1 (no memory). */
+int wic_rstate_sync(wic_rstate_t *rs, const wic_rs_config_t *cfg, size_t n,
+		time_t now);
+
+/* What kamailio.cfg must send now. */
+typedef enum { WIC_RS_SEND_REGISTER, WIC_RS_SEND_DEREGISTER } wic_rs_action_t;
+typedef void (*wic_rs_due_f)(void *ctx, const char *distinct_pui,
+		wic_rs_action_t action, unsigned expires);
+/* Calls due() for every range due at now and moves it to REGISTERING or
+ * DEREGISTERING; ranges stuck waiting for a reply past reply_timeout are
+ * treated as timed out first. Returns the number of actions. */
+int wic_rstate_run(wic_rstate_t *rs, time_t now, wic_rs_due_f due, void *ctx);
+
+/* The reply to the last REGISTER of a range. code 0 = timeout.
+ * granted: expiry the IMS Core granted (0 with a 2xx to a de-registration).
+ * service_route / pau: header values as received, may be NULL. */
+int wic_rstate_on_reply(wic_rstate_t *rs, const char *distinct_pui, int code,
+		unsigned granted, const char *service_route, const char *pau,
+		time_t now);
+
+/* A WIC of the range registered (first contact of an IMPU) or left.
+ * on-demand ranges become due on the first; on-demand/token ranges are
+ * de-registered linger s after the count reaches 0. */
+int wic_rstate_wic_added(wic_rstate_t *rs, const char *distinct_pui, time_t now);
+int wic_rstate_wic_removed(wic_rstate_t *rs, const char *distinct_pui, time_t now);
+
+/* Force a (re-)registration or de-registration now (RPC). 0 or -1 unknown. */
+int wic_rstate_force(wic_rstate_t *rs, const char *distinct_pui,
+		wic_rs_action_t action, time_t now);
+
+/* Snapshot of one range, for admission (503 + Retry-After), routing
+ * (Service-Route) and RPC. Strings are copied into the caller's buffers. */
+typedef struct wic_rs_view {
+	wic_rs_state_t state;
+	time_t expires_at;     /* 0 unless UP */
+	time_t next_action;    /* refresh or retry time */
+	unsigned attempts;     /* failures since last success */
+	unsigned wic_count;
+	int last_code;
+	char last_error[64];
+	char service_route[512];
+	char pau[512];
+} wic_rs_view_t;
+int wic_rstate_view(wic_rstate_t *rs, const char *distinct_pui, time_t now,
+		wic_rs_view_t *out);
+/* Seconds a WIC should wait before retrying (Retry-After) while the range
+ * is not UP. */
+unsigned wic_rstate_retry_after(wic_rstate_t *rs, const char *distinct_pui,
+		time_t now);
+typedef void (*wic_rs_visit_f)(void *ctx, const char *distinct_pui,
+		const char *wildcard, const wic_rs_view_t *v);
+int wic_rstate_foreach(wic_rstate_t *rs, time_t now, wic_rs_visit_f visit,
+		void *ctx);
+
+/* P-Associated-URI parsing: the <uri> entries of a header value, in order;
+ * wildcarded ones flagged. Returns the count (<= max), -1 on syntax error. */
+typedef struct wic_pau_entry {
+	const char *uri;   /* points into value */
+	size_t len;
+	int wildcarded;
+} wic_pau_entry_t;
+int wic_pau_parse(const char *value, size_t len, wic_pau_entry_t *out,
+		size_t max);
+
+#endif
