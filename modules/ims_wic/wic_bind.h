@@ -42,6 +42,9 @@ typedef enum wic_save_result {
 typedef enum { WIC_EV_IMPU_ADDED, WIC_EV_IMPU_REMOVED } wic_bind_event_t;
 typedef void (*wic_bind_event_f)(void *ctx, wic_bind_event_t ev,
 		const char *impu);
+/* Visitor of contacts (lookup, foreach, remove_conn_cb). */
+typedef void (*wic_contact_visit_f)(void *ctx, const char *impu,
+		const wic_contact_t *c);
 
 /* slots: hash size (rounded to a power of two); lock ops index 0..slots-1
  * for the IMPU table and slots..2*slots-1 for the connection index. */
@@ -49,12 +52,18 @@ wic_btable_t *wic_btable_create(unsigned slots, unsigned max_contacts,
 		const wic_mem_ops_t *mem, const wic_lock_ops_t *locks,
 		wic_bind_event_f on_event, void *event_ctx);
 void wic_btable_destroy(wic_btable_t *t);
+/* Size of the lock set wic_btable_create(slots, ...) indexes: 2 * slots
+ * rounded up to a power of two (at most 2^24). */
+unsigned wic_btable_locks_needed(unsigned slots);
 
 /* Insert or refresh the contact of impu identified by (instance, reg_id)
  * when instance is set, else by uri. RFC 3261 10.3: a request with the
  * Call-ID of the stored contact and a CSeq not higher is out of order. */
 wic_save_result_t wic_btable_save(wic_btable_t *t, const char *impu,
 		const wic_contact_t *c);
+/* Same with a per-call contact limit (e.g. per WWSF); 0 = the table's. */
+wic_save_result_t wic_btable_save_limit(wic_btable_t *t, const char *impu,
+		const wic_contact_t *c, unsigned max_contacts);
 
 /* Expires: 0 for one contact (matched as in save); returns number removed,
  * or -1 when out of order. */
@@ -65,13 +74,16 @@ int wic_btable_remove_all(wic_btable_t *t, const char *impu);
 /* Connection closed: every contact on conn_id, and the connection's
  * WWSF mark. Returns number of contacts removed. */
 int wic_btable_remove_conn(wic_btable_t *t, int conn_id);
-/* Timer: contacts whose expires <= now or token_exp <= now. */
+/* Same, and removed(ctx, impu, contact) for each contact removed, called
+ * without any lock held (WIC_EV_IMPU_REMOVED still fires as usual). */
+int wic_btable_remove_conn_cb(wic_btable_t *t, int conn_id,
+		wic_contact_visit_f removed, void *ctx);
+/* Timer: contacts whose expires <= now or token_exp <= now (token_exp 0:
+ * no token bound). */
 int wic_btable_expire(wic_btable_t *t, time_t now);
 
 /* Visit each live contact of impu (under the slot lock: copy, do not keep
  * pointers). Returns the number visited. */
-typedef void (*wic_contact_visit_f)(void *ctx, const char *impu,
-		const wic_contact_t *c);
 int wic_btable_lookup(wic_btable_t *t, const char *impu, time_t now,
 		wic_contact_visit_f visit, void *ctx);
 /* Every contact, for RPC listings. */
@@ -82,7 +94,8 @@ int wic_btable_foreach(wic_btable_t *t, wic_contact_visit_f visit, void *ctx);
 int wic_btable_conn_set_wwsf(wic_btable_t *t, int conn_id, const char *wwsf);
 /* Copies the WWSF id into buf; returns 0, or -1 when unknown. */
 int wic_btable_conn_wwsf(wic_btable_t *t, int conn_id, char *buf, size_t len);
-/* True when impu has a live contact on conn_id. */
+/* True when impu has a contact on conn_id (an expired one counts until the
+ * expiry timer removes it). */
 bool wic_btable_conn_has_impu(wic_btable_t *t, int conn_id, const char *impu);
 /* Copies the first registered IMPU of conn_id into buf; 0 or -1 (none). */
 int wic_btable_conn_default_impu(wic_btable_t *t, int conn_id, char *buf,
@@ -90,5 +103,7 @@ int wic_btable_conn_default_impu(wic_btable_t *t, int conn_id, char *buf,
 
 unsigned wic_btable_contacts(wic_btable_t *t);
 unsigned wic_btable_impus(wic_btable_t *t);
+/* Connections in the index (WWSF marked or holding contacts). */
+unsigned wic_btable_conns(wic_btable_t *t);
 
 #endif

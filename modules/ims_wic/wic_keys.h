@@ -60,9 +60,14 @@ int wic_keyset_add_hmac(wic_keyset_t *ks, const unsigned char *secret,
 		size_t len, const char *kid, unsigned algs, char *err, size_t errlen);
 
 /* The key for a token: by kid when the token has one, else the only key
- * that allows alg. NULL when none fits. */
+ * that allows alg. NULL when none fits. A kid that no key carries falls
+ * back to the only kid-less key that allows alg. */
 const wic_key_t *wic_keyset_find(const wic_keyset_t *ks, const char *kid,
 		unsigned alg);
+/* The key whose kid is kid, whatever its algorithms; NULL when none. */
+const wic_key_t *wic_keyset_by_kid(const wic_keyset_t *ks, const char *kid);
+/* Union of the allow-lists of every key (the WWSF's allowed algorithms). */
+unsigned wic_keyset_algs(const wic_keyset_t *ks);
 
 void wic_keyset_clear(wic_keyset_t *ks);
 

@@ -27,6 +27,13 @@ typedef struct wic_range {
 	unsigned expires;     /* Expires asked for in the range REGISTER */
 } wic_range_t;
 
+/* Per-WWSF registrar limits. */
+typedef struct wic_limits {
+	unsigned max_contacts_per_impu; /* default 5 */
+	unsigned max_expires;           /* s, default 3600 */
+	unsigned max_impus;             /* 0: unlimited (default) */
+} wic_limits_t;
+
 typedef struct wic_wwsf {
 	char *id;
 	char **origins;       /* exact scheme://host[:port] */
@@ -37,6 +44,7 @@ typedef struct wic_wwsf {
 	wic_keyset_t keys;
 	wic_range_t *ranges;
 	size_t n_ranges;
+	wic_limits_t limits;
 } wic_wwsf_t;
 
 typedef struct wic_claim_names {

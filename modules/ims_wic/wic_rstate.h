@@ -55,7 +55,9 @@ typedef void (*wic_rs_due_f)(void *ctx, const char *distinct_pui,
 		wic_rs_action_t action, unsigned expires);
 /* Calls due() for every range due at now and moves it to REGISTERING or
  * DEREGISTERING; ranges stuck waiting for a reply past reply_timeout are
- * treated as timed out first. Returns the number of actions. */
+ * treated as timed out first. A refresh keeps an UP range UP (it stays
+ * registered until its expiry, even when the refresh fails). Returns the
+ * number of actions. */
 int wic_rstate_run(wic_rstate_t *rs, time_t now, wic_rs_due_f due, void *ctx);
 
 /* The reply to the last REGISTER of a range. code 0 = timeout.
@@ -70,8 +72,14 @@ int wic_rstate_on_reply(wic_rstate_t *rs, const char *distinct_pui, int code,
  * de-registered linger s after the count reaches 0. */
 int wic_rstate_wic_added(wic_rstate_t *rs, const char *distinct_pui, time_t now);
 int wic_rstate_wic_removed(wic_rstate_t *rs, const char *distinct_pui, time_t now);
+/* A WIC of an on-demand/token range is waiting (answered 503 + Retry-After)
+ * while the range is not UP: keep the range wanted for linger +
+ * reply_timeout s so that it registers and the WIC can come back. */
+int wic_rstate_demand(wic_rstate_t *rs, const char *distinct_pui, time_t now);
 
-/* Force a (re-)registration or de-registration now (RPC). 0 or -1 unknown. */
+/* Force a (re-)registration or de-registration now (RPC). 0 or -1 unknown.
+ * REGISTER skips the back-off and holds the range up until its WICs leave;
+ * DEREGISTER keeps it down (even with WICs) until forced up again. */
 int wic_rstate_force(wic_rstate_t *rs, const char *distinct_pui,
 		wic_rs_action_t action, time_t now);
 
@@ -91,7 +99,8 @@ typedef struct wic_rs_view {
 int wic_rstate_view(wic_rstate_t *rs, const char *distinct_pui, time_t now,
 		wic_rs_view_t *out);
 /* Seconds a WIC should wait before retrying (Retry-After) while the range
- * is not UP. */
+ * is not UP: time to the next attempt, 1..backoff_max; 0 when UP or
+ * unknown. */
 unsigned wic_rstate_retry_after(wic_rstate_t *rs, const char *distinct_pui,
 		time_t now);
 typedef void (*wic_rs_visit_f)(void *ctx, const char *distinct_pui,

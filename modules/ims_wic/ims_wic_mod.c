@@ -1,0 +1,401 @@
+/*
+ * ims_wic - eP-CSCF of WebRTC access to IMS, scenario 3 (3GPP TS 24.371):
+ * module exports, parameters, shared state and the per-process
+ * provisioning.
+ */
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "../../core/sr_module.h"
+#include "../../core/dprint.h"
+#include "../../core/mem/shm_mem.h"
+#include "../../core/locking.h"
+#include "../../core/mod_fix.h"
+#include "../../core/timer_proc.h"
+#include "../../core/rand/kam_rand.h"
+#include "../../core/kemi.h"
+
+#include "ims_wic_mod.h"
+
+MODULE_VERSION
+
+str wic_provisioning_path = STR_NULL;
+str wic_bearer_realm = str_init("ims_wic");
+str wic_default_route = STR_NULL;
+int wic_max_expires = 3600;
+int wic_default_expires = 600;
+int wic_max_contacts = 5;
+int wic_hash_size = 4096;
+int wic_tcache_size = 65536;
+int wic_range_expires = 3600;
+int wic_timer_interval = 1;
+
+wic_btable_t *wic_bindings;
+wic_tcache_t *wic_tokens;
+wic_rstate_t *wic_ranges;
+sl_api_t wic_slb;
+
+static gen_lock_set_t *bind_locks;
+static gen_lock_set_t *tcache_locks;
+static gen_lock_t *range_lock;
+#define WIC_TCACHE_LOCKS 64
+
+/* the provisioning generation every process follows */
+static atomic_uint *prov_generation;
+static wic_prov_t *prov;
+static unsigned prov_loaded_generation;
+
+static int mod_init(void);
+static int child_init(int rank);
+static void mod_destroy(void);
+static int ims_core_param(modparam_t type, void *val);
+
+static int w_wic_origin_check(struct sip_msg *msg, char *p1, char *p2)
+{
+	return wic_origin_check(msg);
+}
+static int w_wic_register(struct sip_msg *msg, char *p1, char *p2)
+{
+	return wic_register(msg);
+}
+static int w_wic_originating(struct sip_msg *msg, char *p1, char *p2)
+{
+	return wic_originating(msg);
+}
+static int w_wic_terminating(struct sip_msg *msg, char *p1, char *p2)
+{
+	return wic_terminating(msg);
+}
+static int w_wic_conn_closed(struct sip_msg *msg, char *p1, char *p2)
+{
+	return wic_conn_closed(msg);
+}
+static int w_wic_from_ims_core(struct sip_msg *msg, char *p1, char *p2)
+{
+	return wic_from_ims_core(msg);
+}
+static int w_wic_range_reply(struct sip_msg *msg, char *pui, char *p2)
+{
+	str distinct_pui;
+	if(fixup_get_svalue(msg, (gparam_t *)pui, &distinct_pui) < 0) {
+		LM_ERR("cannot read the range parameter\n");
+		return -1;
+	}
+	return wic_range_reply(msg, &distinct_pui);
+}
+
+#define WIC_ANY_ROUTE ANY_ROUTE
+static cmd_export_t cmds[] = {
+	{"wic_origin_check", w_wic_origin_check, 0, 0, 0, EVENT_ROUTE | REQUEST_ROUTE},
+	{"wic_register", w_wic_register, 0, 0, 0, REQUEST_ROUTE},
+	{"wic_originating", w_wic_originating, 0, 0, 0, REQUEST_ROUTE},
+	{"wic_terminating", w_wic_terminating, 0, 0, 0, REQUEST_ROUTE | FAILURE_ROUTE},
+	{"wic_conn_closed", w_wic_conn_closed, 0, 0, 0, EVENT_ROUTE},
+	{"wic_from_ims_core", w_wic_from_ims_core, 0, 0, 0, WIC_ANY_ROUTE},
+	{"wic_range_reply", w_wic_range_reply, 1, fixup_spve_null,
+		fixup_free_spve_null, WIC_ANY_ROUTE},
+	{0, 0, 0, 0, 0, 0}
+};
+
+static param_export_t params[] = {
+	{"provisioning", PARAM_STR, &wic_provisioning_path},
+	{"bearer_realm", PARAM_STR, &wic_bearer_realm},
+	{"default_route", PARAM_STR, &wic_default_route},
+	{"max_expires", PARAM_INT, &wic_max_expires},
+	{"default_expires", PARAM_INT, &wic_default_expires},
+	{"max_contacts", PARAM_INT, &wic_max_contacts},
+	{"hash_size", PARAM_INT, &wic_hash_size},
+	{"token_cache_size", PARAM_INT, &wic_tcache_size},
+	{"range_expires", PARAM_INT, &wic_range_expires},
+	{"timer_interval", PARAM_INT, &wic_timer_interval},
+	{"ims_core", PARAM_STRING | USE_FUNC_PARAM, (void *)ims_core_param},
+	{0, 0, 0}
+};
+
+static pv_export_t pvars[] = {
+	{{"wic_range", sizeof("wic_range") - 1}, PVT_OTHER, wic_pv_get_range, 0,
+		wic_pv_parse_range_name, 0, 0, 0},
+	{{0, 0}, 0, 0, 0, 0, 0, 0, 0}
+};
+
+stat_var *wic_stat_accepted;
+stat_var *wic_stat_refreshed;
+stat_var *wic_stat_deregistered;
+stat_var *wic_stat_rejected[WIC_VERDICT_COUNT];
+stat_var *wic_stat_term_forwarded;
+stat_var *wic_stat_term_unregistered;
+stat_var *wic_stat_term_not_served;
+stat_var *wic_stat_orig_accepted;
+stat_var *wic_stat_orig_refused;
+stat_var *wic_stat_origin_refused;
+
+static unsigned long stat_active_bindings(void)
+{
+	return wic_bindings ? wic_btable_contacts(wic_bindings) : 0;
+}
+static unsigned long stat_registered_impus(void)
+{
+	return wic_bindings ? wic_btable_impus(wic_bindings) : 0;
+}
+static unsigned long stat_cached_tokens(void)
+{
+	return wic_tokens ? wic_tcache_count(wic_tokens) : 0;
+}
+
+static stat_export_t mod_stats[] = {
+	{"registrations_accepted", 0, &wic_stat_accepted},
+	{"registrations_refreshed", 0, &wic_stat_refreshed},
+	{"registrations_removed", 0, &wic_stat_deregistered},
+	{"terminating_forwarded", 0, &wic_stat_term_forwarded},
+	{"terminating_rejected_unregistered", 0, &wic_stat_term_unregistered},
+	{"terminating_rejected_not_served", 0, &wic_stat_term_not_served},
+	{"originating_accepted", 0, &wic_stat_orig_accepted},
+	{"originating_refused", 0, &wic_stat_orig_refused},
+	{"origin_refused", 0, &wic_stat_origin_refused},
+	{"active_bindings", STAT_IS_FUNC, (stat_var **)stat_active_bindings},
+	{"registered_impus", STAT_IS_FUNC, (stat_var **)stat_registered_impus},
+	{"cached_tokens", STAT_IS_FUNC, (stat_var **)stat_cached_tokens},
+	{0, 0, 0}
+};
+
+struct module_exports exports = {
+	"ims_wic",
+	DEFAULT_DLFLAGS,
+	cmds,
+	params,
+	0, /* RPC methods: registered in mod_init */
+	pvars,
+	0,
+	mod_init,
+	child_init,
+	mod_destroy
+};
+
+static int ims_core_param(modparam_t type, void *val)
+{
+	return wic_add_ims_core((const char *)val);
+}
+
+static void *wic_shm_alloc(size_t size)
+{
+	return shm_malloc(size);
+}
+static void wic_shm_free(void *ptr)
+{
+	shm_free(ptr);
+}
+static const wic_mem_ops_t shm_ops = {wic_shm_alloc, wic_shm_free};
+
+static void set_lock(void *ctx, unsigned idx)
+{
+	gen_lock_set_t *set = ctx;
+	lock_set_get(set, idx);
+}
+static void set_unlock(void *ctx, unsigned idx)
+{
+	gen_lock_set_t *set = ctx;
+	lock_set_release(set, idx);
+}
+static void one_lock(void *ctx, unsigned idx)
+{
+	gen_lock_t *lock = ctx;
+	(void)idx;
+	lock_get(lock);
+}
+static void one_unlock(void *ctx, unsigned idx)
+{
+	gen_lock_t *lock = ctx;
+	(void)idx;
+	lock_release(lock);
+}
+
+static gen_lock_set_t *new_lock_set(unsigned n)
+{
+	gen_lock_set_t *set = lock_set_alloc(n);
+	if(set == NULL || lock_set_init(set) == NULL) {
+		LM_ERR("cannot create a set of %u locks\n", n);
+		return NULL;
+	}
+	return set;
+}
+
+static unsigned round_up_pow2(unsigned n)
+{
+	unsigned p = 1;
+	while(p < n && p < (1u << 24))
+		p <<= 1;
+	return p;
+}
+
+static unsigned wic_random(void)
+{
+	return (unsigned)kam_rand();
+}
+
+static int create_tables(void)
+{
+	static wic_lock_ops_t bind_lock_ops, tcache_lock_ops, range_lock_ops;
+	wic_rs_timing_t timing = {2, 300, 600, 32};
+	unsigned slots = round_up_pow2((unsigned)wic_hash_size);
+
+	bind_locks = new_lock_set(2 * slots);
+	tcache_locks = new_lock_set(WIC_TCACHE_LOCKS);
+	range_lock = lock_alloc();
+	if(bind_locks == NULL || tcache_locks == NULL || range_lock == NULL
+			|| lock_init(range_lock) == NULL)
+		return -1;
+	bind_lock_ops = (wic_lock_ops_t){bind_locks, set_lock, set_unlock};
+	tcache_lock_ops = (wic_lock_ops_t){tcache_locks, set_lock, set_unlock};
+	range_lock_ops = (wic_lock_ops_t){range_lock, one_lock, one_unlock};
+
+	wic_bindings = wic_btable_create(slots, (unsigned)wic_max_contacts,
+			&shm_ops, &bind_lock_ops, wic_range_on_bind_event, NULL);
+	wic_tokens = wic_tcache_create((unsigned)wic_tcache_size,
+			WIC_TCACHE_LOCKS, &shm_ops, &tcache_lock_ops);
+	wic_ranges = wic_rstate_create(&shm_ops, &range_lock_ops, &timing,
+			wic_random);
+	if(wic_bindings == NULL || wic_tokens == NULL || wic_ranges == NULL) {
+		LM_ERR("no shared memory for the ims_wic tables\n");
+		return -1;
+	}
+	return 0;
+}
+
+static int load_provisioning(wic_prov_t **out, char *err, size_t errlen)
+{
+	return wic_prov_load_file(wic_provisioning_path.s, out, err, errlen);
+}
+
+const wic_prov_t *wic_prov_current(void)
+{
+	unsigned gen = atomic_load(prov_generation);
+	wic_prov_t *fresh = NULL;
+	char err[512];
+
+	if(gen == prov_loaded_generation && prov != NULL)
+		return prov;
+	if(load_provisioning(&fresh, err, sizeof(err)) < 0) {
+		LM_ERR("keeping the previous provisioning: %s\n", err);
+		prov_loaded_generation = gen;
+		return prov;
+	}
+	wic_prov_free(prov);
+	prov = fresh;
+	prov_loaded_generation = gen;
+	return prov;
+}
+
+unsigned wic_prov_generation(void)
+{
+	return prov_loaded_generation;
+}
+
+int wic_prov_reload(char *err, size_t errlen)
+{
+	wic_prov_t *fresh = NULL;
+
+	if(load_provisioning(&fresh, err, errlen) < 0) {
+		LM_ERR("reload refused, the previous provisioning stays: %s\n", err);
+		return -1;
+	}
+	if(wic_range_sync(fresh) < 0) {
+		wic_prov_free(fresh);
+		snprintf(err, errlen, "no shared memory for the range table");
+		return -1;
+	}
+	wic_prov_free(prov);
+	prov = fresh;
+	prov_loaded_generation = atomic_fetch_add(prov_generation, 1) + 1;
+	LM_INFO("provisioning reloaded from %.*s (generation %u)\n",
+			wic_provisioning_path.len, wic_provisioning_path.s,
+			prov_loaded_generation);
+	return 0;
+}
+
+static int register_reason_stats(void)
+{
+	int v;
+	static char names[WIC_VERDICT_COUNT][64];
+
+	for(v = 1; v < WIC_VERDICT_COUNT; v++) {
+		const wic_answer_t *a = wic_answer_of((wic_verdict_t)v);
+		snprintf(names[v], sizeof(names[v]), "rejected_%s", a->stat);
+		if(register_stat("ims_wic", names[v], &wic_stat_rejected[v], 0) != 0) {
+			LM_ERR("cannot register statistic %s\n", names[v]);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int mod_init(void)
+{
+	char err[512];
+
+	if(wic_provisioning_path.s == NULL || wic_provisioning_path.len == 0) {
+		LM_ERR("modparam provisioning is required\n");
+		return -1;
+	}
+	if(load_provisioning(&prov, err, sizeof(err)) < 0) {
+		LM_ERR("cannot load the provisioning: %s\n", err);
+		return -1;
+	}
+	if(sl_load_api(&wic_slb) != 0) {
+		LM_ERR("cannot bind the sl module\n");
+		return -1;
+	}
+	prov_generation = shm_malloc(sizeof(*prov_generation));
+	if(prov_generation == NULL) {
+		LM_ERR("no shared memory\n");
+		return -1;
+	}
+	atomic_init(prov_generation, 0);
+	if(create_tables() < 0 || wic_range_sync(prov) < 0)
+		return -1;
+	if(register_module_stats("ims_wic", mod_stats) != 0
+			|| register_reason_stats() < 0) {
+		LM_ERR("cannot register statistics\n");
+		return -1;
+	}
+	if(wic_rpc_register() < 0 || wic_range_init() < 0)
+		return -1;
+	register_basic_timers(1);
+	return 0;
+}
+
+static int child_init(int rank)
+{
+	if(rank != PROC_MAIN)
+		return 0;
+	if(fork_basic_timer(PROC_TIMER, "ims_wic timer", 1, wic_range_timer,
+			   NULL, (unsigned)wic_timer_interval) < 0) {
+		LM_ERR("cannot start the ims_wic timer process\n");
+		return -1;
+	}
+	return 0;
+}
+
+static void mod_destroy(void)
+{
+	wic_btable_destroy(wic_bindings);
+	wic_tcache_destroy(wic_tokens);
+	wic_rstate_destroy(wic_ranges);
+	wic_bindings = NULL;
+	wic_tokens = NULL;
+	wic_ranges = NULL;
+	if(bind_locks) {
+		lock_set_destroy(bind_locks);
+		lock_set_dealloc(bind_locks);
+	}
+	if(tcache_locks) {
+		lock_set_destroy(tcache_locks);
+		lock_set_dealloc(tcache_locks);
+	}
+	if(range_lock) {
+		lock_destroy(range_lock);
+		lock_dealloc(range_lock);
+	}
+	wic_prov_free(prov);
+	prov = NULL;
+}

@@ -1,0 +1,83 @@
+/*
+ * ims_wic - state shared by the Kamailio glue files of the module.
+ */
+#ifndef IMS_WIC_MOD_H
+#define IMS_WIC_MOD_H
+
+#include "../../core/str.h"
+#include "../../core/counters.h"
+#include "../../core/pvar.h"
+/* sl.h casts cmd_function to its binder type, as every Kamailio module
+ * that binds sl does: harmless, but -Wextra reports it. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wcast-function-type"
+#include "../../modules/sl/sl.h"
+#pragma GCC diagnostic pop
+#include "wic_authz.h"
+#include "wic_bind.h"
+#include "wic_prov.h"
+#include "wic_rstate.h"
+#include "wic_tcache.h"
+
+/* modparams */
+extern str wic_provisioning_path;
+extern str wic_bearer_realm;
+extern str wic_default_route;
+extern int wic_max_expires;
+extern int wic_default_expires;
+extern int wic_max_contacts;
+extern int wic_hash_size;
+extern int wic_tcache_size;
+extern int wic_range_expires;
+extern int wic_timer_interval;
+
+/* shared memory tables, created in mod_init */
+extern wic_btable_t *wic_bindings;
+extern wic_tcache_t *wic_tokens;
+extern wic_rstate_t *wic_ranges;
+extern sl_api_t wic_slb;
+
+/* The provisioning of this process: reloaded when the RPC reload bumped
+ * the shared generation. NULL only when no file ever loaded. */
+const wic_prov_t *wic_prov_current(void);
+unsigned wic_prov_generation(void);
+/* Validate path (or the configured file when NULL) and make it current in
+ * every process. 0, or -1 with the reason in err. */
+int wic_prov_reload(char *err, size_t errlen);
+
+/* statistics */
+extern stat_var *wic_stat_accepted;
+extern stat_var *wic_stat_refreshed;
+extern stat_var *wic_stat_deregistered;
+extern stat_var *wic_stat_rejected[WIC_VERDICT_COUNT];
+extern stat_var *wic_stat_term_forwarded;
+extern stat_var *wic_stat_term_unregistered;
+extern stat_var *wic_stat_term_not_served;
+extern stat_var *wic_stat_orig_accepted;
+extern stat_var *wic_stat_orig_refused;
+extern stat_var *wic_stat_origin_refused;
+
+/* cfg functions, one file per concern */
+int wic_origin_check(struct sip_msg *msg);
+int wic_register(struct sip_msg *msg);
+int wic_originating(struct sip_msg *msg);
+int wic_terminating(struct sip_msg *msg);
+int wic_conn_closed(struct sip_msg *msg);
+int wic_from_ims_core(struct sip_msg *msg);
+int wic_add_ims_core(const char *cidr);
+int wic_range_reply(struct sip_msg *msg, str *distinct_pui);
+
+/* range registration timer (ims_wic_range.c) */
+int wic_range_init(void);
+void wic_range_timer(unsigned int ticks, void *param);
+int wic_range_sync(const wic_prov_t *prov);
+void wic_range_on_bind_event(void *ctx, wic_bind_event_t ev,
+		const char *impu);
+int wic_pv_get_range(struct sip_msg *msg, pv_param_t *param, pv_value_t *res);
+int wic_pv_parse_range_name(pv_spec_p sp, str *in);
+
+/* RPC (ims_wic_rpc.c) */
+int wic_rpc_register(void);
+
+
+#endif

@@ -1,0 +1,113 @@
+/*
+ * ims_wic - who may talk to the eP-CSCF: the WebSocket Origin of a WIC
+ * (checked in event_route[xhttp:request], before the upgrade) and the
+ * addresses of the IMS Core (for terminating requests).
+ */
+#include <arpa/inet.h>
+#include <string.h>
+
+#include "../../core/dprint.h"
+#include "../../core/ip_addr.h"
+#include "../../core/mem/pkg.h"
+#include "../../core/parser/msg_parser.h"
+#include "../../core/resolve.h"
+
+#include "ims_wic_mod.h"
+#include "ims_wic_sip.h"
+
+int wic_origin_check(struct sip_msg *msg)
+{
+	const wic_prov_t *prov = wic_prov_current();
+	struct hdr_field *origin = wic_find_header(msg, "Origin");
+	const wic_wwsf_t *wwsf;
+
+	if(origin == NULL) {
+		LM_NOTICE("WebSocket upgrade refused from %s: no Origin header\n",
+				ip_addr2a(&msg->rcv.src_ip));
+		update_stat(wic_stat_origin_refused, 1);
+		return -1;
+	}
+	wwsf = prov ? wic_prov_wwsf_by_origin(prov, origin->body.s,
+					   (size_t)origin->body.len)
+				: NULL;
+	if(wwsf == NULL) {
+		LM_NOTICE("WebSocket upgrade refused from %s: Origin [%.*s] belongs "
+				  "to no authorized WWSF\n",
+				ip_addr2a(&msg->rcv.src_ip), origin->body.len, origin->body.s);
+		update_stat(wic_stat_origin_refused, 1);
+		return -1;
+	}
+	if(wic_btable_conn_set_wwsf(wic_bindings, wic_connection_id(msg), wwsf->id)
+			< 0) {
+		LM_ERR("cannot remember the WWSF of connection %d\n",
+				wic_connection_id(msg));
+		return -1;
+	}
+	LM_DBG("connection %d belongs to WWSF %s\n", wic_connection_id(msg), wwsf->id);
+	return 1;
+}
+
+/* The IMS Core's addresses, from modparam ims_core ("ip" or "ip/bits"). */
+typedef struct ims_core_net {
+	struct net net;
+	struct ims_core_net *next;
+} ims_core_net_t;
+static ims_core_net_t *ims_core_nets;
+
+int wic_add_ims_core(const char *cidr)
+{
+	char addr[64];
+	const char *slash = strchr(cidr, '/');
+	size_t alen = slash ? (size_t)(slash - cidr) : strlen(cidr);
+	struct ip_addr *ip;
+	ims_core_net_t *n;
+	int bits;
+	str s;
+
+	if(alen == 0 || alen >= sizeof(addr)) {
+		LM_ERR("ims_core: bad address [%s]\n", cidr);
+		return -1;
+	}
+	memcpy(addr, cidr, alen);
+	addr[alen] = '\0';
+	s.s = addr;
+	s.len = (int)alen;
+	ip = str2ip(&s);
+	if(ip == NULL)
+		ip = str2ip6(&s);
+	if(ip == NULL) {
+		LM_ERR("ims_core: [%s] is not an IP address\n", addr);
+		return -1;
+	}
+	bits = slash ? atoi(slash + 1) : (int)ip->len * 8;
+	if(bits < 0 || bits > (int)ip->len * 8) {
+		LM_ERR("ims_core: bad prefix length in [%s]\n", cidr);
+		return -1;
+	}
+	n = pkg_malloc(sizeof(*n));
+	if(n == NULL) {
+		PKG_MEM_ERROR;
+		return -1;
+	}
+	if(mk_net_bitlen(&n->net, ip, (unsigned)bits) < 0) {
+		pkg_free(n);
+		LM_ERR("ims_core: bad network [%s]\n", cidr);
+		return -1;
+	}
+	n->next = ims_core_nets;
+	ims_core_nets = n;
+	return 0;
+}
+
+int wic_from_ims_core(struct sip_msg *msg)
+{
+	ims_core_net_t *n;
+
+	if(wic_over_websocket(msg))
+		return -1;
+	for(n = ims_core_nets; n; n = n->next) {
+		if(matchnet(&msg->rcv.src_ip, &n->net) == 1)
+			return 1;
+	}
+	return -1;
+}

@@ -1,0 +1,326 @@
+/*
+ * ims_wic - requests of registered WICs: originating ones get their
+ * asserted identity and the range's route set; terminating ones are
+ * delivered over the WIC's WebSocket or refused when the identity is not
+ * registered here. A closed connection takes its bindings with it.
+ */
+#include <string.h>
+#include <time.h>
+
+#include "../../core/data_lump.h"
+#include "../../core/dprint.h"
+#include "../../core/dset.h"
+#include "../../core/mem/pkg.h"
+#include "../../core/parser/parse_to.h"
+#include "../../core/parser/parse_uri.h"
+#include "../../core/socket_info.h"
+#include "../../core/tcp_conn.h"
+
+#include "ims_wic_mod.h"
+#include "ims_wic_sip.h"
+
+#define WIC_URI_MAX 512
+
+/* ---- originating --------------------------------------------------- */
+
+static int remove_headers_named(struct sip_msg *msg, const char *name)
+{
+	struct hdr_field *hf;
+	size_t len = strlen(name);
+	int removed = 0;
+
+	for(hf = msg->headers; hf; hf = hf->next) {
+		if(hf->name.len != (int)len || strncasecmp(hf->name.s, name, len) != 0)
+			continue;
+		if(del_lump(msg, hf->name.s - msg->buf, hf->len, 0) == NULL)
+			return -1;
+		removed++;
+	}
+	return removed;
+}
+
+static int insert_header(struct sip_msg *msg, wic_buf_t *line)
+{
+	struct lump *anchor;
+	char *copy;
+
+	if(line->failed)
+		return -1;
+	anchor = anchor_lump(msg, msg->headers->name.s - msg->buf, 0, 0);
+	copy = pkg_malloc(line->len);
+	if(anchor == NULL || copy == NULL) {
+		if(copy)
+			pkg_free(copy);
+		LM_ERR("cannot add a header to the request\n");
+		return -1;
+	}
+	memcpy(copy, line->s, line->len);
+	if(insert_new_lump_before(anchor, copy, line->len, 0) == NULL) {
+		pkg_free(copy);
+		return -1;
+	}
+	return 0;
+}
+
+/* The P-Preferred-Identity the WIC asked for, when it is one of the IMPUs
+ * registered on its own connection. */
+static int preferred_identity(struct sip_msg *msg, int conn, char *buf, size_t len)
+{
+	struct hdr_field *ppi = wic_find_header(msg, "P-Preferred-Identity");
+	struct to_body body;
+	int ok;
+
+	if(ppi == NULL)
+		return -1;
+	memset(&body, 0, sizeof(body));
+	parse_to(ppi->body.s, ppi->body.s + ppi->body.len + 1, &body);
+	ok = body.error == PARSE_OK && wic_bare_uri(&body.uri, buf, len) == 0
+		 && wic_btable_conn_has_impu(wic_bindings, conn, buf);
+	free_to_params(&body);
+	if(!ok)
+		LM_NOTICE("P-Preferred-Identity [%.*s] on connection %d is not one of "
+				  "its registered identities: ignored\n",
+				ppi->body.len, ppi->body.s, conn);
+	return ok ? 0 : -1;
+}
+
+/* Route set towards the IMS Core: the Service-Route learned when the range
+ * registered, else the configured default. */
+static int route_set_of(const char *impu, char *buf, size_t len)
+{
+	const wic_prov_t *prov = wic_prov_current();
+	const wic_range_t *range = prov ? wic_prov_range_of(prov, NULL, impu,
+											  strlen(impu), NULL)
+									: NULL;
+	wic_rs_view_t view;
+
+	if(range && wic_rstate_view(wic_ranges, range->distinct_pui, time(NULL),
+						&view) == 0 && view.service_route[0]) {
+		snprintf(buf, len, "%s", view.service_route);
+		return 0;
+	}
+	if(wic_default_route.len > 0 && (size_t)wic_default_route.len < len) {
+		snprintf(buf, len, "<%.*s>", wic_default_route.len,
+				wic_default_route.s);
+		return 0;
+	}
+	return -1;
+}
+
+static int set_route(struct sip_msg *msg, const char *route_set)
+{
+	const char *open = strchr(route_set, '<');
+	const char *close = open ? strchr(open, '>') : NULL;
+	wic_buf_t line = {0};
+	str first;
+	int rc;
+
+	if(open == NULL || close == NULL)
+		return -1;
+	first.s = (char *)open + 1;
+	first.len = (int)(close - open - 1);
+	if(set_dst_uri(msg, &first) < 0)
+		return -1;
+	wic_buf_printf(&line, "Route: %s\r\n", route_set);
+	rc = insert_header(msg, &line);
+	wic_buf_free(&line);
+	return rc;
+}
+
+int wic_originating(struct sip_msg *msg)
+{
+	int conn = wic_connection_id(msg);
+	char asserted[WIC_URI_MAX];
+	char route_set[1024];
+	wic_buf_t pai = {0};
+	int rc;
+
+	if(!wic_over_websocket(msg)
+			|| wic_btable_conn_default_impu(wic_bindings, conn, asserted,
+					   sizeof(asserted)) < 0) {
+		LM_NOTICE("%.*s refused (Call-ID %.*s): connection %d holds no "
+				  "registered identity\n",
+				msg->first_line.u.request.method.len,
+				msg->first_line.u.request.method.s,
+				msg->callid ? msg->callid->body.len : 0,
+				msg->callid ? msg->callid->body.s : "", conn);
+		update_stat(wic_stat_orig_refused, 1);
+		return -1;
+	}
+	preferred_identity(msg, conn, asserted, sizeof(asserted))
+			== 0 ? (void)0
+				 : (void)wic_btable_conn_default_impu(wic_bindings, conn,
+						   asserted, sizeof(asserted));
+	if(remove_headers_named(msg, "P-Asserted-Identity") < 0
+			|| remove_headers_named(msg, "P-Preferred-Identity") < 0
+			|| remove_headers_named(msg, "Route") < 0)
+		return -2;
+	wic_buf_printf(&pai, "P-Asserted-Identity: <%s>\r\n", asserted);
+	rc = insert_header(msg, &pai);
+	wic_buf_free(&pai);
+	if(rc < 0)
+		return -2;
+	if(route_set_of(asserted, route_set, sizeof(route_set)) == 0
+			&& set_route(msg, route_set) < 0) {
+		LM_ERR("cannot set the route set [%s]\n", route_set);
+		return -2;
+	}
+	update_stat(wic_stat_orig_accepted, 1);
+	return 1;
+}
+
+/* ---- terminating --------------------------------------------------- */
+
+typedef struct target {
+	str uri;
+	str dst;
+	str socket;
+	int conn_id;
+	struct target *next;
+} target_t;
+
+typedef struct target_list {
+	target_t *head;
+	int failed;
+} target_list_t;
+
+static int dup_str(str *dst, const char *src)
+{
+	dst->len = (int)strlen(src);
+	dst->s = pkg_malloc(dst->len + 1);
+	if(dst->s == NULL)
+		return -1;
+	memcpy(dst->s, src, dst->len + 1);
+	return 0;
+}
+
+static void free_targets(target_list_t *tl)
+{
+	target_t *t, *next;
+	for(t = tl->head; t; t = next) {
+		next = t->next;
+		pkg_free(t->uri.s);
+		pkg_free(t->dst.s);
+		pkg_free(t->socket.s);
+		pkg_free(t);
+	}
+	tl->head = NULL;
+}
+
+/* Called under the binding table's lock: copy, never keep pointers. */
+static void collect_target(void *ctx, const char *impu, const wic_contact_t *c)
+{
+	target_list_t *tl = ctx;
+	target_t *t = pkg_malloc(sizeof(*t));
+
+	if(t == NULL) {
+		tl->failed = 1;
+		return;
+	}
+	memset(t, 0, sizeof(*t));
+	if(dup_str(&t->uri, c->uri) < 0 || dup_str(&t->dst, c->received) < 0
+			|| dup_str(&t->socket, c->socket) < 0) {
+		pkg_free(t->uri.s);
+		pkg_free(t->dst.s);
+		pkg_free(t);
+		tl->failed = 1;
+		return;
+	}
+	t->conn_id = c->conn_id;
+	t->next = tl->head;
+	tl->head = t;
+}
+
+static int connection_alive(int conn_id)
+{
+	struct tcp_connection *con = tcpconn_get(conn_id, 0, 0, 0, 0);
+	if(con == NULL)
+		return 0;
+	tcpconn_put(con);
+	return 1;
+}
+
+static int add_target(struct sip_msg *msg, target_t *t, int first)
+{
+	struct socket_info *si = lookup_local_socket(&t->socket);
+
+	if(first) {
+		if(rewrite_uri(msg, &t->uri) < 0 || set_dst_uri(msg, &t->dst) < 0)
+			return -1;
+		if(si)
+			set_force_socket(msg, si);
+		return 0;
+	}
+	return append_branch(msg, &t->uri, &t->dst, 0, Q_UNSPECIFIED, 0, si, 0, 0,
+				   0, 0)
+						   == 1
+				   ? 0
+				   : -1;
+}
+
+static int deliver(struct sip_msg *msg, target_list_t *tl)
+{
+	target_t *t;
+	int delivered = 0;
+
+	for(t = tl->head; t; t = t->next) {
+		if(!connection_alive(t->conn_id)) {
+			LM_INFO("connection %d is gone: its bindings are removed\n",
+					t->conn_id);
+			wic_btable_remove_conn(wic_bindings, t->conn_id);
+			continue;
+		}
+		if(add_target(msg, t, delivered == 0) < 0) {
+			LM_ERR("cannot add the branch to [%.*s]\n", t->uri.len, t->uri.s);
+			continue;
+		}
+		delivered++;
+	}
+	return delivered;
+}
+
+int wic_terminating(struct sip_msg *msg)
+{
+	const wic_prov_t *prov = wic_prov_current();
+	char impu[WIC_URI_MAX];
+	target_list_t tl = {0};
+	int delivered;
+
+	if(parse_sip_msg_uri(msg) < 0
+			|| wic_bare_uri(&msg->first_line.u.request.uri, impu, sizeof(impu))
+					   < 0) {
+		LM_NOTICE("terminating request with an unusable Request-URI\n");
+		return -3;
+	}
+	if(prov == NULL
+			|| wic_prov_range_of(prov, NULL, impu, strlen(impu), NULL) == NULL) {
+		LM_INFO("terminating request for %s: no range served here\n", impu);
+		update_stat(wic_stat_term_not_served, 1);
+		return -2;
+	}
+	wic_btable_lookup(wic_bindings, impu, time(NULL), collect_target, &tl);
+	delivered = tl.failed ? 0 : deliver(msg, &tl);
+	free_targets(&tl);
+	if(delivered == 0) {
+		LM_INFO("terminating request for %s (Call-ID %.*s): identity not "
+				"registered\n",
+				impu, msg->callid ? msg->callid->body.len : 0,
+				msg->callid ? msg->callid->body.s : "");
+		update_stat(wic_stat_term_unregistered, 1);
+		return -1;
+	}
+	update_stat(wic_stat_term_forwarded, 1);
+	return 1;
+}
+
+/* ---- connection closed --------------------------------------------- */
+
+int wic_conn_closed(struct sip_msg *msg)
+{
+	int conn = wic_connection_id(msg);
+	int removed = wic_btable_remove_conn(wic_bindings, conn);
+
+	if(removed > 0)
+		LM_INFO("connection %d closed: %d binding(s) removed\n", conn, removed);
+	return 1;
+}

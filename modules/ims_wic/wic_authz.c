@@ -1,0 +1,199 @@
+/*
+ * ims_wic - the REGISTER admission decision of a WIC (REQUIREMENTS.md
+ * section 2): the token checks of wic_token.c, then the checks that tie
+ * the token to the connection and to the operator's ranges.
+ */
+#include "wic_authz.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+/* Reason phrases name the failed check so that the WIC's developer and the
+ * operator's logs agree on what went wrong without seeing the token. */
+static const wic_answer_t answers[WIC_VERDICT_COUNT] = {
+	[WIC_OK] = {200, "OK", "accepted"},
+	[WIC_NO_TOKEN] = {401, "Unauthorized - Token Missing", "no_token"},
+	[WIC_BAD_TOKEN] = {400, "Bad Request - Token Malformed", "bad_token"},
+	[WIC_BAD_ALG] = {403, "Forbidden - Token Algorithm Not Allowed",
+		"bad_alg"},
+	[WIC_BAD_SIGNATURE] = {403, "Forbidden - Token Signature Invalid",
+		"bad_signature"},
+	[WIC_EXPIRED] = {401, "Unauthorized - Token Expired", "expired"},
+	[WIC_NOT_YET_VALID] = {403, "Forbidden - Token Not Yet Valid",
+		"not_yet_valid"},
+	[WIC_BAD_ISSUER] = {403, "Forbidden - Token Issuer Unknown",
+		"bad_issuer"},
+	[WIC_BAD_AUDIENCE] = {403, "Forbidden - Token Audience Mismatch",
+		"bad_audience"},
+	[WIC_BAD_CLAIMS] = {400, "Bad Request - Token Claims Invalid",
+		"bad_claims"},
+	[WIC_WRONG_WWSF] = {403, "Forbidden - Token WWSF Mismatch",
+		"wrong_wwsf"},
+	[WIC_IMPU_NOT_IN_TOKEN] = {403, "Forbidden - IMPU Not In Token",
+		"impu_not_in_token"},
+	[WIC_IMPU_NOT_IN_RANGE] = {403, "Forbidden - IMPU Not In Range",
+		"impu_not_in_range"},
+	[WIC_RANGE_NOT_ALLOWED] = {403, "Forbidden - Range Not Allocated",
+		"range_not_allowed"},
+	[WIC_RANGE_DOWN] = {503, "Service Unavailable - Range Not Registered",
+		"range_down"},
+};
+
+static const wic_answer_t internal_error = {500, "Server Internal Error",
+	"internal_error"};
+
+const wic_answer_t *wic_answer_of(wic_verdict_t v)
+{
+	if ((unsigned)v >= WIC_VERDICT_COUNT)
+		return &internal_error;
+	return &answers[v];
+}
+
+static void why_set(char *why, size_t whylen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!why || whylen == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(why, whylen, fmt, ap);
+	va_end(ap);
+}
+
+static wic_verdict_t verdict_of(wic_tok_status_t st)
+{
+	switch (st) {
+	case WIC_TOK_OK: return WIC_OK;
+	case WIC_TOK_MALFORMED: return WIC_BAD_TOKEN;
+	case WIC_TOK_ALG: return WIC_BAD_ALG;
+	case WIC_TOK_ISSUER: return WIC_BAD_ISSUER;
+	case WIC_TOK_NO_KEY: return WIC_BAD_SIGNATURE;
+	case WIC_TOK_SIGNATURE: return WIC_BAD_SIGNATURE;
+	case WIC_TOK_EXPIRED: return WIC_EXPIRED;
+	case WIC_TOK_NOT_YET_VALID: return WIC_NOT_YET_VALID;
+	case WIC_TOK_AUDIENCE: return WIC_BAD_AUDIENCE;
+	case WIC_TOK_CLAIMS: return WIC_BAD_CLAIMS;
+	}
+	return WIC_BAD_TOKEN;
+}
+
+/* IMPU equality as SIP compares URIs (RFC 3261 19.1.4): scheme and host
+ * case-insensitive, user part exact. tel: URIs compare exactly. */
+static bool impu_equal(const char *a, size_t alen, const char *b, size_t blen)
+{
+	const char *colon, *at;
+	size_t scheme, user_end;
+
+	if (alen != blen)
+		return false;
+	colon = memchr(a, ':', alen);
+	at = memrchr(a, '@', alen);
+	scheme = colon ? (size_t)(colon - a) : 0;
+	user_end = at ? (size_t)(at - a) : alen;
+	if (user_end < scheme)
+		return memcmp(a, b, alen) == 0; /* odd URI: be exact */
+	return strncasecmp(a, b, scheme) == 0
+			&& memcmp(a + scheme, b + scheme, user_end - scheme) == 0
+			&& strncasecmp(a + user_end, b + user_end, alen - user_end) == 0;
+}
+
+static bool token_names_impu(const wic_token_t *t, const char *impu,
+		size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < t->n_impu; i++) {
+		if (impu_equal(t->impu[i], strlen(t->impu[i]), impu, len))
+			return true;
+	}
+	return false;
+}
+
+/* Range check: the IMPU must lie in a range of the token's WWSF; a range
+ * named by the token (trigger "token") must be one of that WWSF's and
+ * contain the IMPU, and is then the range the WIC belongs to. */
+static wic_verdict_t check_range(const wic_prov_t *prov,
+		wic_admission_t *adm, const char *impu, size_t len, char *why,
+		size_t whylen)
+{
+	const wic_wwsf_t *w = adm->token.wwsf;
+	const wic_range_t *named;
+
+	adm->range = wic_prov_range_of(prov, w, impu, len, NULL);
+	if (!adm->range) {
+		why_set(why, whylen, "IMPU is in no range of WWSF %s", w->id);
+		return WIC_IMPU_NOT_IN_RANGE;
+	}
+	if (!adm->token.range)
+		return WIC_OK;
+	named = wic_prov_range_by_text(w, adm->token.range,
+			strlen(adm->token.range));
+	if (!named) {
+		why_set(why, whylen, "token range is not allocated to WWSF %s",
+				w->id);
+		return WIC_RANGE_NOT_ALLOWED;
+	}
+	if (!wic_pui_range_match(named->pui, impu, len)) {
+		why_set(why, whylen, "IMPU is not in the token's range");
+		return WIC_IMPU_NOT_IN_RANGE;
+	}
+	adm->range = named;
+	return WIC_OK;
+}
+
+static wic_verdict_t admit_token(const wic_prov_t *prov,
+		const char *conn_wwsf, const char *impu, size_t implen,
+		wic_admission_t *adm, char *why, size_t whylen)
+{
+	const wic_wwsf_t *w = adm->token.wwsf;
+
+	if (!conn_wwsf || strcmp(conn_wwsf, w->id) != 0) {
+		why_set(why, whylen, "token of WWSF %s on a connection of %s",
+				w->id, conn_wwsf ? conn_wwsf : "no WWSF");
+		return WIC_WRONG_WWSF;
+	}
+	if (!impu || implen == 0 || !token_names_impu(&adm->token, impu,
+			implen)) {
+		why_set(why, whylen, "To IMPU is not one of the token's IMPUs");
+		return WIC_IMPU_NOT_IN_TOKEN;
+	}
+	adm->wwsf = w;
+	return check_range(prov, adm, impu, implen, why, whylen);
+}
+
+wic_verdict_t wic_admit(const wic_prov_t *prov, const char *conn_wwsf,
+		const char *tok, size_t toklen, const char *to_impu, size_t implen,
+		time_t now, wic_sig_mode_t mode, wic_admission_t *adm, char *why,
+		size_t whylen)
+{
+	wic_tok_status_t st;
+	wic_verdict_t v;
+
+	why_set(why, whylen, "ok");
+	if (!adm)
+		return WIC_BAD_TOKEN;
+	memset(adm, 0, sizeof(*adm));
+	if (!tok || toklen == 0) {
+		why_set(why, whylen, "no token in REGISTER");
+		return WIC_NO_TOKEN;
+	}
+	st = wic_token_verify(prov, tok, toklen, now, mode, &adm->token, why,
+			whylen);
+	if (st != WIC_TOK_OK)
+		return verdict_of(st);
+	v = admit_token(prov, conn_wwsf, to_impu, implen, adm, why, whylen);
+	if (v != WIC_OK)
+		wic_admission_clear(adm);
+	return v;
+}
+
+void wic_admission_clear(wic_admission_t *adm)
+{
+	if (!adm)
+		return;
+	wic_token_clear(&adm->token);
+	adm->range = NULL;
+	adm->wwsf = NULL;
+}

@@ -1,0 +1,648 @@
+/*
+ * ims_wic - token verification keys: PEM public keys, JWKS files and HMAC
+ * secrets, each tagged with the JWS algorithms it may verify.
+ *
+ * The allow-list of a key is always a subset of what its type supports, so
+ * the verifier can trust "key allows alg" to also mean "alg fits the key"
+ * (no HMAC alg on a public key, no ES256 on a P-384 key).
+ */
+#include "wic_keys.h"
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <jansson.h>
+#include <openssl/bio.h>
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/param_build.h>
+#include <openssl/pem.h>
+
+#define WIC_RSA_MIN_BITS 2048
+#define WIC_ALG_RSA (WIC_ALG_RS256 | WIC_ALG_RS384 | WIC_ALG_RS512 \
+		| WIC_ALG_PS256)
+
+static const struct {
+	const char *name;
+	unsigned alg;
+} alg_names[] = {
+	{"HS256", WIC_ALG_HS256}, {"HS384", WIC_ALG_HS384},
+	{"HS512", WIC_ALG_HS512}, {"RS256", WIC_ALG_RS256},
+	{"RS384", WIC_ALG_RS384}, {"RS512", WIC_ALG_RS512},
+	{"ES256", WIC_ALG_ES256}, {"ES384", WIC_ALG_ES384},
+	{"ES512", WIC_ALG_ES512}, {"PS256", WIC_ALG_PS256},
+	{"EdDSA", WIC_ALG_EDDSA},
+};
+#define N_ALG_NAMES (sizeof(alg_names) / sizeof(alg_names[0]))
+
+unsigned wic_alg_from_name(const char *name, size_t len)
+{
+	size_t i;
+
+	if (!name)
+		return 0;
+	/* JWS names are case-sensitive (RFC 7515 4.1.1) */
+	for (i = 0; i < N_ALG_NAMES; i++) {
+		if (strlen(alg_names[i].name) == len
+				&& memcmp(alg_names[i].name, name, len) == 0)
+			return alg_names[i].alg;
+	}
+	return 0;
+}
+
+const char *wic_alg_name(unsigned alg)
+{
+	size_t i;
+
+	for (i = 0; i < N_ALG_NAMES; i++) {
+		if (alg_names[i].alg == alg)
+			return alg_names[i].name;
+	}
+	return "unknown";
+}
+
+static void set_err(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err || errlen == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+/* Algorithms a key type (and, for EC, its curve) can verify. */
+static unsigned algs_of_ec_group(const char *group)
+{
+	if (strcmp(group, "prime256v1") == 0 || strcmp(group, "P-256") == 0)
+		return WIC_ALG_ES256;
+	if (strcmp(group, "secp384r1") == 0 || strcmp(group, "P-384") == 0)
+		return WIC_ALG_ES384;
+	if (strcmp(group, "secp521r1") == 0 || strcmp(group, "P-521") == 0)
+		return WIC_ALG_ES512;
+	return 0;
+}
+
+/* Type and supported algorithms of a public key; -1 when unusable. */
+static int classify_pkey(EVP_PKEY *pkey, wic_key_type_t *type,
+		unsigned *supported, char *err, size_t errlen)
+{
+	char group[64];
+	size_t glen = 0;
+
+	switch (EVP_PKEY_get_base_id(pkey)) {
+	case EVP_PKEY_RSA:
+		if (EVP_PKEY_get_bits(pkey) < WIC_RSA_MIN_BITS) {
+			set_err(err, errlen, "RSA key of %d bits refused (minimum %d)",
+					EVP_PKEY_get_bits(pkey), WIC_RSA_MIN_BITS);
+			return -1;
+		}
+		*type = WIC_KEY_RSA;
+		*supported = WIC_ALG_RSA;
+		return 0;
+	case EVP_PKEY_EC:
+		if (!EVP_PKEY_get_utf8_string_param(pkey,
+				OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof(group), &glen)
+				|| (*supported = algs_of_ec_group(group)) == 0) {
+			set_err(err, errlen, "EC key on an unsupported curve "
+					"(P-256, P-384, P-521 only)");
+			return -1;
+		}
+		*type = WIC_KEY_EC;
+		return 0;
+	case EVP_PKEY_ED25519:
+		*type = WIC_KEY_OKP;
+		*supported = WIC_ALG_EDDSA;
+		return 0;
+	default:
+		set_err(err, errlen, "unsupported key type (RSA, EC, Ed25519 only)");
+		return -1;
+	}
+}
+
+/* The allow-list a key gets: every supported alg when none is asked for,
+ * else exactly what is asked, which must fit the key type. */
+static int resolve_algs(unsigned asked, unsigned supported, unsigned *out,
+		char *err, size_t errlen)
+{
+	if (asked == 0) {
+		*out = supported;
+		return 0;
+	}
+	if (asked & ~supported) {
+		set_err(err, errlen, "algorithm %s does not fit the key type",
+				wic_alg_name(asked & ~supported & (0u - (asked & ~supported))));
+		return -1;
+	}
+	*out = asked;
+	return 0;
+}
+
+/* Appends a key; takes ownership of pkey and secret on success only. */
+static int keyset_append(wic_keyset_t *ks, const wic_key_t *k, char *err,
+		size_t errlen)
+{
+	wic_key_t *grown;
+	char *kid = NULL;
+
+	if (k->kid) {
+		kid = strdup(k->kid);
+		if (!kid)
+			goto nomem;
+	}
+	grown = realloc(ks->keys, (ks->n + 1) * sizeof(*grown));
+	if (!grown) {
+		free(kid);
+		goto nomem;
+	}
+	ks->keys = grown;
+	ks->keys[ks->n] = *k;
+	ks->keys[ks->n].kid = kid;
+	ks->n++;
+	return 0;
+nomem:
+	set_err(err, errlen, "out of memory");
+	return -1;
+}
+
+static int add_pkey(wic_keyset_t *ks, EVP_PKEY *pkey, const char *kid,
+		unsigned algs, char *err, size_t errlen)
+{
+	wic_key_t k = {0};
+	unsigned supported = 0;
+
+	if (classify_pkey(pkey, &k.type, &supported, err, errlen) < 0
+			|| resolve_algs(algs, supported, &k.algs, err, errlen) < 0)
+		return -1;
+	k.kid = (char *)kid;
+	k.pkey = pkey;
+	return keyset_append(ks, &k, err, errlen);
+}
+
+int wic_keyset_add_pem(wic_keyset_t *ks, const char *path, const char *kid,
+		unsigned algs, char *err, size_t errlen)
+{
+	BIO *bio;
+	EVP_PKEY *pkey;
+
+	if (!ks || !path) {
+		set_err(err, errlen, "no key file");
+		return -1;
+	}
+	bio = BIO_new_file(path, "r");
+	if (!bio) {
+		set_err(err, errlen, "%s: cannot open", path);
+		return -1;
+	}
+	pkey = PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL);
+	BIO_free(bio);
+	if (!pkey) {
+		set_err(err, errlen, "%s: no PEM public key", path);
+		return -1;
+	}
+	if (add_pkey(ks, pkey, kid, algs, err, errlen) < 0) {
+		EVP_PKEY_free(pkey);
+		return -1;
+	}
+	return 0;
+}
+
+int wic_keyset_add_hmac(wic_keyset_t *ks, const unsigned char *secret,
+		size_t len, const char *kid, unsigned algs, char *err, size_t errlen)
+{
+	wic_key_t k = {0};
+
+	if (!ks || !secret || len == 0) {
+		set_err(err, errlen, "empty HMAC secret");
+		return -1;
+	}
+	if (resolve_algs(algs, WIC_ALG_HMAC, &k.algs, err, errlen) < 0)
+		return -1;
+	k.type = WIC_KEY_HMAC;
+	k.kid = (char *)kid;
+	k.secret = malloc(len);
+	if (!k.secret) {
+		set_err(err, errlen, "out of memory");
+		return -1;
+	}
+	memcpy(k.secret, secret, len);
+	k.secret_len = len;
+	if (keyset_append(ks, &k, err, errlen) < 0) {
+		OPENSSL_cleanse(k.secret, len);
+		free(k.secret);
+		return -1;
+	}
+	return 0;
+}
+
+static void key_clear(wic_key_t *k);
+
+/* ---- JWKS (RFC 7517 / RFC 7518 section 6 / RFC 8037) ---- */
+
+static int b64url_val(unsigned char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '-')
+		return 62;
+	if (c == '_')
+		return 63;
+	return -1;
+}
+
+/* Decodes an unpadded base64url member into a fresh buffer. */
+static unsigned char *jwk_b64(json_t *jwk, const char *member, size_t *outlen)
+{
+	const char *s = json_string_value(json_object_get(jwk, member));
+	size_t len, i, o = 0;
+	unsigned acc = 0;
+	int bits = 0;
+	unsigned char *buf;
+
+	if (!s || (len = strlen(s)) == 0 || len % 4 == 1)
+		return NULL;
+	buf = malloc(len * 3 / 4 + 1);
+	if (!buf)
+		return NULL;
+	for (i = 0; i < len; i++) {
+		int v = b64url_val((unsigned char)s[i]);
+		if (v < 0) {
+			free(buf);
+			return NULL;
+		}
+		acc = (acc << 6) | (unsigned)v;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			buf[o++] = (unsigned char)(acc >> bits);
+			acc &= (1u << bits) - 1;
+		}
+	}
+	*outlen = o;
+	return buf;
+}
+
+/* Builds a public key from OSSL_PARAMs (the OpenSSL 3 way, no legacy
+ * RSA/EC_KEY objects). */
+static EVP_PKEY *pkey_from_params(const char *type, OSSL_PARAM_BLD *bld)
+{
+	OSSL_PARAM *params = OSSL_PARAM_BLD_to_param(bld);
+	EVP_PKEY_CTX *ctx = NULL;
+	EVP_PKEY *pkey = NULL;
+
+	if (!params)
+		return NULL;
+	ctx = EVP_PKEY_CTX_new_from_name(NULL, type, NULL);
+	if (!ctx || EVP_PKEY_fromdata_init(ctx) <= 0
+			|| EVP_PKEY_fromdata(ctx, &pkey, EVP_PKEY_PUBLIC_KEY, params) <= 0)
+		pkey = NULL;
+	EVP_PKEY_CTX_free(ctx);
+	OSSL_PARAM_free(params);
+	return pkey;
+}
+
+static EVP_PKEY *jwk_rsa(json_t *jwk)
+{
+	size_t nlen = 0, elen = 0;
+	unsigned char *n = jwk_b64(jwk, "n", &nlen);
+	unsigned char *e = jwk_b64(jwk, "e", &elen);
+	BIGNUM *bn_n = NULL, *bn_e = NULL;
+	OSSL_PARAM_BLD *bld = NULL;
+	EVP_PKEY *pkey = NULL;
+
+	if (!n || !e)
+		goto out;
+	bn_n = BN_bin2bn(n, (int)nlen, NULL);
+	bn_e = BN_bin2bn(e, (int)elen, NULL);
+	bld = OSSL_PARAM_BLD_new();
+	if (!bn_n || !bn_e || !bld
+			|| !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, bn_n)
+			|| !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, bn_e))
+		goto out;
+	pkey = pkey_from_params("RSA", bld);
+out:
+	OSSL_PARAM_BLD_free(bld);
+	BN_free(bn_n);
+	BN_free(bn_e);
+	free(n);
+	free(e);
+	return pkey;
+}
+
+/* JWK crv -> OpenSSL group name and coordinate size in bytes. */
+static const char *ec_group_of_crv(const char *crv, size_t *coord)
+{
+	if (!crv)
+		return NULL;
+	if (strcmp(crv, "P-256") == 0) {
+		*coord = 32;
+		return "prime256v1";
+	}
+	if (strcmp(crv, "P-384") == 0) {
+		*coord = 48;
+		return "secp384r1";
+	}
+	if (strcmp(crv, "P-521") == 0) {
+		*coord = 66;
+		return "secp521r1";
+	}
+	return NULL;
+}
+
+static EVP_PKEY *jwk_ec(json_t *jwk)
+{
+	size_t coord = 0, xlen = 0, ylen = 0;
+	const char *group = ec_group_of_crv(
+			json_string_value(json_object_get(jwk, "crv")), &coord);
+	unsigned char *x = jwk_b64(jwk, "x", &xlen);
+	unsigned char *y = jwk_b64(jwk, "y", &ylen);
+	unsigned char point[1 + 2 * 66];
+	OSSL_PARAM_BLD *bld = NULL;
+	EVP_PKEY *pkey = NULL;
+
+	/* RFC 7518 6.2.1.2: coordinates are full-length octet strings */
+	if (!group || !x || !y || xlen != coord || ylen != coord)
+		goto out;
+	point[0] = 0x04; /* uncompressed point */
+	memcpy(point + 1, x, coord);
+	memcpy(point + 1 + coord, y, coord);
+	bld = OSSL_PARAM_BLD_new();
+	if (!bld || !OSSL_PARAM_BLD_push_utf8_string(bld,
+				OSSL_PKEY_PARAM_GROUP_NAME, group, 0)
+			|| !OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY,
+				point, 1 + 2 * coord))
+		goto out;
+	pkey = pkey_from_params("EC", bld);
+out:
+	OSSL_PARAM_BLD_free(bld);
+	free(x);
+	free(y);
+	return pkey;
+}
+
+static EVP_PKEY *jwk_okp(json_t *jwk)
+{
+	const char *crv = json_string_value(json_object_get(jwk, "crv"));
+	size_t xlen = 0;
+	unsigned char *x;
+	OSSL_PARAM_BLD *bld = NULL;
+	EVP_PKEY *pkey = NULL;
+
+	if (!crv || strcmp(crv, "Ed25519") != 0)
+		return NULL;
+	x = jwk_b64(jwk, "x", &xlen);
+	if (!x || xlen != 32)
+		goto out;
+	bld = OSSL_PARAM_BLD_new();
+	if (!bld || !OSSL_PARAM_BLD_push_octet_string(bld,
+				OSSL_PKEY_PARAM_PUB_KEY, x, xlen))
+		goto out;
+	pkey = pkey_from_params("ED25519", bld);
+out:
+	OSSL_PARAM_BLD_free(bld);
+	free(x);
+	return pkey;
+}
+
+/* Algorithms a JWK gets: what its type supports, narrowed by the JWK's
+ * own "alg" and by the file-level list. 0 means "not usable here" (an
+ * operator may restrict a WWSF's published JWKS to some algorithms). */
+static int jwk_algs(json_t *jwk, unsigned file_algs, unsigned supported,
+		unsigned *out, char *err, size_t errlen, size_t idx)
+{
+	json_t *a = json_object_get(jwk, "alg");
+	unsigned algs = supported;
+
+	if (a) {
+		unsigned one = json_is_string(a) ? wic_alg_from_name(
+				json_string_value(a), json_string_length(a)) : 0;
+		if (one == 0 || !(one & supported)) {
+			set_err(err, errlen, "keys[%zu]: alg unsupported or not fitting "
+					"the key type", idx);
+			return -1;
+		}
+		algs = one;
+	}
+	if (file_algs)
+		algs &= file_algs;
+	*out = algs;
+	return 0;
+}
+
+static int jwks_add_oct(wic_keyset_t *ks, json_t *jwk, const char *kid,
+		unsigned file_algs, char *err, size_t errlen, size_t idx)
+{
+	size_t klen = 0;
+	unsigned char *k;
+	unsigned algs = 0;
+	int rc;
+
+	if (jwk_algs(jwk, file_algs, WIC_ALG_HMAC, &algs, err, errlen, idx) < 0)
+		return -1;
+	if (algs == 0)
+		return 0;
+	k = jwk_b64(jwk, "k", &klen);
+	if (!k) {
+		set_err(err, errlen, "keys[%zu]: bad or missing \"k\"", idx);
+		return -1;
+	}
+	rc = wic_keyset_add_hmac(ks, k, klen, kid, algs, err, errlen);
+	OPENSSL_cleanse(k, klen);
+	free(k);
+	return rc;
+}
+
+static EVP_PKEY *jwk_pkey(json_t *jwk, const char *kty)
+{
+	if (strcmp(kty, "RSA") == 0)
+		return jwk_rsa(jwk);
+	if (strcmp(kty, "EC") == 0)
+		return jwk_ec(jwk);
+	if (strcmp(kty, "OKP") == 0)
+		return jwk_okp(jwk);
+	return NULL;
+}
+
+static int jwks_add_pkey(wic_keyset_t *ks, json_t *jwk, const char *kty,
+		const char *kid, unsigned file_algs, char *err, size_t errlen,
+		size_t idx)
+{
+	EVP_PKEY *pkey = jwk_pkey(jwk, kty);
+	wic_key_t k = {0};
+	unsigned supported = 0;
+
+	if (!pkey) {
+		set_err(err, errlen, "keys[%zu]: unsupported or invalid %s key",
+				idx, kty);
+		return -1;
+	}
+	if (classify_pkey(pkey, &k.type, &supported, err, errlen) < 0
+			|| jwk_algs(jwk, file_algs, supported, &k.algs, err, errlen,
+				idx) < 0)
+		goto fail;
+	if (k.algs == 0) {
+		EVP_PKEY_free(pkey);
+		return 0; /* outside the allowed algorithms: skipped */
+	}
+	k.kid = (char *)kid;
+	k.pkey = pkey;
+	if (keyset_append(ks, &k, err, errlen) < 0)
+		goto fail;
+	return 0;
+fail:
+	EVP_PKEY_free(pkey);
+	return -1;
+}
+
+static int jwks_add_one(wic_keyset_t *ks, json_t *jwk, unsigned algs,
+		char *err, size_t errlen, size_t idx)
+{
+	const char *kty = json_string_value(json_object_get(jwk, "kty"));
+	const char *use = json_string_value(json_object_get(jwk, "use"));
+	json_t *kidj = json_object_get(jwk, "kid");
+	const char *kid = json_string_value(kidj);
+
+	if (!json_is_object(jwk) || !kty || (kidj && !kid)) {
+		set_err(err, errlen, "keys[%zu]: not a JWK (kty, kid)", idx);
+		return -1;
+	}
+	if (use && strcmp(use, "sig") != 0)
+		return 0; /* encryption keys may share the file: not ours */
+	if (strcmp(kty, "oct") == 0)
+		return jwks_add_oct(ks, jwk, kid, algs, err, errlen, idx);
+	return jwks_add_pkey(ks, jwk, kty, kid, algs, err, errlen, idx);
+}
+
+int wic_keyset_add_jwks(wic_keyset_t *ks, const char *path, unsigned algs,
+		char *err, size_t errlen)
+{
+	json_error_t jerr;
+	json_t *root, *keys;
+	size_t i, before;
+
+	if (!ks || !path) {
+		set_err(err, errlen, "no JWKS file");
+		return -1;
+	}
+	root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+	if (!root) {
+		set_err(err, errlen, "%s: line %d: %s", path, jerr.line, jerr.text);
+		return -1;
+	}
+	keys = json_object_get(root, "keys");
+	if (!json_is_array(keys) || json_array_size(keys) == 0) {
+		set_err(err, errlen, "%s: no \"keys\" array", path);
+		json_decref(root);
+		return -1;
+	}
+	before = ks->n;
+	for (i = 0; i < json_array_size(keys); i++) {
+		if (jwks_add_one(ks, json_array_get(keys, i), algs, err, errlen,
+				i) < 0) {
+			/* all or nothing: drop what this file added */
+			while (ks->n > before)
+				key_clear(&ks->keys[--ks->n]);
+			json_decref(root);
+			return -1;
+		}
+	}
+	json_decref(root);
+	if (ks->n == before) {
+		set_err(err, errlen, "%s: no signature key", path);
+		return -1;
+	}
+	return 0;
+}
+
+static void key_clear(wic_key_t *k)
+{
+	free(k->kid);
+	EVP_PKEY_free(k->pkey);
+	if (k->secret) {
+		OPENSSL_cleanse(k->secret, k->secret_len);
+		free(k->secret);
+	}
+	memset(k, 0, sizeof(*k));
+}
+
+/* The only key among those with (kid == want_kid, or any kid when
+ * any_kid) that allows alg; NULL when none or several do. */
+static const wic_key_t *only_key_for(const wic_keyset_t *ks, bool any_kid,
+		unsigned alg)
+{
+	const wic_key_t *found = NULL;
+	size_t i;
+
+	for (i = 0; i < ks->n; i++) {
+		const wic_key_t *k = &ks->keys[i];
+		if (!(k->algs & alg) || (!any_kid && k->kid))
+			continue;
+		if (found)
+			return NULL; /* ambiguous: a kid is needed */
+		found = k;
+	}
+	return found;
+}
+
+const wic_key_t *wic_keyset_by_kid(const wic_keyset_t *ks, const char *kid)
+{
+	size_t i;
+
+	if (!ks || !kid)
+		return NULL;
+	for (i = 0; i < ks->n; i++) {
+		if (ks->keys[i].kid && strcmp(ks->keys[i].kid, kid) == 0)
+			return &ks->keys[i];
+	}
+	return NULL;
+}
+
+unsigned wic_keyset_algs(const wic_keyset_t *ks)
+{
+	unsigned algs = 0;
+	size_t i;
+
+	for (i = 0; ks && i < ks->n; i++)
+		algs |= ks->keys[i].algs;
+	return algs;
+}
+
+/* A token kid that no key carries may still be verified by a key that was
+ * configured without kid (a PEM file): the signature decides. */
+const wic_key_t *wic_keyset_find(const wic_keyset_t *ks, const char *kid,
+		unsigned alg)
+{
+	const wic_key_t *k;
+
+	if (!ks || alg == 0)
+		return NULL;
+	if (kid) {
+		k = wic_keyset_by_kid(ks, kid);
+		if (k)
+			return (k->algs & alg) ? k : NULL;
+		return only_key_for(ks, false, alg);
+	}
+	return only_key_for(ks, true, alg);
+}
+
+void wic_keyset_clear(wic_keyset_t *ks)
+{
+	size_t i;
+
+	if (!ks)
+		return;
+	for (i = 0; i < ks->n; i++)
+		key_clear(&ks->keys[i]);
+	free(ks->keys);
+	ks->keys = NULL;
+	ks->n = 0;
+}

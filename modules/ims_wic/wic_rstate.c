@@ -1,0 +1,969 @@
+/*
+ * ims_wic - registration state of the PUI ranges (see wic_rstate.h).
+ *
+ * A range is "wanted" registered when it has the startup trigger, holds
+ * WICs, lingers after its last WIC left, was demanded by a waiting WIC or
+ * forced by the operator; run() compares wanted with the state and says
+ * what to send. A refresh keeps the range UP (it is still registered at
+ * the IMS Core) with a request in flight, so WICs are not refused during
+ * it; a failed refresh keeps it UP until the granted expiry.
+ *
+ * All state is under lock 0; callbacks run after unlocking.
+ */
+#include "wic_rstate.h"
+#include "wic_prov.h"
+
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#define RS_DEFAULT_BACKOFF_MIN 2
+#define RS_DEFAULT_BACKOFF_MAX 300
+#define RS_DEFAULT_REPLY_TIMEOUT 32
+#define RS_DEFAULT_EXPIRES 3600
+#define RS_MIN_REFRESH 5 /* s: never refresh more often than this */
+
+typedef struct rs_range {
+	struct rs_range *next;
+	char *names;             /* "distinct_pui\0wildcard\0", one allocation */
+	size_t names_len;
+	const char *wildcard;    /* into names */
+	unsigned triggers;
+	unsigned expires;
+	unsigned linger;
+	wic_rs_state_t state;
+	int refreshing;          /* UP with a REGISTER in flight */
+	int forced;              /* operator asked for it registered */
+	int admin_down;          /* operator asked for it de-registered */
+	int removed;             /* no longer configured: de-register, drop */
+	time_t sent_at;
+	time_t next_action;
+	time_t expires_at;
+	time_t linger_at;        /* wanted until then although empty; 0: no */
+	unsigned attempts;
+	unsigned wic_count;
+	int last_code;
+	char last_error[sizeof(((wic_rs_view_t *)0)->last_error)];
+	char service_route[sizeof(((wic_rs_view_t *)0)->service_route)];
+	char pau[sizeof(((wic_rs_view_t *)0)->pau)];
+} rs_range_t;
+
+struct wic_rstate {
+	wic_mem_ops_t mem;
+	wic_lock_ops_t locks;
+	int has_locks;
+	wic_rs_timing_t timing;
+	unsigned (*random_fn)(void);
+	uint32_t seed;           /* fallback generator when random_fn is NULL */
+	rs_range_t *ranges;
+};
+
+/* ---- small helpers ---------------------------------------------------- */
+
+const char *wic_rs_state_name(wic_rs_state_t s)
+{
+	switch(s) {
+		case WIC_RS_DOWN:
+			return "down";
+		case WIC_RS_REGISTERING:
+			return "registering";
+		case WIC_RS_UP:
+			return "up";
+		case WIC_RS_DEREGISTERING:
+			return "deregistering";
+	}
+	return "unknown";
+}
+
+static const char *range_pui(const rs_range_t *r)
+{
+	return r->names;
+}
+
+static void rs_lock(wic_rstate_t *rs)
+{
+	if(rs->has_locks)
+		rs->locks.lock(rs->locks.ctx, 0);
+}
+
+static void rs_unlock(wic_rstate_t *rs)
+{
+	if(rs->has_locks)
+		rs->locks.unlock(rs->locks.ctx, 0);
+}
+
+static rs_range_t **find_range(wic_rstate_t *rs, const char *pui)
+{
+	rs_range_t **pp = &rs->ranges;
+
+	while(*pp != NULL && strcmp(range_pui(*pp), pui) != 0)
+		pp = &(*pp)->next;
+	return pp;
+}
+
+static rs_range_t *lookup(wic_rstate_t *rs, const char *pui)
+{
+	return pui != NULL ? *find_range(rs, pui) : NULL;
+}
+
+static unsigned next_random(wic_rstate_t *rs)
+{
+	if(rs->random_fn != NULL)
+		return rs->random_fn();
+	rs->seed ^= rs->seed << 13; /* xorshift32: jitter needs no quality */
+	rs->seed ^= rs->seed >> 17;
+	rs->seed ^= rs->seed << 5;
+	return rs->seed;
+}
+
+static void set_error(rs_range_t *r, const char *what, int code)
+{
+	if(code != 0)
+		snprintf(r->last_error, sizeof(r->last_error), "%s (%d)", what, code);
+	else
+		snprintf(r->last_error, sizeof(r->last_error), "%s", what);
+}
+
+/* ---- timing ----------------------------------------------------------- */
+
+static wic_rs_timing_t timing_with_defaults(const wic_rs_timing_t *in)
+{
+	wic_rs_timing_t t = {RS_DEFAULT_BACKOFF_MIN, RS_DEFAULT_BACKOFF_MAX, 600,
+			RS_DEFAULT_REPLY_TIMEOUT};
+
+	if(in == NULL)
+		return t;
+	t = *in; /* refresh_margin 0 is meaningful: refresh at half time */
+	if(t.backoff_min == 0)
+		t.backoff_min = RS_DEFAULT_BACKOFF_MIN;
+	if(t.backoff_max == 0)
+		t.backoff_max = RS_DEFAULT_BACKOFF_MAX;
+	if(t.backoff_max < t.backoff_min)
+		t.backoff_max = t.backoff_min;
+	if(t.reply_timeout == 0)
+		t.reply_timeout = RS_DEFAULT_REPLY_TIMEOUT;
+	return t;
+}
+
+/* backoff_min * 2^(attempts-1), capped at backoff_max. */
+static unsigned backoff_base(const wic_rs_timing_t *t, unsigned attempts)
+{
+	unsigned d = t->backoff_min;
+
+	for(unsigned i = 1; i < attempts && d < t->backoff_max; i++)
+		d = d > t->backoff_max / 2 ? t->backoff_max : d * 2;
+	return d < t->backoff_max ? d : t->backoff_max;
+}
+
+/* "Equal jitter": uniform in [base - base/2, base], so that ranges failing
+ * together do not retry together, yet the delay still grows. */
+static unsigned backoff_delay(wic_rstate_t *rs, unsigned attempts)
+{
+	unsigned base = backoff_base(&rs->timing, attempts);
+	unsigned half = base / 2;
+	unsigned d = base - half + (half ? next_random(rs) % (half + 1) : 0);
+
+	return d > 0 ? d : 1;
+}
+
+/* min(granted/2, granted - margin), never below RS_MIN_REFRESH. */
+static unsigned refresh_delay(const wic_rs_timing_t *t, unsigned granted)
+{
+	unsigned d = granted / 2;
+
+	if(granted > t->refresh_margin && granted - t->refresh_margin < d)
+		d = granted - t->refresh_margin;
+	return d < RS_MIN_REFRESH ? RS_MIN_REFRESH : d;
+}
+
+/* ---- state predicates and transitions --------------------------------- */
+
+static int range_pending(const rs_range_t *r)
+{
+	return r->state == WIC_RS_REGISTERING || r->state == WIC_RS_DEREGISTERING
+		   || r->refreshing;
+}
+
+static int range_wanted(const rs_range_t *r, time_t now)
+{
+	if(r->removed || r->admin_down)
+		return 0;
+	return (r->triggers & WIC_TRIGGER_STARTUP) || r->wic_count > 0
+		   || r->forced || (r->linger_at != 0 && now < r->linger_at);
+}
+
+static void set_down(rs_range_t *r)
+{
+	r->state = WIC_RS_DOWN;
+	r->refreshing = 0;
+	r->expires_at = 0;
+	r->service_route[0] = '\0';
+	r->pau[0] = '\0';
+}
+
+/* Failure or timeout (code 0) of the request in flight. */
+static void range_failed(wic_rstate_t *rs, rs_range_t *r, int code,
+		time_t now)
+{
+	r->last_code = code;
+	if(r->state == WIC_RS_DEREGISTERING) {
+		/* nothing to retry: the IMS Core lets the registration expire */
+		set_down(r);
+		r->next_action = now;
+		set_error(r, code ? "de-registration failed" : "de-registration "
+														"timed out", code);
+		return;
+	}
+	r->attempts++;
+	r->next_action = now + backoff_delay(rs, r->attempts);
+	set_error(r, code ? "registration failed" : "registration timed out",
+			code);
+	if(r->state == WIC_RS_UP && r->expires_at > now) {
+		r->refreshing = 0; /* still registered until expires_at */
+		return;
+	}
+	set_down(r);
+}
+
+/* Position just past the last list separator before limit that is not
+ * inside <...> or a quoted string; 0 when there is none. */
+static size_t last_entry_end(const char *s, size_t limit)
+{
+	size_t cut = 0;
+	int quoted = 0, angle = 0;
+
+	for(size_t i = 0; i < limit; i++) {
+		char c = s[i];
+
+		if(quoted) {
+			if(c == '\\' && i + 1 < limit)
+				i++;
+			else if(c == '"')
+				quoted = 0;
+		} else if(c == '"') {
+			quoted = 1;
+		} else if(c == '<') {
+			angle = 1;
+		} else if(c == '>') {
+			angle = 0;
+		} else if(c == ',' && !angle) {
+			cut = i;
+		}
+	}
+	return cut;
+}
+
+/* Bounded copy of a header list: a value that does not fit keeps only its
+ * whole leading entries, never half a URI. Returns 1 when cut. */
+static int copy_list(char *dst, size_t cap, const char *src)
+{
+	size_t len = src != NULL ? strlen(src) : 0;
+
+	if(len < cap) {
+		memcpy(dst, src != NULL ? src : "", len);
+		dst[len] = '\0';
+		return 0;
+	}
+	len = last_entry_end(src, cap - 1);
+	while(len > 0 && (src[len - 1] == ' ' || src[len - 1] == '\t'))
+		len--;
+	memcpy(dst, src, len);
+	dst[len] = '\0';
+	return 1;
+}
+
+static void range_up(wic_rstate_t *rs, rs_range_t *r, int code,
+		unsigned granted, const char *sr, const char *pau, time_t now)
+{
+	int cut_sr, cut_pau;
+
+	r->state = WIC_RS_UP;
+	r->refreshing = 0;
+	r->attempts = 0;
+	r->last_code = code;
+	r->expires_at = now + granted;
+	r->next_action = now + refresh_delay(&rs->timing, granted);
+	cut_sr = copy_list(r->service_route, sizeof(r->service_route), sr);
+	cut_pau = copy_list(r->pau, sizeof(r->pau), pau);
+	r->last_error[0] = '\0';
+	if(cut_sr || cut_pau)
+		snprintf(r->last_error, sizeof(r->last_error), "%s%s%s truncated",
+				cut_sr ? "Service-Route" : "", cut_sr && cut_pau ? ", " : "",
+				cut_pau ? "P-Associated-URI" : "");
+}
+
+/* ---- create / destroy / sync ------------------------------------------ */
+
+wic_rstate_t *wic_rstate_create(const wic_mem_ops_t *mem,
+		const wic_lock_ops_t *locks, const wic_rs_timing_t *timing,
+		unsigned (*random_fn)(void))
+{
+	wic_rstate_t *rs;
+
+	if(mem == NULL || mem->alloc == NULL || mem->release == NULL)
+		return NULL;
+	rs = mem->alloc(sizeof(*rs));
+	if(rs == NULL)
+		return NULL;
+	memset(rs, 0, sizeof(*rs));
+	rs->mem = *mem;
+	if(locks != NULL && locks->lock != NULL && locks->unlock != NULL) {
+		rs->locks = *locks;
+		rs->has_locks = 1;
+	}
+	rs->timing = timing_with_defaults(timing);
+	rs->random_fn = random_fn;
+	rs->seed = (uint32_t)(uintptr_t)rs ^ 0x9e3779b9u;
+	if(rs->seed == 0)
+		rs->seed = 1;
+	return rs;
+}
+
+static void range_free(wic_rstate_t *rs, rs_range_t *r)
+{
+	if(r == NULL)
+		return;
+	if(r->names != NULL)
+		rs->mem.release(r->names);
+	rs->mem.release(r);
+}
+
+static void range_list_free(wic_rstate_t *rs, rs_range_t *list)
+{
+	rs_range_t *next;
+
+	for(; list != NULL; list = next) {
+		next = list->next;
+		range_free(rs, list);
+	}
+}
+
+void wic_rstate_destroy(wic_rstate_t *rs)
+{
+	if(rs == NULL)
+		return;
+	range_list_free(rs, rs->ranges);
+	rs->mem.release(rs);
+}
+
+static rs_range_t *range_new(wic_rstate_t *rs, const wic_rs_config_t *c)
+{
+	const char *wild = c->wildcard != NULL ? c->wildcard : "";
+	size_t lp = strlen(c->distinct_pui), lw = strlen(wild);
+	rs_range_t *r = rs->mem.alloc(sizeof(*r));
+
+	if(r == NULL)
+		return NULL;
+	memset(r, 0, sizeof(*r));
+	r->names_len = lp + lw + 2;
+	r->names = rs->mem.alloc(r->names_len);
+	if(r->names == NULL) {
+		rs->mem.release(r);
+		return NULL;
+	}
+	memcpy(r->names, c->distinct_pui, lp + 1);
+	memcpy(r->names + lp + 1, wild, lw + 1);
+	r->wildcard = r->names + lp + 1;
+	r->triggers = c->triggers;
+	r->expires = c->expires != 0 ? c->expires : RS_DEFAULT_EXPIRES;
+	r->linger = c->linger;
+	r->state = WIC_RS_DOWN; /* next_action 0: due at once when wanted */
+	return r;
+}
+
+/* Kept range: take the new configuration, keep the state. fresh keeps the
+ * old names so that the caller frees them after unlocking. */
+static void range_reconfigure(rs_range_t *r, rs_range_t *fresh, time_t now)
+{
+	char *old_names = r->names;
+	size_t old_len = r->names_len;
+	int lost_startup = (r->triggers & WIC_TRIGGER_STARTUP)
+					   && !(fresh->triggers & WIC_TRIGGER_STARTUP);
+
+	r->names = fresh->names;
+	r->names_len = fresh->names_len;
+	r->wildcard = fresh->wildcard;
+	fresh->names = old_names;
+	fresh->names_len = old_len;
+	r->triggers = fresh->triggers;
+	r->expires = fresh->expires;
+	r->linger = fresh->linger;
+	r->removed = 0;
+	/* no longer kept up by startup: leave like a range whose WICs left */
+	if(lost_startup && r->wic_count == 0)
+		r->linger_at = now + r->linger;
+}
+
+static void free_array(wic_rstate_t *rs, rs_range_t **arr, size_t n)
+{
+	for(size_t i = 0; i < n; i++)
+		range_free(rs, arr[i]);
+	rs->mem.release(arr);
+}
+
+/* New nodes for every entry, built before locking so that a lack of memory
+ * changes nothing. */
+static rs_range_t **build_nodes(wic_rstate_t *rs, const wic_rs_config_t *cfg,
+		size_t n)
+{
+	rs_range_t **nodes = rs->mem.alloc((n ? n : 1) * sizeof(*nodes));
+
+	if(nodes == NULL)
+		return NULL;
+	memset(nodes, 0, (n ? n : 1) * sizeof(*nodes));
+	for(size_t i = 0; i < n; i++) {
+		nodes[i] = range_new(rs, &cfg[i]);
+		if(nodes[i] == NULL) {
+			free_array(rs, nodes, n);
+			return NULL;
+		}
+	}
+	return nodes;
+}
+
+/* Unlink removed ranges with nothing left to say to the IMS Core. */
+static rs_range_t *unlink_finished(wic_rstate_t *rs)
+{
+	rs_range_t **pp = &rs->ranges, *dead = NULL;
+
+	while(*pp != NULL) {
+		rs_range_t *r = *pp;
+
+		if(r->removed && r->state == WIC_RS_DOWN) {
+			*pp = r->next;
+			r->next = dead;
+			dead = r;
+		} else {
+			pp = &r->next;
+		}
+	}
+	return dead;
+}
+
+int wic_rstate_sync(wic_rstate_t *rs, const wic_rs_config_t *cfg, size_t n,
+		time_t now)
+{
+	rs_range_t **nodes, *dead;
+
+	if(rs == NULL || (cfg == NULL && n > 0))
+		return -1;
+	for(size_t i = 0; i < n; i++)
+		if(cfg[i].distinct_pui == NULL)
+			return -1;
+	nodes = build_nodes(rs, cfg, n);
+	if(nodes == NULL)
+		return -1;
+	rs_lock(rs);
+	for(rs_range_t *r = rs->ranges; r != NULL; r = r->next)
+		r->removed = 1;
+	for(size_t i = 0; i < n; i++) {
+		rs_range_t **pp = find_range(rs, cfg[i].distinct_pui);
+
+		if(*pp != NULL) {
+			range_reconfigure(*pp, nodes[i], now);
+		} else {
+			*pp = nodes[i]; /* appended: configuration order */
+			nodes[i] = NULL;
+		}
+	}
+	dead = unlink_finished(rs);
+	rs_unlock(rs);
+	free_array(rs, nodes, n);
+	range_list_free(rs, dead);
+	return 0;
+}
+
+/* ---- run -------------------------------------------------------------- */
+
+typedef struct rs_action {
+	struct rs_action *next;
+	wic_rs_action_t action;
+	unsigned expires;
+	char pui[];
+} rs_action_t;
+
+/* Timeouts and lapsed registrations, before deciding. */
+static void range_tick(wic_rstate_t *rs, rs_range_t *r, time_t now)
+{
+	if(range_pending(r) && now - r->sent_at >= (time_t)rs->timing.reply_timeout)
+		range_failed(rs, r, 0, now);
+	if(r->state == WIC_RS_UP && !r->refreshing && r->expires_at <= now) {
+		set_down(r);
+		set_error(r, "registration expired", 0);
+		if(r->next_action < now)
+			r->next_action = now;
+	}
+	if(r->linger_at != 0 && now >= r->linger_at)
+		r->linger_at = 0;
+}
+
+/* What r needs now; returns 0 when nothing. */
+static int range_decide(const rs_range_t *r, time_t now,
+		wic_rs_action_t *action)
+{
+	int wanted = range_wanted(r, now);
+
+	if(r->state == WIC_RS_DOWN && wanted && now >= r->next_action) {
+		*action = WIC_RS_SEND_REGISTER;
+		return 1;
+	}
+	if(r->state != WIC_RS_UP || r->refreshing)
+		return 0;
+	*action = wanted ? WIC_RS_SEND_REGISTER : WIC_RS_SEND_DEREGISTER;
+	return !wanted || now >= r->next_action;
+}
+
+static void range_sent(rs_range_t *r, wic_rs_action_t action, time_t now)
+{
+	r->sent_at = now;
+	if(action == WIC_RS_SEND_DEREGISTER)
+		r->state = WIC_RS_DEREGISTERING;
+	else if(r->state == WIC_RS_UP)
+		r->refreshing = 1;
+	else
+		r->state = WIC_RS_REGISTERING;
+}
+
+/* Allocated under the lock (shm has its own); when it fails the range is
+ * left as it was and becomes due again at the next run. */
+static rs_action_t *action_new(wic_rstate_t *rs, const rs_range_t *r,
+		wic_rs_action_t action)
+{
+	size_t len = strlen(range_pui(r));
+	rs_action_t *a = rs->mem.alloc(sizeof(*a) + len + 1);
+
+	if(a == NULL)
+		return NULL;
+	a->next = NULL;
+	a->action = action;
+	a->expires = action == WIC_RS_SEND_REGISTER ? r->expires : 0;
+	memcpy(a->pui, range_pui(r), len + 1);
+	return a;
+}
+
+static rs_action_t *collect_actions(wic_rstate_t *rs, time_t now)
+{
+	rs_action_t *head = NULL, **tail = &head;
+	wic_rs_action_t action;
+
+	for(rs_range_t *r = rs->ranges; r != NULL; r = r->next) {
+		range_tick(rs, r, now);
+		if(!range_decide(r, now, &action))
+			continue;
+		*tail = action_new(rs, r, action);
+		if(*tail == NULL)
+			continue;
+		range_sent(r, action, now);
+		tail = &(*tail)->next;
+	}
+	return head;
+}
+
+int wic_rstate_run(wic_rstate_t *rs, time_t now, wic_rs_due_f due, void *ctx)
+{
+	rs_action_t *actions, *next;
+	rs_range_t *dead;
+	int n = 0;
+
+	if(rs == NULL)
+		return -1;
+	rs_lock(rs);
+	actions = collect_actions(rs, now);
+	dead = unlink_finished(rs);
+	rs_unlock(rs);
+	for(; actions != NULL; actions = next) {
+		next = actions->next;
+		if(due != NULL)
+			due(ctx, actions->pui, actions->action, actions->expires);
+		rs->mem.release(actions);
+		n++;
+	}
+	range_list_free(rs, dead);
+	return n;
+}
+
+/* ---- events ----------------------------------------------------------- */
+
+static int on_reply_locked(wic_rstate_t *rs, rs_range_t *r, int code,
+		unsigned granted, const char *sr, const char *pau, time_t now)
+{
+	if(!range_pending(r))
+		return -1; /* late reply to a request already timed out */
+	if(code >= 100 && code < 200)
+		return 0;
+	if(code < 200 || code >= 300) {
+		range_failed(rs, r, code, now);
+		return 0;
+	}
+	if(r->state == WIC_RS_DEREGISTERING) {
+		set_down(r);
+		r->attempts = 0;
+		r->last_code = code;
+		r->last_error[0] = '\0';
+		r->next_action = now; /* wanted again meanwhile: register at once */
+		return 0;
+	}
+	if(granted == 0) { /* the IMS Core kept nothing: not registered */
+		range_failed(rs, r, code, now);
+		set_error(r, "2xx without granted expiry", code);
+		return 0;
+	}
+	range_up(rs, r, code, granted, sr, pau, now);
+	return 0;
+}
+
+int wic_rstate_on_reply(wic_rstate_t *rs, const char *distinct_pui, int code,
+		unsigned granted, const char *service_route, const char *pau,
+		time_t now)
+{
+	rs_range_t *r;
+	int rc = -1;
+
+	if(rs == NULL)
+		return -1;
+	rs_lock(rs);
+	r = lookup(rs, distinct_pui);
+	if(r != NULL)
+		rc = on_reply_locked(rs, r, code, granted, service_route, pau, now);
+	rs_unlock(rs);
+	return rc;
+}
+
+int wic_rstate_wic_added(wic_rstate_t *rs, const char *distinct_pui,
+		time_t now)
+{
+	rs_range_t *r;
+	int rc = -1;
+
+	(void)now;
+	if(rs == NULL)
+		return -1;
+	rs_lock(rs);
+	r = lookup(rs, distinct_pui);
+	if(r != NULL) {
+		r->wic_count++;
+		r->linger_at = 0; /* a WIC came back: cancel the de-registration */
+		rc = 0;
+	}
+	rs_unlock(rs);
+	return rc;
+}
+
+int wic_rstate_wic_removed(wic_rstate_t *rs, const char *distinct_pui,
+		time_t now)
+{
+	rs_range_t *r;
+	int rc = -1;
+
+	if(rs == NULL)
+		return -1;
+	rs_lock(rs);
+	r = lookup(rs, distinct_pui);
+	if(r != NULL && r->wic_count > 0) {
+		if(--r->wic_count == 0) {
+			r->forced = 0; /* the WICs it was held for are gone */
+			if(!(r->triggers & WIC_TRIGGER_STARTUP))
+				r->linger_at = now + r->linger;
+		}
+		rc = 0;
+	}
+	rs_unlock(rs);
+	return rc;
+}
+
+int wic_rstate_demand(wic_rstate_t *rs, const char *distinct_pui, time_t now)
+{
+	rs_range_t *r;
+	int rc = -1;
+	time_t hold;
+
+	if(rs == NULL)
+		return -1;
+	rs_lock(rs);
+	r = lookup(rs, distinct_pui);
+	if(r != NULL) {
+		rc = 0;
+		/* long enough to register and for the WIC to come back */
+		hold = now + r->linger + rs->timing.reply_timeout;
+		if((r->triggers & (WIC_TRIGGER_ON_DEMAND | WIC_TRIGGER_TOKEN))
+				&& r->wic_count == 0 && hold > r->linger_at)
+			r->linger_at = hold;
+	}
+	rs_unlock(rs);
+	return rc;
+}
+
+int wic_rstate_force(wic_rstate_t *rs, const char *distinct_pui,
+		wic_rs_action_t action, time_t now)
+{
+	rs_range_t *r;
+	int rc = -1;
+
+	if(rs == NULL)
+		return -1;
+	rs_lock(rs);
+	r = lookup(rs, distinct_pui);
+	if(r != NULL) {
+		rc = 0;
+		r->forced = action == WIC_RS_SEND_REGISTER;
+		r->admin_down = action == WIC_RS_SEND_DEREGISTER;
+		if(r->forced) {
+			r->attempts = 0; /* the operator asks now: skip the back-off */
+			r->next_action = now;
+		} else {
+			r->linger_at = 0;
+		}
+	}
+	rs_unlock(rs);
+	return rc;
+}
+
+/* ---- reading ---------------------------------------------------------- */
+
+static void view_fill(const wic_rstate_t *rs, const rs_range_t *r,
+		time_t now, wic_rs_view_t *v)
+{
+	v->state = r->state;
+	v->expires_at = r->state == WIC_RS_UP ? r->expires_at : 0;
+	v->next_action = r->next_action;
+	if(r->state == WIC_RS_DOWN && !range_wanted(r, now))
+		v->next_action = 0;
+	else if(range_pending(r))
+		v->next_action = r->sent_at + rs->timing.reply_timeout; /* deadline */
+	v->attempts = r->attempts;
+	v->wic_count = r->wic_count;
+	v->last_code = r->last_code;
+	memcpy(v->last_error, r->last_error, sizeof(v->last_error));
+	memcpy(v->service_route, r->service_route, sizeof(v->service_route));
+	memcpy(v->pau, r->pau, sizeof(v->pau));
+}
+
+int wic_rstate_view(wic_rstate_t *rs, const char *distinct_pui, time_t now,
+		wic_rs_view_t *out)
+{
+	rs_range_t *r;
+
+	if(rs == NULL || out == NULL)
+		return -1;
+	rs_lock(rs);
+	r = lookup(rs, distinct_pui);
+	if(r != NULL)
+		view_fill(rs, r, now, out);
+	rs_unlock(rs);
+	return r != NULL ? 0 : -1;
+}
+
+static unsigned retry_after_locked(const wic_rstate_t *rs,
+		const rs_range_t *r, time_t now)
+{
+	unsigned cap = rs->timing.backoff_max;
+	time_t wait = 1; /* registration in flight or about to start */
+
+	if(r->state == WIC_RS_UP)
+		return 0;
+	if(r->admin_down || r->removed)
+		return cap;
+	if(r->state == WIC_RS_DOWN && r->next_action > now)
+		wait = r->next_action - now;
+	return wait > (time_t)cap ? cap : (unsigned)wait;
+}
+
+unsigned wic_rstate_retry_after(wic_rstate_t *rs, const char *distinct_pui,
+		time_t now)
+{
+	rs_range_t *r;
+	unsigned s = 0;
+
+	if(rs == NULL)
+		return 0;
+	rs_lock(rs);
+	r = lookup(rs, distinct_pui);
+	if(r != NULL)
+		s = retry_after_locked(rs, r, now);
+	rs_unlock(rs);
+	return s;
+}
+
+typedef struct rs_snap {
+	wic_rs_view_t view;
+	const char *pui;
+	const char *wildcard;
+} rs_snap_t;
+
+/* One allocation: the views, then the names they point to. */
+static rs_snap_t *snapshot(wic_rstate_t *rs, time_t now, size_t *count)
+{
+	size_t n = 0, names = 0, pos;
+	rs_snap_t *snap;
+	char *text;
+
+	for(rs_range_t *r = rs->ranges; r != NULL; r = r->next) {
+		n++;
+		names += r->names_len;
+	}
+	*count = n;
+	snap = rs->mem.alloc(n * sizeof(*snap) + names + 1);
+	if(snap == NULL)
+		return NULL;
+	text = (char *)(snap + n);
+	pos = 0;
+	n = 0;
+	for(rs_range_t *r = rs->ranges; r != NULL; r = r->next, n++) {
+		view_fill(rs, r, now, &snap[n].view);
+		memcpy(text + pos, r->names, r->names_len);
+		snap[n].pui = text + pos;
+		snap[n].wildcard = text + pos + (r->wildcard - r->names);
+		pos += r->names_len;
+	}
+	return snap;
+}
+
+int wic_rstate_foreach(wic_rstate_t *rs, time_t now, wic_rs_visit_f visit,
+		void *ctx)
+{
+	rs_snap_t *snap;
+	size_t n;
+
+	if(rs == NULL)
+		return -1;
+	rs_lock(rs);
+	snap = snapshot(rs, now, &n);
+	rs_unlock(rs);
+	if(snap == NULL)
+		return -1;
+	for(size_t i = 0; i < n && visit != NULL; i++)
+		visit(ctx, snap[i].pui, snap[i].wildcard, &snap[i].view);
+	rs->mem.release(snap);
+	return n > INT_MAX ? INT_MAX : (int)n;
+}
+
+/* ---- P-Associated-URI ------------------------------------------------- */
+
+static int pau_is_ws(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+static size_t skip_ws(const char *v, size_t len, size_t i)
+{
+	while(i < len && pau_is_ws(v[i]))
+		i++;
+	return i;
+}
+
+/* *pos at '"': moves past the closing quote; -1 when unterminated. */
+static int skip_quoted(const char *v, size_t len, size_t *pos)
+{
+	for(size_t i = *pos + 1; i < len; i++) {
+		if(v[i] == '\\')
+			i++;
+		else if(v[i] == '"') {
+			*pos = i + 1;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* TS 23.003: the regular expression sits between two '!'. */
+static int uri_wildcarded(const char *u, size_t len)
+{
+	const char *first = memchr(u, '!', len);
+
+	return first != NULL
+		   && memchr(first + 1, '!', len - (size_t)(first - u) - 1) != NULL;
+}
+
+/* Display name: a quoted string or tokens up to '<'. */
+static int pau_display_name(const char *v, size_t len, size_t *pos)
+{
+	size_t i = *pos;
+
+	if(i < len && v[i] == '"') {
+		if(skip_quoted(v, len, &i) < 0)
+			return -1;
+		i = skip_ws(v, len, i);
+	} else {
+		while(i < len && v[i] != '<') {
+			if(v[i] == ',' || v[i] == '"' || v[i] == '>' || v[i] == ';'
+					|| v[i] == '\0')
+				return -1;
+			i++;
+		}
+	}
+	*pos = i;
+	return i < len && v[i] == '<' ? 0 : -1;
+}
+
+/* ";param" list up to the next entry (',' outside quotes) or the end. */
+static int pau_params(const char *v, size_t len, size_t *pos)
+{
+	size_t i = skip_ws(v, len, *pos);
+
+	if(i < len && v[i] != ',' && v[i] != ';')
+		return -1;
+	while(i < len && v[i] != ',') {
+		if(v[i] == '"') {
+			if(skip_quoted(v, len, &i) < 0)
+				return -1;
+			continue;
+		}
+		if(v[i] == '<' || v[i] == '>' || v[i] == '\0')
+			return -1;
+		i++;
+	}
+	*pos = i;
+	return 0;
+}
+
+static int pau_entry(const char *v, size_t len, size_t *pos,
+		wic_pau_entry_t *e)
+{
+	size_t i = *pos, start;
+
+	if(pau_display_name(v, len, &i) < 0)
+		return -1;
+	start = ++i; /* past '<' */
+	while(i < len && v[i] != '>') {
+		if(v[i] == '<' || v[i] == '\0' || pau_is_ws(v[i]))
+			return -1;
+		i++;
+	}
+	if(i >= len || i == start)
+		return -1; /* missing '>' or empty URI */
+	e->uri = v + start;
+	e->len = i - start;
+	e->wildcarded = uri_wildcarded(e->uri, e->len);
+	i++;
+	if(pau_params(v, len, &i) < 0)
+		return -1;
+	*pos = i;
+	return 0;
+}
+
+int wic_pau_parse(const char *value, size_t len, wic_pau_entry_t *out,
+		size_t max)
+{
+	size_t pos, n = 0;
+	wic_pau_entry_t e;
+
+	if(value == NULL)
+		return len == 0 ? 0 : -1;
+	pos = skip_ws(value, len, 0);
+	while(pos < len) {
+		if(pau_entry(value, len, &pos, &e) < 0)
+			return -1;
+		if(n < max && out != NULL)
+			out[n] = e;
+		n++;
+		if(pos == len)
+			break;
+		pos = skip_ws(value, len, pos + 1); /* past ',' */
+		if(pos == len)
+			return -1; /* trailing comma: an empty entry */
+	}
+	if(n > max)
+		n = max; /* the rest was checked but has no room */
+	return n > INT_MAX ? INT_MAX : (int)n;
+}

@@ -1,0 +1,6 @@
+# Shared helpers of the scripts: sourced, not run.
+log() { printf 'ims_wic: %s\n' "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+BUILD_DIR=${BUILD_DIR:-$PWD/build}
+KAMAILIO_VERSION() { dpkg-query -W -f='${Version}' kamailio; }
+KAMAILIO_TREE() { echo "$BUILD_DIR/kamailio-$(KAMAILIO_VERSION)"; }
