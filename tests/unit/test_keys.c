@@ -1,0 +1,370 @@
+/*
+ * Unit tests of wic_keys.c: PEM, JWKS and HMAC keys, the per-key
+ * algorithm allow-list and key lookup. Keys are generated at test time.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
+
+#include "wic_keys.h"
+#include "tok_fixture.h"
+
+#define RSA_ALGS (WIC_ALG_RS256 | WIC_ALG_RS384 | WIC_ALG_RS512 | WIC_ALG_PS256)
+
+static fx_t *fx;
+
+static int group_setup(void **state)
+{
+	int rc = fx_setup(state);
+	fx = *state;
+	return rc;
+}
+
+static void add_pem_ok(wic_keyset_t *ks, const char *file, const char *kid,
+		unsigned algs)
+{
+	char err[256] = "";
+	int rc = wic_keyset_add_pem(ks, fx_path(fx, file), kid, algs, err,
+			sizeof(err));
+	if (rc != 0)
+		print_error("%s: %s\n", file, err);
+	assert_int_equal(rc, 0);
+}
+
+static void add_pem_fails(const char *file, unsigned algs, const char *want)
+{
+	wic_keyset_t ks = {0};
+	char err[256] = "";
+	assert_int_equal(wic_keyset_add_pem(&ks, fx_path(fx, file), NULL, algs,
+			err, sizeof(err)), -1);
+	if (!strstr(err, want))
+		print_error("'%s' lacks '%s'\n", err, want);
+	assert_non_null(strstr(err, want));
+	assert_int_equal(ks.n, 0);
+	wic_keyset_clear(&ks);
+}
+
+static void test_alg_names(void **state)
+{
+	static const unsigned algs[] = { WIC_ALG_HS256, WIC_ALG_HS384,
+		WIC_ALG_HS512, WIC_ALG_RS256, WIC_ALG_RS384, WIC_ALG_RS512,
+		WIC_ALG_ES256, WIC_ALG_ES384, WIC_ALG_ES512, WIC_ALG_PS256,
+		WIC_ALG_EDDSA };
+	size_t i;
+	(void)state;
+	for (i = 0; i < sizeof(algs) / sizeof(algs[0]); i++) {
+		const char *n = wic_alg_name(algs[i]);
+		assert_int_equal(wic_alg_from_name(n, strlen(n)), algs[i]);
+	}
+	assert_int_equal(wic_alg_from_name("none", 4), 0);
+	assert_int_equal(wic_alg_from_name("es256", 5), 0);
+	assert_int_equal(wic_alg_from_name("ES2566", 6), 0);
+	assert_int_equal(wic_alg_from_name("ES2566", 5), WIC_ALG_ES256);
+	assert_int_equal(wic_alg_from_name(NULL, 0), 0);
+	assert_string_equal(wic_alg_name(0), "unknown");
+}
+
+static void test_pem_types(void **state)
+{
+	wic_keyset_t ks = {0};
+	(void)state;
+	add_pem_ok(&ks, "rsa.pem", "r", 0);
+	add_pem_ok(&ks, "ec256.pem", "e1", 0);
+	add_pem_ok(&ks, "ec384.pem", "e2", 0);
+	add_pem_ok(&ks, "ec521.pem", "e3", 0);
+	add_pem_ok(&ks, "ed25519.pem", NULL, 0);
+	assert_int_equal(ks.n, 5);
+	assert_int_equal(ks.keys[0].type, WIC_KEY_RSA);
+	assert_int_equal(ks.keys[0].algs, RSA_ALGS);
+	assert_string_equal(ks.keys[0].kid, "r");
+	assert_int_equal(ks.keys[1].type, WIC_KEY_EC);
+	assert_int_equal(ks.keys[1].algs, WIC_ALG_ES256);
+	assert_int_equal(ks.keys[2].algs, WIC_ALG_ES384);
+	assert_int_equal(ks.keys[3].algs, WIC_ALG_ES512);
+	assert_int_equal(ks.keys[4].type, WIC_KEY_OKP);
+	assert_int_equal(ks.keys[4].algs, WIC_ALG_EDDSA);
+	assert_null(ks.keys[4].kid);
+	assert_non_null(ks.keys[4].pkey);
+	wic_keyset_clear(&ks);
+	assert_int_equal(ks.n, 0);
+	assert_null(ks.keys);
+}
+
+/* An allow-list narrower than the type is kept; one that does not fit
+ * the type is an error. */
+static void test_pem_alg_lists(void **state)
+{
+	wic_keyset_t ks = {0};
+	(void)state;
+	add_pem_ok(&ks, "rsa.pem", NULL, WIC_ALG_PS256);
+	assert_int_equal(ks.keys[0].algs, WIC_ALG_PS256);
+	wic_keyset_clear(&ks);
+	add_pem_fails("rsa.pem", WIC_ALG_HS256, "HS256");
+	add_pem_fails("rsa.pem", WIC_ALG_RS256 | WIC_ALG_ES256, "ES256");
+	add_pem_fails("ec256.pem", WIC_ALG_ES384, "ES384");
+	add_pem_fails("ec384.pem", WIC_ALG_ES256, "ES256");
+	add_pem_fails("ec521.pem", WIC_ALG_ES256, "ES256");
+	add_pem_fails("ed25519.pem", WIC_ALG_ES256, "ES256");
+	add_pem_fails("ed25519.pem", WIC_ALG_HS512, "HS512");
+}
+
+static void write_pub_of(EVP_PKEY *k, const char *name)
+{
+	assert_non_null(k);
+	assert_int_equal(fx_write_pub(fx, k, name), 0);
+	EVP_PKEY_free(k);
+}
+
+static void test_pem_refused(void **state)
+{
+	(void)state;
+	write_pub_of(EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)1024),
+			"small.pem");
+	add_pem_fails("small.pem", 0, "1024 bits refused");
+	write_pub_of(EVP_PKEY_Q_keygen(NULL, NULL, "EC", "secp256k1"),
+			"other.pem");
+	add_pem_fails("other.pem", 0, "unsupported curve");
+	write_pub_of(EVP_PKEY_Q_keygen(NULL, NULL, "ED448"), "other.pem");
+	add_pem_fails("other.pem", 0, "unsupported key type");
+	assert_int_equal(fx_write_text(fx, "other.pem", "not a key\n"), 0);
+	add_pem_fails("other.pem", 0, "no PEM public key");
+	add_pem_fails("missing.pem", 0, "cannot open");
+}
+
+static void test_hmac(void **state)
+{
+	wic_keyset_t ks = {0};
+	char err[128];
+	(void)state;
+	assert_int_equal(wic_keyset_add_hmac(&ks, fx->hmac, 32, "h", 0, err,
+			sizeof(err)), 0);
+	assert_int_equal(ks.keys[0].type, WIC_KEY_HMAC);
+	assert_int_equal(ks.keys[0].algs, WIC_ALG_HMAC);
+	assert_int_equal(ks.keys[0].secret_len, 32);
+	assert_memory_equal(ks.keys[0].secret, fx->hmac, 32);
+	assert_null(ks.keys[0].pkey);
+	assert_int_equal(wic_keyset_add_hmac(&ks, fx->hmac, 32, NULL,
+			WIC_ALG_HS512, err, sizeof(err)), 0);
+	assert_int_equal(ks.keys[1].algs, WIC_ALG_HS512);
+	assert_int_equal(wic_keyset_add_hmac(&ks, fx->hmac, 32, NULL,
+			WIC_ALG_RS256, err, sizeof(err)), -1);
+	assert_int_equal(wic_keyset_add_hmac(&ks, fx->hmac, 0, NULL, 0, err,
+			sizeof(err)), -1);
+	assert_int_equal(ks.n, 2);
+	wic_keyset_clear(&ks);
+}
+
+/* ---- JWKS built from the generated keys ---- */
+
+static char *b64_bn(EVP_PKEY *k, const char *param)
+{
+	BIGNUM *bn = NULL;
+	unsigned char buf[600];
+	char *s;
+	int n;
+	assert_int_equal(EVP_PKEY_get_bn_param(k, param, &bn), 1);
+	n = BN_bn2bin(bn, buf);
+	BN_free(bn);
+	s = wic_jws_b64url(buf, (size_t)n);
+	assert_non_null(s);
+	return s;
+}
+
+/* "x" and "y" of an EC key, from its uncompressed point */
+static void ec_xy(EVP_PKEY *k, char **x, char **y)
+{
+	unsigned char pt[1 + 2 * 66];
+	size_t len = 0;
+	assert_int_equal(EVP_PKEY_get_octet_string_param(k,
+			OSSL_PKEY_PARAM_PUB_KEY, pt, sizeof(pt), &len), 1);
+	assert_int_equal(pt[0], 4);
+	*x = wic_jws_b64url(pt + 1, (len - 1) / 2);
+	*y = wic_jws_b64url(pt + 1 + (len - 1) / 2, (len - 1) / 2);
+}
+
+static char *jwk_ec(EVP_PKEY *k, const char *crv, const char *kid)
+{
+	char *x, *y, *out = malloc(1024);
+	ec_xy(k, &x, &y);
+	snprintf(out, 1024, "{\"kty\":\"EC\",\"crv\":\"%s\",\"kid\":\"%s\","
+			"\"x\":\"%s\",\"y\":\"%s\",\"use\":\"sig\"}", crv, kid, x, y);
+	free(x);
+	free(y);
+	return out;
+}
+
+static void write_jwks(void)
+{
+	char *n = b64_bn(fx->rsa, OSSL_PKEY_PARAM_RSA_N);
+	char *e = b64_bn(fx->rsa, OSSL_PKEY_PARAM_RSA_E);
+	char *e256 = jwk_ec(fx->ec256, "P-256", "e256");
+	char *e384 = jwk_ec(fx->ec384, "P-384", "e384");
+	char *e521 = jwk_ec(fx->ec521, "P-521", "e521");
+	unsigned char raw[32];
+	size_t rlen = sizeof(raw);
+	char *ed, *k = wic_jws_b64url(fx->hmac, 32), *doc = malloc(8192);
+	assert_int_equal(EVP_PKEY_get_raw_public_key(fx->ed25519, raw, &rlen), 1);
+	ed = wic_jws_b64url(raw, rlen);
+	snprintf(doc, 8192, "{\"keys\":["
+			"{\"kty\":\"RSA\",\"kid\":\"rsa\",\"n\":\"%s\",\"e\":\"%s\"},"
+			"%s,%s,%s,"
+			"{\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"kid\":\"ed\",\"x\":\"%s\"},"
+			"{\"kty\":\"oct\",\"kid\":\"hs\",\"k\":\"%s\",\"alg\":\"HS384\"},"
+			"{\"kty\":\"RSA\",\"use\":\"enc\",\"n\":\"AQAB\",\"e\":\"AQAB\"}"
+			"]}", n, e, e256, e384, e521, ed, k);
+	assert_int_equal(fx_write_text(fx, "jwks.json", doc), 0);
+	free(n);
+	free(e);
+	free(e256);
+	free(e384);
+	free(e521);
+	free(ed);
+	free(k);
+	free(doc);
+}
+
+static void test_jwks(void **state)
+{
+	wic_keyset_t ks = {0};
+	char err[256] = "";
+	(void)state;
+	write_jwks();
+	if (wic_keyset_add_jwks(&ks, fx_path(fx, "jwks.json"), 0, err,
+			sizeof(err)) != 0)
+		print_error("jwks: %s\n", err);
+	assert_int_equal(ks.n, 6); /* the "enc" key is skipped */
+	assert_string_equal(ks.keys[0].kid, "rsa");
+	assert_int_equal(ks.keys[0].algs, RSA_ALGS);
+	assert_int_equal(EVP_PKEY_eq(ks.keys[0].pkey, fx->rsa), 1);
+	assert_int_equal(ks.keys[1].algs, WIC_ALG_ES256);
+	assert_int_equal(EVP_PKEY_eq(ks.keys[1].pkey, fx->ec256), 1);
+	assert_int_equal(ks.keys[2].algs, WIC_ALG_ES384);
+	assert_int_equal(EVP_PKEY_eq(ks.keys[2].pkey, fx->ec384), 1);
+	assert_int_equal(ks.keys[3].algs, WIC_ALG_ES512);
+	assert_int_equal(EVP_PKEY_eq(ks.keys[3].pkey, fx->ec521), 1);
+	assert_int_equal(ks.keys[4].type, WIC_KEY_OKP);
+	assert_int_equal(EVP_PKEY_eq(ks.keys[4].pkey, fx->ed25519), 1);
+	assert_int_equal(ks.keys[5].type, WIC_KEY_HMAC);
+	assert_int_equal(ks.keys[5].algs, WIC_ALG_HS384); /* the JWK's alg */
+	assert_memory_equal(ks.keys[5].secret, fx->hmac, 32);
+	wic_keyset_clear(&ks);
+
+	/* a file-level list keeps only the keys that can use it */
+	assert_int_equal(wic_keyset_add_jwks(&ks, fx_path(fx, "jwks.json"),
+			WIC_ALG_ES256 | WIC_ALG_RS256, err, sizeof(err)), 0);
+	assert_int_equal(ks.n, 2);
+	assert_int_equal(ks.keys[0].algs, WIC_ALG_RS256);
+	assert_int_equal(ks.keys[1].algs, WIC_ALG_ES256);
+	wic_keyset_clear(&ks);
+	assert_int_equal(wic_keyset_add_jwks(&ks, fx_path(fx, "jwks.json"),
+			WIC_ALG_HS256, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "no signature key"));
+}
+
+static void jwks_fails(const char *doc, const char *want)
+{
+	wic_keyset_t ks = {0};
+	char err[256] = "";
+	assert_int_equal(wic_keyset_add_hmac(&ks, fx->hmac, 32, "pre", 0, err,
+			sizeof(err)), 0);
+	assert_int_equal(fx_write_text(fx, "x.json", doc), 0);
+	assert_int_equal(wic_keyset_add_jwks(&ks, fx_path(fx, "x.json"), 0, err,
+			sizeof(err)), -1);
+	if (!strstr(err, want))
+		print_error("'%s' lacks '%s'\n", err, want);
+	assert_non_null(strstr(err, want));
+	assert_int_equal(ks.n, 1); /* all or nothing */
+	wic_keyset_clear(&ks);
+}
+
+static void test_jwks_errors(void **state)
+{
+	char *ec = jwk_ec(fx->ec256, "P-256", "a");
+	char *ec_as_384 = jwk_ec(fx->ec256, "P-384", "a");
+	char doc[2048];
+	(void)state;
+	jwks_fails("{", "line");
+	jwks_fails("{\"keys\":[]}", "no \"keys\"");
+	jwks_fails("{\"nokeys\":1}", "no \"keys\"");
+	snprintf(doc, sizeof(doc), "{\"keys\":[%s,{\"kty\":\"XYZ\"}]}", ec);
+	jwks_fails(doc, "keys[1]: unsupported or invalid XYZ");
+	jwks_fails("{\"keys\":[{\"kty\":\"oct\",\"k\":\"a+b\"}]}", "\"k\"");
+	jwks_fails("{\"keys\":[{\"kty\":\"oct\",\"k\":\"abcd\",\"kid\":1}]}",
+			"not a JWK");
+	jwks_fails("{\"keys\":[{\"kty\":\"oct\",\"k\":\"abcd\",\"alg\":\"RS256\"}]}",
+			"alg unsupported");
+	jwks_fails("{\"keys\":[{\"kty\":\"oct\",\"k\":\"abcd\",\"alg\":\"none\"}]}",
+			"alg unsupported");
+	snprintf(doc, sizeof(doc), "{\"keys\":[%s]}", ec_as_384);
+	jwks_fails(doc, "invalid EC");
+	jwks_fails("{\"keys\":[{\"kty\":\"EC\",\"crv\":\"P-192\",\"x\":\"AA\","
+			"\"y\":\"AA\"}]}", "invalid EC");
+	jwks_fails("{\"keys\":[{\"kty\":\"OKP\",\"crv\":\"Ed448\",\"x\":\"AA\"}]}",
+			"invalid OKP");
+	jwks_fails("{\"keys\":[{\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"x\":\"AA\"}]}",
+			"invalid OKP");
+	/* RSA modulus of 512 bits: too small */
+	jwks_fails("{\"keys\":[{\"kty\":\"RSA\",\"e\":\"AQAB\",\"n\":\""
+			"wf-wiusGhA-gleZYQAOPQlNUIucPiqXdPVyieDqQbXXOPBe3nuggtVzeq7pVFH1dZz4"
+			"dY2Q2LA5DaegvP8kRvQ\"}]}", "refused");
+	free(ec);
+	free(ec_as_384);
+}
+
+static void test_find(void **state)
+{
+	wic_keyset_t ks = {0};
+	char err[128];
+	(void)state;
+	add_pem_ok(&ks, "rsa.pem", "r1", 0);
+	add_pem_ok(&ks, "ec256.pem", NULL, 0);
+	assert_int_equal(wic_keyset_add_hmac(&ks, fx->hmac, 32, "h1", 0, err,
+			sizeof(err)), 0);
+	assert_int_equal(wic_keyset_add_hmac(&ks, fx->hmac, 32, "h2", 0, err,
+			sizeof(err)), 0);
+	/* by kid */
+	assert_ptr_equal(wic_keyset_find(&ks, "r1", WIC_ALG_RS256), &ks.keys[0]);
+	assert_ptr_equal(wic_keyset_find(&ks, "h2", WIC_ALG_HS256), &ks.keys[3]);
+	/* kid found but alg not allowed: no fallback to another key */
+	assert_null(wic_keyset_find(&ks, "r1", WIC_ALG_HS256));
+	assert_null(wic_keyset_find(&ks, "r1", WIC_ALG_ES256));
+	/* unknown kid: the only kid-less key that allows alg */
+	assert_ptr_equal(wic_keyset_find(&ks, "zz", WIC_ALG_ES256), &ks.keys[1]);
+	assert_null(wic_keyset_find(&ks, "zz", WIC_ALG_RS256));
+	/* no kid: the only key for alg; two HMAC keys are ambiguous */
+	assert_ptr_equal(wic_keyset_find(&ks, NULL, WIC_ALG_PS256), &ks.keys[0]);
+	assert_ptr_equal(wic_keyset_find(&ks, NULL, WIC_ALG_ES256), &ks.keys[1]);
+	assert_null(wic_keyset_find(&ks, NULL, WIC_ALG_HS256));
+	assert_null(wic_keyset_find(&ks, NULL, WIC_ALG_EDDSA));
+	assert_null(wic_keyset_find(&ks, NULL, 0));
+	assert_null(wic_keyset_find(NULL, NULL, WIC_ALG_RS256));
+	assert_ptr_equal(wic_keyset_by_kid(&ks, "h1"), &ks.keys[2]);
+	assert_null(wic_keyset_by_kid(&ks, NULL));
+	assert_int_equal(wic_keyset_algs(&ks), RSA_ALGS | WIC_ALG_ES256
+			| WIC_ALG_HMAC);
+	wic_keyset_clear(&ks);
+	wic_keyset_clear(NULL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_alg_names),
+		cmocka_unit_test(test_pem_types),
+		cmocka_unit_test(test_pem_alg_lists),
+		cmocka_unit_test(test_pem_refused),
+		cmocka_unit_test(test_hmac),
+		cmocka_unit_test(test_jwks),
+		cmocka_unit_test(test_jwks_errors),
+		cmocka_unit_test(test_find),
+	};
+	return cmocka_run_group_tests(tests, group_setup, fx_teardown);
+}

@@ -1,0 +1,943 @@
+/*
+ * Unit tests of the range registration state machine and of the
+ * P-Associated-URI parser (wic_rstate.c), with counting fakes for the
+ * memory and lock hooks and an injected random source.
+ */
+#include <limits.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "wic_prov.h"
+#include "wic_rstate.h"
+
+/* ---- counting fakes --------------------------------------------------- */
+
+typedef struct fake_state {
+	long live_allocs;
+	long fail_in;            /* > 0: the fail_in-th next allocation fails */
+	int held;                /* lock index held, -1 when none */
+	long locks, unlocks;
+} fake_state_t;
+
+static fake_state_t fk;
+
+typedef struct fake_hdr {
+	size_t size;
+	max_align_t align;
+} fake_hdr_t;
+
+static void *fake_alloc(size_t size)
+{
+	fake_hdr_t *h;
+
+	if(fk.fail_in > 0 && --fk.fail_in == 0)
+		return NULL;
+	h = malloc(offsetof(fake_hdr_t, align) + size);
+	if(h == NULL)
+		return NULL;
+	h->size = size;
+	fk.live_allocs++;
+	return (char *)h + offsetof(fake_hdr_t, align);
+}
+
+static void fake_release(void *p)
+{
+	if(p == NULL)
+		return;
+	fk.live_allocs--;
+	free((char *)p - offsetof(fake_hdr_t, align));
+}
+
+static void fake_lock(void *ctx, unsigned idx)
+{
+	(void)ctx;
+	assert_int_equal(idx, 0);
+	assert_int_equal(fk.held, -1);
+	fk.held = (int)idx;
+	fk.locks++;
+}
+
+static void fake_unlock(void *ctx, unsigned idx)
+{
+	(void)ctx;
+	assert_int_equal(fk.held, (int)idx);
+	fk.held = -1;
+	fk.unlocks++;
+}
+
+static const wic_mem_ops_t mem_ops = {fake_alloc, fake_release};
+static const wic_lock_ops_t lock_ops = {NULL, fake_lock, fake_unlock};
+
+/* Jitter source: a fixed value, or a counter when counting. */
+static unsigned rnd_value;
+static int rnd_counting;
+
+static unsigned fake_random(void)
+{
+	return rnd_counting ? rnd_value++ : rnd_value;
+}
+
+/* ---- due recorder ----------------------------------------------------- */
+
+typedef struct due_log {
+	int n;
+	char pui[8][64];
+	wic_rs_action_t action[8];
+	unsigned expires[8];
+} due_log_t;
+
+static void on_due(void *ctx, const char *pui, wic_rs_action_t action,
+		unsigned expires)
+{
+	due_log_t *l = ctx;
+
+	assert_int_equal(fk.held, -1); /* called without the lock */
+	assert_true(l->n < 8);
+	snprintf(l->pui[l->n], sizeof(l->pui[0]), "%s", pui);
+	l->action[l->n] = action;
+	l->expires[l->n] = expires;
+	l->n++;
+}
+
+/* ---- fixture ---------------------------------------------------------- */
+
+#define T0 1700000000
+#define R1 "sip:range1@wwsf.lab"
+#define R2 "sip:range2@wwsf.lab"
+#define R3 "sip:range3@wwsf.lab"
+#define W1 "sip:wic!.*!@wwsf.lab"
+
+static const wic_rs_timing_t timing = {2, 300, 600, 32};
+
+static int setup(void **state)
+{
+	memset(&fk, 0, sizeof(fk));
+	fk.held = -1;
+	rnd_value = 0;
+	rnd_counting = 0;
+	*state = wic_rstate_create(&mem_ops, &lock_ops, &timing, fake_random);
+	assert_non_null(*state);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	wic_rstate_destroy(*state);
+	assert_int_equal(fk.held, -1);
+	assert_int_equal(fk.locks, fk.unlocks);
+	assert_int_equal(fk.live_allocs, 0);
+	return 0;
+}
+
+static wic_rs_config_t cfg(const char *pui, unsigned triggers, unsigned linger)
+{
+	wic_rs_config_t c = {pui, W1, triggers, 3600, linger};
+	return c;
+}
+
+static void sync1(wic_rstate_t *rs, const char *pui, unsigned triggers,
+		unsigned linger, time_t now)
+{
+	wic_rs_config_t c = cfg(pui, triggers, linger);
+	assert_int_equal(wic_rstate_sync(rs, &c, 1, now), 0);
+}
+
+static wic_rs_view_t view(wic_rstate_t *rs, const char *pui, time_t now)
+{
+	wic_rs_view_t v;
+
+	memset(&v, 0xa5, sizeof(v));
+	assert_int_equal(wic_rstate_view(rs, pui, now, &v), 0);
+	return v;
+}
+
+/* run() must send exactly one action for pui. */
+static void expect_action(wic_rstate_t *rs, time_t now, const char *pui,
+		wic_rs_action_t action)
+{
+	due_log_t log = {0};
+
+	assert_int_equal(wic_rstate_run(rs, now, on_due, &log), 1);
+	assert_string_equal(log.pui[0], pui);
+	assert_int_equal(log.action[0], action);
+	assert_int_equal(log.expires[0],
+			action == WIC_RS_SEND_REGISTER ? 3600u : 0u);
+}
+
+static void expect_nothing(wic_rstate_t *rs, time_t now)
+{
+	due_log_t log = {0};
+
+	assert_int_equal(wic_rstate_run(rs, now, on_due, &log), 0);
+}
+
+static void bring_up(wic_rstate_t *rs, const char *pui, time_t now)
+{
+	expect_action(rs, now, pui, WIC_RS_SEND_REGISTER);
+	assert_int_equal(wic_rstate_on_reply(rs, pui, 200, 3600,
+			"<sip:orig@scscf.ims;lr>", "<sip:range1@wwsf.lab>, <" W1 ">",
+			now), 0);
+	assert_int_equal(view(rs, pui, now).state, WIC_RS_UP);
+}
+
+/* ---- state machine ---------------------------------------------------- */
+
+static void test_state_names(void **state)
+{
+	(void)state;
+	assert_string_equal(wic_rs_state_name(WIC_RS_DOWN), "down");
+	assert_string_equal(wic_rs_state_name(WIC_RS_REGISTERING), "registering");
+	assert_string_equal(wic_rs_state_name(WIC_RS_UP), "up");
+	assert_string_equal(wic_rs_state_name(WIC_RS_DEREGISTERING),
+			"deregistering");
+	assert_string_equal(wic_rs_state_name((wic_rs_state_t)42), "unknown");
+}
+
+static void test_startup_due_at_once(void **state)
+{
+	wic_rstate_t *rs = *state;
+	wic_rs_config_t c[2] = {cfg(R1, WIC_TRIGGER_STARTUP, 0),
+			cfg(R2, WIC_TRIGGER_ON_DEMAND, 60)};
+
+	assert_int_equal(wic_rstate_sync(rs, c, 2, T0), 0);
+	assert_int_equal(view(rs, R1, T0).state, WIC_RS_DOWN);
+	expect_action(rs, T0, R1, WIC_RS_SEND_REGISTER); /* R2 waits for WICs */
+	assert_int_equal(view(rs, R1, T0).state, WIC_RS_REGISTERING);
+	expect_nothing(rs, T0 + 1); /* reply pending */
+	assert_int_equal(view(rs, R2, T0).next_action, 0);
+}
+
+static void test_reply_up_and_refresh_time(void **state)
+{
+	wic_rstate_t *rs = *state;
+	wic_rs_view_t v;
+
+	sync1(rs, R1, WIC_TRIGGER_STARTUP, 0, T0);
+	bring_up(rs, R1, T0);
+	v = view(rs, R1, T0);
+	assert_int_equal(v.expires_at, T0 + 3600);
+	assert_int_equal(v.next_action, T0 + 1800); /* min(1800, 3000) */
+	assert_int_equal(v.attempts, 0);
+	assert_int_equal(v.last_code, 200);
+	assert_string_equal(v.last_error, "");
+	assert_string_equal(v.service_route, "<sip:orig@scscf.ims;lr>");
+	assert_string_equal(v.pau, "<sip:range1@wwsf.lab>, <" W1 ">");
+	assert_int_equal(wic_rstate_retry_after(rs, R1, T0), 0);
+
+	/* refresh: stays UP (WICs still admitted), new expiry on 200 */
+	expect_nothing(rs, T0 + 1799);
+	expect_action(rs, T0 + 1800, R1, WIC_RS_SEND_REGISTER);
+	assert_int_equal(view(rs, R1, T0 + 1800).state, WIC_RS_UP);
+	assert_int_equal(wic_rstate_retry_after(rs, R1, T0 + 1800), 0);
+	expect_nothing(rs, T0 + 1801);
+	assert_int_equal(wic_rstate_on_reply(rs, R1, 200, 1000, NULL, NULL,
+			T0 + 1800), 0);
+	v = view(rs, R1, T0 + 1800);
+	assert_int_equal(v.expires_at, T0 + 2800);
+	assert_int_equal(v.next_action, T0 + 1800 + 400); /* 1000 - 600 */
+	assert_string_equal(v.service_route, "");
+
+	/* a tiny grant is never refreshed more often than every 5 s */
+	expect_action(rs, T0 + 2200, R1, WIC_RS_SEND_REGISTER);
+	assert_int_equal(wic_rstate_on_reply(rs, R1, 200, 4, NULL, NULL,
+			T0 + 2200), 0);
+	assert_int_equal(view(rs, R1, T0 + 2200).next_action, T0 + 2205);
+}
+
+static void test_failure_backoff_growth_and_cap(void **state)
+{
+	wic_rstate_t *rs = *state;
+	/* random 0: the lower jitter bound, ceil(base / 2) */
+	const unsigned expected[] = {1, 2, 4, 8, 16, 32, 64, 128, 150, 150, 150};
+	time_t now = T0;
+
+	sync1(rs, R1, WIC_TRIGGER_STARTUP, 0, T0);
+	for(unsigned k = 0; k < sizeof(expected) / sizeof(expected[0]); k++) {
+		wic_rs_view_t v;
+
+		expect_action(rs, now, R1, WIC_RS_SEND_REGISTER);
+		assert_int_equal(wic_rstate_on_reply(rs, R1, 503, 0, NULL, NULL,
+				now), 0);
+		v = view(rs, R1, now);
+		assert_int_equal(v.state, WIC_RS_DOWN);
+		assert_int_equal(v.attempts, k + 1);
+		assert_int_equal(v.last_code, 503);
+		assert_string_equal(v.last_error, "registration failed (503)");
+		assert_int_equal(v.next_action - now, expected[k]);
+		assert_int_equal(wic_rstate_retry_after(rs, R1, now), expected[k]);
+		now = v.next_action;
+		expect_nothing(rs, now - 1);
+	}
+	/* success resets the back-off */
+	expect_action(rs, now, R1, WIC_RS_SEND_REGISTER);
+	assert_int_equal(wic_rstate_on_reply(rs, R1, 200, 3600, NULL, NULL, now),
+			0);
+	assert_int_equal(view(rs, R1, now).attempts, 0);
+}
+
+static void test_jitter_bounds(void **state)
+{
+	wic_rstate_t *rs = *state;
+	const unsigned base[] = {2, 4, 8, 16, 32, 64, 128, 256, 300, 300, 300, 300};
+	time_t now = T0;
+
+	rnd_counting = 1;
+	sync1(rs, R1, WIC_TRIGGER_STARTUP, 0, T0);
+	for(unsigned k = 0; k < sizeof(base) / sizeof(base[0]); k++) {
+		for(unsigned trial = 0; trial < 40; trial++) {
+			time_t d;
+
+			/* replay attempt k+1 with different random values */
+			wic_rs_view_t v;
+
+			expect_action(rs, now, R1, WIC_RS_SEND_REGISTER);
+			assert_int_equal(wic_rstate_on_reply(rs, R1, 0, 0, NULL, NULL,
+					now), 0);
+			v = view(rs, R1, now);
+			d = v.next_action - now;
+			assert_true(d >= (time_t)(base[k] - base[k] / 2));
+			assert_true(d <= (time_t)base[k]);
+			now = v.next_action;
+			if(trial + 1 < 40) { /* stay at this attempt count */
+				assert_int_equal(wic_rstate_force(rs, R1,
+						WIC_RS_SEND_REGISTER, now), 0);
+				for(unsigned i = 0; i < k; i++) {
+					expect_action(rs, now, R1, WIC_RS_SEND_REGISTER);
+					assert_int_equal(wic_rstate_on_reply(rs, R1, 500, 0,
+							NULL, NULL, now), 0);
+					now = view(rs, R1, now).next_action;
+				}
+			}
+		}
+	}
+}
+
+static void test_reply_timeout(void **state)
+{
+	wic_rstate_t *rs = *state;
+	wic_rs_view_t v;
+
+	sync1(rs, R1, WIC_TRIGGER_STARTUP, 0, T0);
+	expect_action(rs, T0, R1, WIC_RS_SEND_REGISTER);
+	assert_int_equal(view(rs, R1, T0).next_action, T0 + 32); /* deadline */
+	expect_nothing(rs, T0 + 31);
+	expect_nothing(rs, T0 + 32); /* timed out: back-off before retrying */
+	v = view(rs, R1, T0 + 32);
+	assert_int_equal(v.state, WIC_RS_DOWN);
+	assert_int_equal(v.last_code, 0);
+	assert_int_equal(v.attempts, 1);
+	assert_string_equal(v.last_error, "registration timed out");
+	/* the late reply finds no request in flight */
+	assert_int_equal(wic_rstate_on_reply(rs, R1, 200, 3600, NULL, NULL,
+			T0 + 33), -1);
+	assert_int_equal(view(rs, R1, T0 + 33).state, WIC_RS_DOWN);
+	expect_action(rs, v.next_action, R1, WIC_RS_SEND_REGISTER);
+	/* code 0 reported by the caller is a timeout as well */
+	assert_int_equal(wic_rstate_on_reply(rs, R1, 0, 0, NULL, NULL,
+			v.next_action), 0);
+	assert_int_equal(view(rs, R1, v.next_action).attempts, 2);
+}
+
+static void test_reply_unknown_or_unexpected(void **state)
+{
+	wic_rstate_t *rs = *state;
+
+	assert_int_equal(wic_rstate_on_reply(rs, "sip:nope@h", 200, 3600, NULL,
+			NULL, T0), -1);
+	assert_int_equal(wic_rstate_on_reply(rs, NULL, 200, 3600, NULL, NULL,
+			T0), -1);
+	sync1(rs, R1, WIC_TRIGGER_STARTUP, 0, T0);
+	assert_int_equal(wic_rstate_on_reply(rs, R1, 200, 3600, NULL, NULL, T0),
+			-1); /* nothing sent yet */
+	expect_action(rs, T0, R1, WIC_RS_SEND_REGISTER);
+	assert_int_equal(wic_rstate_on_reply(rs, R1, 100, 0, NULL, NULL, T0), 0);
+	assert_int_equal(view(rs, R1, T0).state, WIC_RS_REGISTERING);
+	/* a 2xx without a granted expiry registered nothing */
+	assert_int_equal(wic_rstate_on_reply(rs, R1, 200, 0, NULL, NULL, T0), 0);
+	assert_int_equal(view(rs, R1, T0).state, WIC_RS_DOWN);
+	assert_string_equal(view(rs, R1, T0).last_error,
+			"2xx without granted expiry (200)");
+	assert_int_equal(wic_rstate_view(rs, "sip:nope@h", T0,
+			&(wic_rs_view_t){0}), -1);
+	assert_int_equal(wic_rstate_wic_added(rs, "sip:nope@h", T0), -1);
+	assert_int_equal(wic_rstate_wic_removed(rs, "sip:nope@h", T0), -1);
+	assert_int_equal(wic_rstate_wic_removed(rs, R1, T0), -1); /* count 0 */
+	assert_int_equal(wic_rstate_force(rs, "sip:nope@h",
+			WIC_RS_SEND_REGISTER, T0), -1);
+	assert_int_equal(wic_rstate_retry_after(rs, "sip:nope@h", T0), 0);
+}
+
+static void on_demand_lifecycle(wic_rstate_t *rs, unsigned trigger)
+{
+	time_t t = T0 + 100;
+
+	sync1(rs, R1, trigger, 60, T0);
+	expect_nothing(rs, T0);
+	assert_int_equal(wic_rstate_wic_added(rs, R1, T0), 0);
+	bring_up(rs, R1, T0);
+	assert_int_equal(wic_rstate_wic_added(rs, R1, T0), 0);
+	assert_int_equal(view(rs, R1, T0).wic_count, 2);
+	assert_int_equal(wic_rstate_wic_removed(rs, R1, t), 0);
+	assert_int_equal(wic_rstate_wic_removed(rs, R1, t), 0);
+	expect_nothing(rs, t + 59); /* lingering */
+	assert_int_equal(wic_rstate_wic_added(rs, R1, t + 30), 0); /* cancel */
+	expect_nothing(rs, t + 60);
+	assert_int_equal(wic_rstate_wic_removed(rs, R1, t + 40), 0);
+	expect_nothing(rs, t + 99);
+	expect_action(rs, t + 100, R1, WIC_RS_SEND_DEREGISTER);
+	assert_int_equal(view(rs, R1, t + 100).state, WIC_RS_DEREGISTERING);
+	assert_int_equal(wic_rstate_retry_after(rs, R1, t + 100), 1);
+	assert_int_equal(wic_rstate_on_reply(rs, R1, 200, 0, NULL, NULL,
+			t + 100), 0);
+	assert_int_equal(view(rs, R1, t + 100).state, WIC_RS_DOWN);
+	assert_string_equal(view(rs, R1, t + 100).service_route, "");
+	expect_nothing(rs, t + 1000);
+}
+
+static void test_on_demand_linger_and_cancel(void **state)
+{
+	on_demand_lifecycle(*state, WIC_TRIGGER_ON_DEMAND);
+}
+
+static void test_token_trigger_like_on_demand(void **state)
+{
+	on_demand_lifecycle(*state, WIC_TRIGGER_TOKEN);
+}
+
+static void test_linger_zero_and_startup_stays(void **state)
+{
+	wic_rstate_t *rs = *state;
+	wic_rs_config_t c[2] = {cfg(R1, WIC_TRIGGER_ON_DEMAND, 0),
+			cfg(R2, WIC_TRIGGER_STARTUP | WIC_TRIGGER_ON_DEMAND, 0)};
+
+	assert_int_equal(wic_rstate_sync(rs, c, 2, T0), 0);
+	assert_int_equal(wic_rstate_wic_added(rs, R1, T0), 0);
+	assert_int_equal(wic_rstate_wic_added(rs, R2, T0), 0);
+	assert_int_equal(wic_rstate_run(rs, T0, NULL, NULL), 2);
+	assert_int_equal(wic_rstate_on_reply(rs, R1, 200, 3600, NULL, NULL, T0),
+			0);
+	assert_int_equal(wic_rstate_on_reply(rs, R2, 200, 3600, NULL, NULL, T0),
+			0);
+	assert_int_equal(wic_rstate_wic_removed(rs, R1, T0 + 5), 0);
+	assert_int_equal(wic_rstate_wic_removed(rs, R2, T0 + 5), 0);
+	/* linger 0: at once; a startup range stays registered */
+	expect_action(rs, T0 + 5, R1, WIC_RS_SEND_DEREGISTER);
+}
+
+static void test_wic_back_during_deregistration(void **state)
+{
+	wic_rstate_t *rs = *state;
+
+	sync1(rs, R1, WIC_TRIGGER_ON_DEMAND, 0, T0);
+	assert_int_equal(wic_rstate_wic_added(rs, R1, T0), 0);
+	bring_up(rs, R1, T0);
+	assert_int_equal(wic_rstate_wic_removed(rs, R1, T0 + 1), 0);
+	expect_action(rs, T0 + 1, R1, WIC_RS_SEND_DEREGISTER);
+	assert_int_equal(wic_rstate_wic_added(rs, R1, T0 + 2), 0);
+	assert_int_equal(wic_rstate_on_reply(rs, R1, 200, 0, NULL, NULL, T0 + 2),
+			0);
+	expect_action(rs, T0 + 2, R1, WIC_RS_SEND_REGISTER);
+}
+
+static void test_deregistration_failure_goes_down(void **state)
+{
+	wic_rstate_t *rs = *state;
+
+	sync1(rs, R1, WIC_TRIGGER_ON_DEMAND, 0, T0);
+	assert_int_equal(wic_rstate_wic_added(rs, R1, T0), 0);
+	bring_up(rs, R1, T0);
+	assert_int_equal(wic_rstate_wic_removed(rs, R1, T0), 0);
+	expect_action(rs, T0, R1, WIC_RS_SEND_DEREGISTER);
+	assert_int_equal(wic_rstate_on_reply(rs, R1, 500, 0, NULL, NULL, T0), 0);
+	assert_int_equal(view(rs, R1, T0).state, WIC_RS_DOWN);
+	assert_string_equal(view(rs, R1, T0).last_error,
+			"de-registration failed (500)");
+	expect_nothing(rs, T0 + 1);
+}
+
+static void test_refresh_failure_keeps_up_until_expiry(void **state)
+{
+	wic_rstate_t *rs = *state;
+	wic_rs_view_t v;
+	time_t t;
+
+	sync1(rs, R1, WIC_TRIGGER_STARTUP, 0, T0);
+	expect_action(rs, T0, R1, WIC_RS_SEND_REGISTER);
+	assert_int_equal(wic_rstate_on_reply(rs, R1, 200, 100, "<sip:sr@h;lr>",
+			NULL, T0), 0);
+	expect_action(rs, T0 + 50, R1, WIC_RS_SEND_REGISTER);
+	assert_int_equal(wic_rstate_on_reply(rs, R1, 500, 0, NULL, NULL,
+			T0 + 50), 0);
+	v = view(rs, R1, T0 + 50);
+	assert_int_equal(v.state, WIC_RS_UP); /* still registered */
+	assert_int_equal(v.attempts, 1);
+	assert_int_equal(v.expires_at, T0 + 100);
+	assert_string_equal(v.service_route, "<sip:sr@h;lr>");
+	/* refreshes keep failing until the registration lapses */
+	for(t = v.next_action; t < T0 + 100; t = view(rs, R1, t).next_action) {
+		expect_action(rs, t, R1, WIC_RS_SEND_REGISTER);
+		assert_int_equal(wic_rstate_on_reply(rs, R1, 0, 0, NULL, NULL, t), 0);
+	}
+	expect_nothing(rs, T0 + 100);
+	v = view(rs, R1, T0 + 100);
+	assert_int_equal(v.state, WIC_RS_DOWN);
+	assert_string_equal(v.last_error, "registration expired");
+	assert_string_equal(v.service_route, "");
+	assert_true(wic_rstate_retry_after(rs, R1, T0 + 100) >= 1);
+}
+
+static void test_sync_keeps_state_and_removes(void **state)
+{
+	wic_rstate_t *rs = *state;
+	wic_rs_config_t c1[2] = {cfg(R1, WIC_TRIGGER_STARTUP, 0),
+			cfg(R2, WIC_TRIGGER_STARTUP, 0)};
+	wic_rs_config_t c2[2] = {cfg(R1, WIC_TRIGGER_STARTUP, 0),
+			cfg(R3, WIC_TRIGGER_ON_DEMAND, 0)};
+	wic_rs_view_t v;
+
+	assert_int_equal(wic_rstate_sync(rs, c1, 2, T0), 0);
+	assert_int_equal(wic_rstate_run(rs, T0, NULL, NULL), 2);
+	assert_int_equal(wic_rstate_on_reply(rs, R1, 200, 3600, NULL, NULL, T0),
+			0);
+	assert_int_equal(wic_rstate_on_reply(rs, R2, 403, 0, NULL, NULL, T0), 0);
+	/* reload: R1 kept (UP), R2 dropped (DOWN: freed), R3 new */
+	c2[0].wildcard = "sip:new!.*!@wwsf.lab";
+	c2[0].expires = 600;
+	assert_int_equal(wic_rstate_sync(rs, c2, 2, T0 + 1), 0);
+	v = view(rs, R1, T0 + 1);
+	assert_int_equal(v.state, WIC_RS_UP);
+	assert_int_equal(v.expires_at, T0 + 3600);
+	assert_int_equal(wic_rstate_view(rs, R2, T0, &v), -1);
+	assert_int_equal(view(rs, R3, T0).state, WIC_RS_DOWN);
+	/* R1 dropped while UP: de-registered, then forgotten */
+	assert_int_equal(wic_rstate_sync(rs, &c2[1], 1, T0 + 2), 0);
+	expect_action(rs, T0 + 2, R1, WIC_RS_SEND_DEREGISTER);
+	assert_int_equal(wic_rstate_wic_added(rs, R1, T0 + 2), 0);
+	assert_int_equal(wic_rstate_on_reply(rs, R1, 200, 0, NULL, NULL, T0 + 2),
+			0);
+	expect_nothing(rs, T0 + 3);
+	assert_int_equal(wic_rstate_view(rs, R1, T0 + 3, &v), -1);
+	/* empty configuration */
+	assert_int_equal(wic_rstate_sync(rs, NULL, 0, T0 + 4), 0);
+	assert_int_equal(wic_rstate_foreach(rs, T0 + 4, NULL, NULL), 0);
+}
+
+static void test_sync_new_expires_used(void **state)
+{
+	wic_rstate_t *rs = *state;
+	wic_rs_config_t c = cfg(R1, WIC_TRIGGER_STARTUP, 0);
+	due_log_t log = {0};
+
+	c.expires = 600;
+	assert_int_equal(wic_rstate_sync(rs, &c, 1, T0), 0);
+	assert_int_equal(wic_rstate_run(rs, T0, on_due, &log), 1);
+	assert_int_equal(log.expires[0], 600);
+}
+
+static void test_sync_lost_startup_lingers(void **state)
+{
+	wic_rstate_t *rs = *state;
+
+	sync1(rs, R1, WIC_TRIGGER_STARTUP, 0, T0);
+	bring_up(rs, R1, T0);
+	sync1(rs, R1, WIC_TRIGGER_ON_DEMAND, 30, T0 + 10);
+	expect_nothing(rs, T0 + 39);
+	expect_action(rs, T0 + 40, R1, WIC_RS_SEND_DEREGISTER);
+}
+
+static void test_sync_nomem_changes_nothing(void **state)
+{
+	wic_rstate_t *rs = *state;
+	wic_rs_config_t c[2] = {cfg(R2, WIC_TRIGGER_STARTUP, 0),
+			cfg(R3, WIC_TRIGGER_STARTUP, 0)};
+	wic_rs_view_t v;
+	long base;
+
+	sync1(rs, R1, WIC_TRIGGER_STARTUP, 0, T0);
+	base = fk.live_allocs;
+	for(long k = 1; k <= 5; k++) {
+		fk.fail_in = k;
+		assert_int_equal(wic_rstate_sync(rs, c, 2, T0), -1);
+		fk.fail_in = 0;
+		assert_int_equal(fk.live_allocs, base);
+		assert_int_equal(wic_rstate_view(rs, R1, T0, &v), 0);
+		assert_int_equal(wic_rstate_view(rs, R2, T0, &v), -1);
+	}
+	c[0].distinct_pui = NULL;
+	assert_int_equal(wic_rstate_sync(rs, c, 2, T0), -1);
+	assert_int_equal(wic_rstate_sync(rs, NULL, 2, T0), -1);
+	/* out of memory in run: the range stays due for the next run */
+	fk.fail_in = 1;
+	expect_nothing(rs, T0);
+	fk.fail_in = 0;
+	expect_action(rs, T0, R1, WIC_RS_SEND_REGISTER);
+	fk.fail_in = 1;
+	assert_int_equal(wic_rstate_foreach(rs, T0, NULL, NULL), -1);
+	fk.fail_in = 0;
+}
+
+static void test_force(void **state)
+{
+	wic_rstate_t *rs = *state;
+
+	sync1(rs, R1, WIC_TRIGGER_STARTUP, 0, T0);
+	expect_action(rs, T0, R1, WIC_RS_SEND_REGISTER);
+	assert_int_equal(wic_rstate_on_reply(rs, R1, 500, 0, NULL, NULL, T0), 0);
+	expect_nothing(rs, T0);
+	/* the operator skips the back-off */
+	assert_int_equal(wic_rstate_force(rs, R1, WIC_RS_SEND_REGISTER, T0), 0);
+	expect_action(rs, T0, R1, WIC_RS_SEND_REGISTER);
+	assert_int_equal(wic_rstate_on_reply(rs, R1, 200, 3600, NULL, NULL, T0),
+			0);
+	/* forced re-registration of an UP range: refresh now */
+	assert_int_equal(wic_rstate_force(rs, R1, WIC_RS_SEND_REGISTER, T0 + 1),
+			0);
+	expect_action(rs, T0 + 1, R1, WIC_RS_SEND_REGISTER);
+	assert_int_equal(wic_rstate_on_reply(rs, R1, 200, 3600, NULL, NULL,
+			T0 + 1), 0);
+	/* forced down stays down, WICs or not, until forced up */
+	assert_int_equal(wic_rstate_force(rs, R1, WIC_RS_SEND_DEREGISTER, T0 + 2),
+			0);
+	expect_action(rs, T0 + 2, R1, WIC_RS_SEND_DEREGISTER);
+	assert_int_equal(wic_rstate_on_reply(rs, R1, 200, 0, NULL, NULL, T0 + 2),
+			0);
+	assert_int_equal(wic_rstate_wic_added(rs, R1, T0 + 3), 0);
+	expect_nothing(rs, T0 + 3);
+	assert_int_equal(wic_rstate_retry_after(rs, R1, T0 + 3), 300);
+	assert_int_equal(wic_rstate_force(rs, R1, WIC_RS_SEND_REGISTER, T0 + 4),
+			0);
+	expect_action(rs, T0 + 4, R1, WIC_RS_SEND_REGISTER);
+}
+
+static void test_force_on_demand_without_wics(void **state)
+{
+	wic_rstate_t *rs = *state;
+
+	sync1(rs, R1, WIC_TRIGGER_ON_DEMAND, 10, T0);
+	assert_int_equal(wic_rstate_force(rs, R1, WIC_RS_SEND_REGISTER, T0), 0);
+	bring_up(rs, R1, T0);
+	expect_nothing(rs, T0 + 100); /* held up by the operator */
+	assert_int_equal(wic_rstate_wic_added(rs, R1, T0 + 100), 0);
+	assert_int_equal(wic_rstate_wic_removed(rs, R1, T0 + 100), 0);
+	expect_nothing(rs, T0 + 109);
+	expect_action(rs, T0 + 110, R1, WIC_RS_SEND_DEREGISTER);
+}
+
+static void test_demand(void **state)
+{
+	wic_rstate_t *rs = *state;
+
+	sync1(rs, R1, WIC_TRIGGER_ON_DEMAND, 10, T0);
+	assert_int_equal(wic_rstate_demand(rs, R1, T0), 0);
+	assert_int_equal(wic_rstate_demand(rs, "sip:nope@h", T0), -1);
+	assert_int_equal(wic_rstate_retry_after(rs, R1, T0), 1);
+	bring_up(rs, R1, T0);
+	/* no WIC came back within linger + reply_timeout */
+	expect_nothing(rs, T0 + 41);
+	expect_action(rs, T0 + 42, R1, WIC_RS_SEND_DEREGISTER);
+}
+
+static void test_retry_after(void **state)
+{
+	wic_rstate_t *rs = *state;
+
+	rnd_value = 1000; /* upper part of the jitter range */
+	sync1(rs, R1, WIC_TRIGGER_STARTUP, 0, T0);
+	assert_int_equal(wic_rstate_retry_after(rs, R1, T0), 1); /* due now */
+	expect_action(rs, T0, R1, WIC_RS_SEND_REGISTER);
+	assert_int_equal(wic_rstate_retry_after(rs, R1, T0), 1); /* in flight */
+	assert_int_equal(wic_rstate_on_reply(rs, R1, 503, 0, NULL, NULL, T0), 0);
+	/* base 2, half 1: 1 + 1000 % 2 = 1 */
+	assert_int_equal(wic_rstate_retry_after(rs, R1, T0), 1);
+	assert_int_equal(wic_rstate_retry_after(rs, R1, T0 + 5), 1); /* late */
+	expect_action(rs, T0 + 5, R1, WIC_RS_SEND_REGISTER);
+	assert_int_equal(wic_rstate_on_reply(rs, R1, 503, 0, NULL, NULL, T0 + 5),
+			0);
+	/* base 4, half 2: 2 + 1000 % 3 = 3 */
+	assert_int_equal(wic_rstate_retry_after(rs, R1, T0 + 5), 3);
+	assert_int_equal(wic_rstate_retry_after(rs, R1, T0 + 7), 1);
+}
+
+static void test_truncation_keeps_whole_entries(void **state)
+{
+	wic_rstate_t *rs = *state;
+	char sr[1200], pau[700];
+	size_t pos = 0;
+	wic_rs_view_t v;
+	wic_pau_entry_t e[32];
+	int n;
+
+	for(int i = 0; i < 25; i++)
+		pos += (size_t)snprintf(sr + pos, sizeof(sr) - pos,
+				"%s<sip:orig@scscf-%02d.ims.example.net;lr>",
+				i ? ", " : "", i);
+	memset(pau, 'a', sizeof(pau) - 1);
+	memcpy(pau, "<sip:", 5);
+	pau[sizeof(pau) - 2] = '>';
+	pau[sizeof(pau) - 1] = '\0';
+
+	sync1(rs, R1, WIC_TRIGGER_STARTUP, 0, T0);
+	expect_action(rs, T0, R1, WIC_RS_SEND_REGISTER);
+	assert_int_equal(wic_rstate_on_reply(rs, R1, 200, 3600, sr, pau, T0), 0);
+	v = view(rs, R1, T0);
+	assert_int_equal(v.state, WIC_RS_UP);
+	assert_string_equal(v.last_error,
+			"Service-Route, P-Associated-URI truncated");
+	assert_true(strlen(v.service_route) < sizeof(v.service_route));
+	assert_true(strlen(v.service_route) > 400);
+	assert_int_equal(v.service_route[strlen(v.service_route) - 1], '>');
+	assert_int_equal(strncmp(v.service_route, sr, strlen(v.service_route)),
+			0);
+	n = wic_pau_parse(v.service_route, strlen(v.service_route), e, 32);
+	assert_true(n > 10); /* still a valid list of whole entries */
+	assert_string_equal(v.pau, ""); /* one entry too long to keep */
+}
+
+typedef struct seen {
+	int n, unlocked;
+	char last_pui[64], last_wild[64];
+} seen_t;
+
+static void on_range(void *ctx, const char *pui, const char *wildcard,
+		const wic_rs_view_t *v)
+{
+	seen_t *s = ctx;
+
+	(void)v;
+	s->n++;
+	s->unlocked += fk.held == -1;
+	snprintf(s->last_pui, sizeof(s->last_pui), "%s", pui);
+	snprintf(s->last_wild, sizeof(s->last_wild), "%s", wildcard);
+}
+
+static void test_foreach(void **state)
+{
+	wic_rstate_t *rs = *state;
+	wic_rs_config_t c[2] = {cfg(R1, WIC_TRIGGER_STARTUP, 0),
+			cfg(R2, WIC_TRIGGER_TOKEN, 0)};
+	seen_t s = {0};
+
+	c[1].wildcard = "tel:+1555123!\\d{4}!";
+	assert_int_equal(wic_rstate_sync(rs, c, 2, T0), 0);
+	assert_int_equal(wic_rstate_foreach(rs, T0, on_range, &s), 2);
+	assert_int_equal(s.n, 2);
+	assert_int_equal(s.unlocked, 2);
+	assert_string_equal(s.last_pui, R2);
+	assert_string_equal(s.last_wild, "tel:+1555123!\\d{4}!");
+}
+
+static void test_create_defaults_and_null(void **state)
+{
+	wic_rstate_t *rs;
+	wic_rs_view_t v;
+
+	(void)state;
+	memset(&fk, 0, sizeof(fk));
+	fk.held = -1;
+	assert_null(wic_rstate_create(NULL, &lock_ops, NULL, NULL));
+	rs = wic_rstate_create(&mem_ops, NULL, NULL, NULL); /* no locks: ok */
+	assert_non_null(rs);
+	sync1(rs, R1, WIC_TRIGGER_STARTUP, 0, T0);
+	expect_action(rs, T0, R1, WIC_RS_SEND_REGISTER);
+	assert_int_equal(wic_rstate_on_reply(rs, R1, 500, 0, NULL, NULL, T0), 0);
+	assert_int_equal(wic_rstate_view(rs, R1, T0, &v), 0);
+	assert_true(v.next_action - T0 >= 1 && v.next_action - T0 <= 2);
+	wic_rstate_destroy(rs);
+	assert_int_equal(fk.live_allocs, 0);
+	assert_int_equal(wic_rstate_run(NULL, T0, NULL, NULL), -1);
+	assert_int_equal(wic_rstate_sync(NULL, NULL, 0, T0), -1);
+	wic_rstate_destroy(NULL);
+}
+
+/* ---- P-Associated-URI ------------------------------------------------- */
+
+static int parse(const char *s, wic_pau_entry_t *e, size_t max)
+{
+	return wic_pau_parse(s, strlen(s), e, max);
+}
+
+static void assert_uri(const wic_pau_entry_t *e, const char *uri)
+{
+	assert_int_equal(e->len, strlen(uri));
+	assert_memory_equal(e->uri, uri, e->len);
+}
+
+static void test_pau_basic_and_wildcard(void **state)
+{
+	wic_pau_entry_t e[4];
+
+	(void)state;
+	assert_int_equal(parse("<sip:range1@wwsf.lab>, <sip:wic!.*!@wwsf.lab>, "
+						   "<tel:+1555123!\\d{4}!>;x=1",
+							 e, 4),
+			3);
+	assert_uri(&e[0], "sip:range1@wwsf.lab");
+	assert_false(e[0].wildcarded);
+	assert_uri(&e[1], "sip:wic!.*!@wwsf.lab");
+	assert_true(e[1].wildcarded);
+	assert_uri(&e[2], "tel:+1555123!\\d{4}!");
+	assert_true(e[2].wildcarded);
+	assert_int_equal(parse("<sip:a!b@h>", e, 4), 1);
+	assert_false(e[0].wildcarded); /* one '!' is no wildcard */
+	assert_int_equal(parse(" \t<sip:a@h>\r\n ,\t<sip:b@h> ", e, 4), 2);
+	assert_uri(&e[1], "sip:b@h");
+}
+
+static void test_pau_display_names(void **state)
+{
+	wic_pau_entry_t e[4];
+
+	(void)state;
+	assert_int_equal(parse("\"Doe, John\" <sip:j@h>;p=1, <tel:+1555>", e, 4),
+			2);
+	assert_uri(&e[0], "sip:j@h");
+	assert_uri(&e[1], "tel:+1555");
+	assert_int_equal(parse("\"a <b> c\" <sip:x@h>", e, 4), 1);
+	assert_uri(&e[0], "sip:x@h");
+	assert_int_equal(parse("\"say \\\" , <\"<sip:y@h>", e, 4), 1);
+	assert_uri(&e[0], "sip:y@h");
+	assert_int_equal(parse("Alice Smith <sip:a@h>", e, 4), 1);
+	assert_uri(&e[0], "sip:a@h");
+	assert_int_equal(parse("<sip:a@h>;x=\"1,2>\", <sip:b@h>", e, 4), 2);
+	assert_uri(&e[1], "sip:b@h");
+}
+
+static void test_pau_syntax_errors(void **state)
+{
+	wic_pau_entry_t e[4];
+	const char *bad[] = {
+		"<sip:a@h",              /* missing '>' */
+		"<sip:a@h, <sip:b@h>",   /* '<' inside the URI */
+		"sip:a@h",               /* not a name-addr */
+		"<sip:a@h>,",            /* trailing comma */
+		"<sip:a@h>, ,<sip:b@h>", /* empty entry */
+		",<sip:a@h>",
+		"\"abc <sip:a@h>",       /* unterminated quote */
+		"\"abc\" x <sip:a@h>",
+		"<sip:a@h> x",           /* junk after '>' */
+		"<>",                    /* empty URI */
+		"<sip:a @h>",
+		"Bob, <sip:a@h>",
+		"<sip:a@h>;p=\"open",
+		"<sip:a@h>;p=<x>",
+		"\"\\",
+	};
+
+	(void)state;
+	for(size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		if(parse(bad[i], e, 4) != -1)
+			fail_msg("accepted: %s", bad[i]);
+	}
+}
+
+static void test_pau_empty_and_limits(void **state)
+{
+	wic_pau_entry_t e[4];
+	const char *two = "<sip:a@h>, <sip:b@h>";
+
+	(void)state;
+	assert_int_equal(parse("", e, 4), 0);
+	assert_int_equal(parse("  \t ", e, 4), 0);
+	assert_int_equal(wic_pau_parse(NULL, 0, e, 4), 0);
+	assert_int_equal(wic_pau_parse(NULL, 3, e, 4), -1);
+	/* only len bytes count */
+	assert_int_equal(wic_pau_parse(two, 9, e, 4), 1);
+	assert_int_equal(wic_pau_parse(two, 8, e, 4), -1);
+	/* more entries than room: the first max, the rest still checked */
+	assert_int_equal(parse("<sip:a@h>, <sip:b@h>, <sip:c@h>", e, 2), 2);
+	assert_uri(&e[1], "sip:b@h");
+	assert_int_equal(parse("<sip:a@h>, <sip:b@h>, <sip:c", e, 2), -1);
+	assert_int_equal(parse(two, e, 0), 0);
+	assert_int_equal(parse(two, NULL, 0), 0);
+}
+
+/* Buffers without a terminating NUL: ASan catches any read past len. */
+static void test_pau_never_reads_past_len(void **state)
+{
+	const char *cases[] = {"<sip:a@h", "\"abc", "\"a\\", "<sip:a@h>;p=\"x",
+			"<sip:a@h>", "Alice", "<sip:a@h>, "};
+	wic_pau_entry_t e[2];
+
+	(void)state;
+	for(size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		size_t len = strlen(cases[i]);
+		char *buf = malloc(len);
+
+		assert_non_null(buf);
+		memcpy(buf, cases[i], len);
+		assert_int_equal(wic_pau_parse(buf, len, e, 2),
+				strcmp(cases[i], "<sip:a@h>") == 0 ? 1 : -1);
+		free(buf);
+	}
+}
+
+static void test_pau_very_long(void **state)
+{
+	const size_t n_entries = 10000, big = 100000;
+	size_t cap = n_entries * 32 + 1, pos = 0;
+	char *v = malloc(cap), *one = malloc(big);
+	wic_pau_entry_t e[4];
+
+	(void)state;
+	assert_non_null(v);
+	assert_non_null(one);
+	for(size_t i = 0; i < n_entries; i++)
+		pos += (size_t)snprintf(v + pos, cap - pos, "%s<sip:u%zu@h>",
+				i ? ", " : "", i);
+	assert_int_equal(wic_pau_parse(v, pos, e, 4), 4);
+	assert_uri(&e[3], "sip:u3@h");
+	memset(one, 'x', big);
+	one[0] = '<';
+	memcpy(one + 1, "sip:", 4);
+	one[big - 1] = '>';
+	assert_int_equal(wic_pau_parse(one, big, e, 4), 1);
+	assert_int_equal(e[0].len, big - 2);
+	assert_ptr_equal(e[0].uri, one + 1);
+	free(v);
+	free(one);
+}
+
+int main(void)
+{
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_state_names),
+		T(test_startup_due_at_once),
+		T(test_reply_up_and_refresh_time),
+		T(test_failure_backoff_growth_and_cap),
+		T(test_jitter_bounds),
+		T(test_reply_timeout),
+		T(test_reply_unknown_or_unexpected),
+		T(test_on_demand_linger_and_cancel),
+		T(test_token_trigger_like_on_demand),
+		T(test_linger_zero_and_startup_stays),
+		T(test_wic_back_during_deregistration),
+		T(test_deregistration_failure_goes_down),
+		T(test_refresh_failure_keeps_up_until_expiry),
+		T(test_sync_keeps_state_and_removes),
+		T(test_sync_new_expires_used),
+		T(test_sync_lost_startup_lingers),
+		T(test_sync_nomem_changes_nothing),
+		T(test_force),
+		T(test_force_on_demand_without_wics),
+		T(test_demand),
+		T(test_retry_after),
+		T(test_truncation_keeps_whole_entries),
+		T(test_foreach),
+		cmocka_unit_test(test_create_defaults_and_null),
+		cmocka_unit_test(test_pau_basic_and_wildcard),
+		cmocka_unit_test(test_pau_display_names),
+		cmocka_unit_test(test_pau_syntax_errors),
+		cmocka_unit_test(test_pau_empty_and_limits),
+		cmocka_unit_test(test_pau_never_reads_past_len),
+		cmocka_unit_test(test_pau_very_long),
+	};
+#undef T
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
