@@ -80,6 +80,31 @@ static inline size_t wic_jws_der_to_raw(unsigned alg, const unsigned char *der,
 	return out;
 }
 
+/* True when the private key is of the type (and curve) alg needs, so
+ * that no token is minted that a verifier must refuse. */
+static inline int wic_jws_key_fits(unsigned alg, EVP_PKEY *k)
+{
+	char group[64] = "";
+	size_t glen = 0;
+
+	switch (EVP_PKEY_get_base_id(k)) {
+	case EVP_PKEY_RSA:
+		return !!(alg & (WIC_ALG_RS256 | WIC_ALG_RS384 | WIC_ALG_RS512
+				| WIC_ALG_PS256));
+	case EVP_PKEY_ED25519:
+		return alg == WIC_ALG_EDDSA;
+	case EVP_PKEY_EC:
+		if (!EVP_PKEY_get_utf8_string_param(k, "group", group,
+				sizeof(group), &glen))
+			return 0;
+		return (alg == WIC_ALG_ES256 && strcmp(group, "prime256v1") == 0)
+			|| (alg == WIC_ALG_ES384 && strcmp(group, "secp384r1") == 0)
+			|| (alg == WIC_ALG_ES512 && strcmp(group, "secp521r1") == 0);
+	default:
+		return 0;
+	}
+}
+
 /* Signature of data with a private key; malloc'd into *sig. */
 static inline int wic_jws_sign_pkey(unsigned alg, EVP_PKEY *priv,
 		const unsigned char *data, size_t dlen, unsigned char **sig,
@@ -91,8 +116,8 @@ static inline int wic_jws_sign_pkey(unsigned alg, EVP_PKEY *priv,
 	size_t len = 0;
 	int rc = -1;
 
-	if (!ctx || EVP_DigestSignInit(ctx, &pctx, wic_jws_md(alg), NULL,
-			priv) != 1)
+	if (!priv || !wic_jws_key_fits(alg, priv) || !ctx
+			|| EVP_DigestSignInit(ctx, &pctx, wic_jws_md(alg), NULL, priv) != 1)
 		goto out;
 	if (alg == WIC_ALG_PS256
 			&& (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) <= 0

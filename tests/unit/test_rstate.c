@@ -814,6 +814,7 @@ static void test_pau_syntax_errors(void **state)
 	const char *bad[] = {
 		"<sip:a@h",              /* missing '>' */
 		"<sip:a@h, <sip:b@h>",   /* '<' inside the URI */
+		"<sip:a@h,<sip:b@h>",
 		"sip:a@h",               /* not a name-addr */
 		"<sip:a@h>,",            /* trailing comma */
 		"<sip:a@h>, ,<sip:b@h>", /* empty entry */

@@ -1,0 +1,86 @@
+'use strict';
+// Issue 2: the module built against Debian's kamailio source loads into the
+// stock /usr/sbin/kamailio, the configs check clean, a module function runs on
+// real SIP messages sent by sipp, and `make install` honours DESTDIR.
+const test = require('node:test');
+const assert = require('node:assert');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { execFileSync, spawnSync } = require('node:child_process');
+const { REPO } = require('../lib/common');
+const { Env, MODULE } = require('../lib/env');
+const { runSipp } = require('../lib/sipp');
+
+test('kamailio -c accepts the eP-CSCF config with the built module', () => {
+  const env = new Env('cfgcheck');
+  env.writeProvisioning(require('../lib/env').defaultProvisioning(env.keys));
+  const r = spawnSync('/usr/sbin/kamailio', ['-c', '-f', path.join(REPO, 'kamailio-cfg/kamailio.cfg'),
+    '-A', `WIC_MODULE="${MODULE}"`, '-A', `PROVISIONING="${env.provPath}"`,
+    '-A', `TLS_CERT="${env.dir}/epcscf-cert.pem"`, '-A', `TLS_KEY="${env.dir}/epcscf-key.pem"`,
+    '-A', 'WITH_LAB_WS'], { encoding: 'utf8' });
+  fs.rmSync(env.dir, { recursive: true, force: true });
+  assert.strictEqual(r.status, 0, r.stderr);
+  assert.doesNotMatch(r.stderr, /ERROR|CRITICAL/);
+});
+
+test('kamailio -c accepts the IMS Core stand-in config', () => {
+  const r = spawnSync('/usr/sbin/kamailio', ['-c', '-f', path.join(REPO, 'kamailio-cfg/ims-core.cfg')],
+    { encoding: 'utf8' });
+  assert.strictEqual(r.status, 0, r.stderr);
+  assert.doesNotMatch(r.stderr, /ERROR|CRITICAL/);
+});
+
+test('the module carries the compile flags of the stock binary', () => {
+  const v = execFileSync('/usr/sbin/kamailio', ['-v'], { encoding: 'utf8' });
+  const coreFlags = v.match(/^flags: (.*)$/m)[1].trim();
+  const so = fs.readFileSync(MODULE).toString('latin1');
+  assert.ok(so.includes(coreFlags), 'module_flags string of ims_wic.so differs from kamailio -v');
+});
+
+test('stock kamailio loads ims_wic and its functions answer SIP from sipp', async (t) => {
+  const env = new Env('foundation');
+  env.writeProvisioning(require('../lib/env').defaultProvisioning(env.keys));
+  t.after(() => env.stop());
+  await env.startEpcscf();
+  assert.match(env.epcscf.log(), /ims_wic/);
+
+  // From the IMS Core's address: wic_terminating() decides. No IMS Core runs,
+  // so the range is not up; an identity outside every range is 404.
+  const outside = await runSipp({ scenario: 'uac-expect.xml', target: '127.0.0.1:5060',
+    service: 'nobody@elsewhere.lab', keys: { from: 'sip:carol@ims.lab', expect: '404', reason: '' },
+    name: 'foundation-404' });
+  assert.strictEqual(outside.code, 0, outside.trace);
+
+  const unregistered = await runSipp({ scenario: 'uac-expect.xml', target: '127.0.0.1:5060',
+    service: 'demobob@wwsf.lab', keys: { from: 'sip:carol@ims.lab', expect: '480',
+      reason: 'SIP;cause=480;text="Public User Identity not registered"' },
+    name: 'foundation-480' });
+  assert.strictEqual(unregistered.code, 0, unregistered.trace);
+
+  // From an address that is not the IMS Core: wic_from_ims_core() refuses.
+  const stranger = await runSipp({ scenario: 'uac-expect.xml', target: '127.0.0.1:5060',
+    localIp: '127.0.0.2', service: 'demobob@wwsf.lab',
+    keys: { from: 'sip:carol@ims.lab', expect: '403', reason: '' }, name: 'foundation-403' });
+  assert.strictEqual(stranger.code, 0, stranger.trace);
+
+  const stats = await env.stats();
+  assert.strictEqual(stats.terminating_not_served, '1');
+  assert.strictEqual(stats.terminating_unregistered, '1');
+});
+
+test('make install honours DESTDIR', () => {
+  const dest = fs.mkdtempSync(path.join(os.tmpdir(), 'wic-install-'));
+  execFileSync('make', ['--no-print-directory', '-C', REPO, 'install', `DESTDIR=${dest}`],
+    { encoding: 'utf8', stdio: 'pipe' });
+  const installed = path.join(dest, 'usr/lib/x86_64-linux-gnu/kamailio/modules/ims_wic.so');
+  assert.ok(fs.existsSync(installed), 'ims_wic.so not installed under DESTDIR');
+  assert.deepStrictEqual(fs.readFileSync(installed), fs.readFileSync(MODULE));
+  fs.rmSync(dest, { recursive: true, force: true });
+});
+
+test('a second set-up run installs nothing', () => {
+  const r = spawnSync(path.join(REPO, 'scripts/setup-deps.sh'), { encoding: 'utf8' });
+  assert.strictEqual(r.status, 0, r.stderr);
+  assert.doesNotMatch(r.stderr, /installing|fetching/);
+});
