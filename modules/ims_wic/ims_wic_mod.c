@@ -28,7 +28,6 @@ int wic_default_expires = 600;
 int wic_max_contacts = 5;
 int wic_hash_size = 4096;
 int wic_tcache_size = 65536;
-int wic_range_expires = 3600;
 int wic_timer_interval = 1;
 
 wic_btable_t *wic_bindings;
@@ -107,7 +106,6 @@ static param_export_t params[] = {
 	{"max_contacts", PARAM_INT, &wic_max_contacts},
 	{"hash_size", PARAM_INT, &wic_hash_size},
 	{"token_cache_size", PARAM_INT, &wic_tcache_size},
-	{"range_expires", PARAM_INT, &wic_range_expires},
 	{"timer_interval", PARAM_INT, &wic_timer_interval},
 	{"ims_core", PARAM_STRING | USE_FUNC_PARAM, (void *)ims_core_param},
 	{0, 0, 0}

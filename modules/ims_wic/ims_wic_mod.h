@@ -28,7 +28,6 @@ extern int wic_default_expires;
 extern int wic_max_contacts;
 extern int wic_hash_size;
 extern int wic_tcache_size;
-extern int wic_range_expires;
 extern int wic_timer_interval;
 
 /* shared memory tables, created in mod_init */

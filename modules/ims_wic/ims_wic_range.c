@@ -10,6 +10,7 @@
 
 #include "../../core/dprint.h"
 #include "../../core/fmsg.h"
+#include "../../core/mem/pkg.h"
 #include "../../core/route.h"
 #include "../../core/parser/contact/parse_contact.h"
 #include "../../core/parser/parse_expires.h"
@@ -115,26 +116,32 @@ void wic_range_timer(unsigned int ticks, void *param)
 
 int wic_range_sync(const wic_prov_t *prov)
 {
-	wic_rs_config_t cfg[256];
+	wic_rs_config_t *cfg;
 	size_t w, r, n = 0;
+	int rc;
 
+	for(w = 0; w < prov->n_wwsfs; w++)
+		n += prov->wwsfs[w].n_ranges;
+	cfg = pkg_malloc((n ? n : 1) * sizeof(*cfg));
+	if(cfg == NULL) {
+		PKG_MEM_ERROR;
+		return -1;
+	}
+	n = 0;
 	for(w = 0; w < prov->n_wwsfs; w++) {
 		for(r = 0; r < prov->wwsfs[w].n_ranges; r++) {
 			const wic_range_t *rg = &prov->wwsfs[w].ranges[r];
-			if(n == sizeof(cfg) / sizeof(cfg[0])) {
-				LM_ERR("more than %zu ranges provisioned\n", n);
-				return -1;
-			}
 			cfg[n].distinct_pui = rg->distinct_pui;
 			cfg[n].wildcard = rg->wildcard;
 			cfg[n].triggers = rg->triggers;
-			cfg[n].expires = rg->expires ? rg->expires
-										 : (unsigned)wic_range_expires;
+			cfg[n].expires = rg->expires;
 			cfg[n].linger = rg->linger;
 			n++;
 		}
 	}
-	return wic_rstate_sync(wic_ranges, cfg, n, time(NULL));
+	rc = wic_rstate_sync(wic_ranges, cfg, n, time(NULL));
+	pkg_free(cfg);
+	return rc;
 }
 
 void wic_range_on_bind_event(void *ctx, wic_bind_event_t ev, const char *impu)

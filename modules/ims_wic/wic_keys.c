@@ -19,6 +19,8 @@
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/rsa.h>
 #include <openssl/param_build.h>
 #include <openssl/pem.h>
 
@@ -63,6 +65,28 @@ const char *wic_alg_name(unsigned alg)
 			return alg_names[i].name;
 	}
 	return "unknown";
+}
+
+unsigned wic_alg_index(unsigned alg)
+{
+	unsigned i;
+
+	for (i = 0; i < WIC_ALG_COUNT; i++) {
+		if (alg == 1u << i)
+			return i;
+	}
+	return 0;
+}
+
+const EVP_MD *wic_alg_md(unsigned alg)
+{
+	if (alg & (WIC_ALG_HS256 | WIC_ALG_RS256 | WIC_ALG_ES256 | WIC_ALG_PS256))
+		return EVP_sha256();
+	if (alg & (WIC_ALG_HS384 | WIC_ALG_RS384 | WIC_ALG_ES384))
+		return EVP_sha384();
+	if (alg & (WIC_ALG_HS512 | WIC_ALG_RS512 | WIC_ALG_ES512))
+		return EVP_sha512();
+	return NULL;
 }
 
 static void set_err(char *err, size_t errlen, const char *fmt, ...)
@@ -143,6 +167,57 @@ static int resolve_algs(unsigned asked, unsigned supported, unsigned *out,
 	return 0;
 }
 
+static EVP_MD_CTX *verify_template(EVP_PKEY *pkey, unsigned alg)
+{
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	EVP_PKEY_CTX *pctx = NULL;
+
+	if (ctx && EVP_DigestVerifyInit(ctx, &pctx, wic_alg_md(alg), NULL,
+			pkey) == 1
+			&& (alg != WIC_ALG_PS256
+				|| (EVP_PKEY_CTX_set_rsa_padding(pctx,
+					RSA_PKCS1_PSS_PADDING) > 0
+				&& EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx,
+					RSA_PSS_SALTLEN_DIGEST) > 0)))
+		return ctx;
+	EVP_MD_CTX_free(ctx);
+	ERR_clear_error();
+	return NULL;
+}
+
+static EVP_MAC_CTX *hmac_template(const wic_key_t *k, unsigned alg)
+{
+	EVP_MAC *mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+	EVP_MAC_CTX *ctx = mac ? EVP_MAC_CTX_new(mac) : NULL;
+	OSSL_PARAM params[2];
+
+	EVP_MAC_free(mac); /* the context keeps its own reference */
+	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
+			(char *)EVP_MD_get0_name(wic_alg_md(alg)), 0);
+	params[1] = OSSL_PARAM_construct_end();
+	if (ctx && EVP_MAC_init(ctx, k->secret, k->secret_len, params) == 1)
+		return ctx;
+	EVP_MAC_CTX_free(ctx);
+	ERR_clear_error();
+	return NULL;
+}
+
+/* Best effort: a missing template only costs speed. */
+static void key_prepare(wic_key_t *k)
+{
+	unsigned i;
+
+	for (i = 0; i < WIC_ALG_COUNT; i++) {
+		unsigned alg = 1u << i;
+		if (!(k->algs & alg))
+			continue;
+		if (k->type == WIC_KEY_HMAC)
+			k->mctx[i] = hmac_template(k, alg);
+		else
+			k->vctx[i] = verify_template(k->pkey, alg);
+	}
+}
+
 /* Appends a key; takes ownership of pkey and secret on success only. */
 static int keyset_append(wic_keyset_t *ks, const wic_key_t *k, char *err,
 		size_t errlen)
@@ -163,6 +238,7 @@ static int keyset_append(wic_keyset_t *ks, const wic_key_t *k, char *err,
 	ks->keys = grown;
 	ks->keys[ks->n] = *k;
 	ks->keys[ks->n].kid = kid;
+	key_prepare(&ks->keys[ks->n]);
 	ks->n++;
 	return 0;
 nomem:
@@ -565,6 +641,12 @@ int wic_keyset_add_jwks(wic_keyset_t *ks, const char *path, unsigned algs,
 
 static void key_clear(wic_key_t *k)
 {
+	unsigned i;
+
+	for (i = 0; i < WIC_ALG_COUNT; i++) {
+		EVP_MD_CTX_free(k->vctx[i]);
+		EVP_MAC_CTX_free(k->mctx[i]);
+	}
 	free(k->kid);
 	EVP_PKEY_free(k->pkey);
 	if (k->secret) {

@@ -23,10 +23,15 @@ enum wic_alg {
 	WIC_ALG_EDDSA = 1u << 10,
 };
 #define WIC_ALG_HMAC (WIC_ALG_HS256 | WIC_ALG_HS384 | WIC_ALG_HS512)
+#define WIC_ALG_COUNT 11 /* bits above */
 
 /* "ES256" -> WIC_ALG_ES256; 0 for unknown names and for "none". */
 unsigned wic_alg_from_name(const char *name, size_t len);
 const char *wic_alg_name(unsigned alg);
+/* Bit number of one algorithm (0..WIC_ALG_COUNT-1); digest of a JWS alg
+ * (NULL for EdDSA, which hashes internally). */
+unsigned wic_alg_index(unsigned alg);
+const EVP_MD *wic_alg_md(unsigned alg);
 
 typedef enum wic_key_type {
 	WIC_KEY_HMAC, /* secret, secret_len */
@@ -42,6 +47,11 @@ typedef struct wic_key {
 	EVP_PKEY *pkey;     /* public key, asymmetric types */
 	unsigned char *secret;
 	size_t secret_len;
+	/* Contexts initialised at load for each allowed algorithm (index
+	 * wic_alg_index), duplicated per token: OpenSSL 3 otherwise fetches
+	 * providers on every init. NULL: initialise per call instead. */
+	EVP_MD_CTX *vctx[WIC_ALG_COUNT];   /* asymmetric keys */
+	EVP_MAC_CTX *mctx[WIC_ALG_COUNT];  /* HMAC keys */
 } wic_key_t;
 
 typedef struct wic_keyset {

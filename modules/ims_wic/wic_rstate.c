@@ -12,6 +12,7 @@
  */
 #include "wic_rstate.h"
 #include "wic_prov.h"
+#include "wic_pui.h"
 
 #include <limits.h>
 #include <stdint.h>
@@ -211,8 +212,8 @@ static void range_failed(wic_rstate_t *rs, rs_range_t *r, int code,
 		/* nothing to retry: the IMS Core lets the registration expire */
 		set_down(r);
 		r->next_action = now;
-		set_error(r, code ? "de-registration failed" : "de-registration "
-														"timed out", code);
+		set_error(r, code ? "de-registration failed"
+						  : "de-registration timed out", code);
 		return;
 	}
 	r->attempts++;
@@ -866,15 +867,6 @@ static int skip_quoted(const char *v, size_t len, size_t *pos)
 	return -1;
 }
 
-/* TS 23.003: the regular expression sits between two '!'. */
-static int uri_wildcarded(const char *u, size_t len)
-{
-	const char *first = memchr(u, '!', len);
-
-	return first != NULL
-		   && memchr(first + 1, '!', len - (size_t)(first - u) - 1) != NULL;
-}
-
 /* Display name: a quoted string or tokens up to '<'. */
 static int pau_display_name(const char *v, size_t len, size_t *pos)
 {
@@ -934,7 +926,7 @@ static int pau_entry(const char *v, size_t len, size_t *pos,
 		return -1; /* missing '>' or empty URI */
 	e->uri = v + start;
 	e->len = i - start;
-	e->wildcarded = uri_wildcarded(e->uri, e->len);
+	e->wildcarded = wic_pui_is_wildcarded(e->uri, e->len);
 	i++;
 	if(pau_params(v, len, &i) < 0)
 		return -1;

@@ -441,19 +441,28 @@ static wic_tok_status_t pick_key(const wic_wwsf_t *w, const char *kid,
 	return WIC_TOK_NO_KEY;
 }
 
-static const EVP_MD *md_of(unsigned alg)
+/* HMAC from the key's prepared context (a dup is cheaper than a fetch). */
+static bool hmac_compute(const wic_key_t *k, unsigned alg,
+		const unsigned char *data, size_t dlen, unsigned char *mac,
+		size_t *maclen)
 {
-	switch (alg) {
-	case WIC_ALG_HS256: case WIC_ALG_RS256: case WIC_ALG_ES256:
-	case WIC_ALG_PS256:
-		return EVP_sha256();
-	case WIC_ALG_HS384: case WIC_ALG_RS384: case WIC_ALG_ES384:
-		return EVP_sha384();
-	case WIC_ALG_HS512: case WIC_ALG_RS512: case WIC_ALG_ES512:
-		return EVP_sha512();
-	default:
-		return NULL; /* EdDSA hashes internally */
+	EVP_MAC_CTX *tmpl = k->mctx[wic_alg_index(alg)];
+	EVP_MAC_CTX *ctx;
+	unsigned ulen = 0;
+	bool ok;
+
+	if (!tmpl) {
+		if (k->secret_len > (size_t)INT_MAX || !HMAC(wic_alg_md(alg),
+				k->secret, (int)k->secret_len, data, dlen, mac, &ulen))
+			return false;
+		*maclen = ulen;
+		return true;
 	}
+	ctx = EVP_MAC_CTX_dup(tmpl);
+	ok = ctx && EVP_MAC_update(ctx, data, dlen) == 1
+			&& EVP_MAC_final(ctx, mac, maclen, EVP_MAX_MD_SIZE) == 1;
+	EVP_MAC_CTX_free(ctx);
+	return ok;
 }
 
 static bool verify_hmac(const wic_key_t *k, unsigned alg,
@@ -461,12 +470,9 @@ static bool verify_hmac(const wic_key_t *k, unsigned alg,
 		size_t siglen)
 {
 	unsigned char mac[EVP_MAX_MD_SIZE];
-	unsigned maclen = 0;
+	size_t maclen = 0;
 
-	if (k->secret_len > (size_t)INT_MAX)
-		return false;
-	if (!HMAC(md_of(alg), k->secret, (int)k->secret_len, data, dlen, mac,
-			&maclen))
+	if (!hmac_compute(k, alg, data, dlen, mac, &maclen))
 		return false;
 	/* a truncated MAC is not a MAC; compare in constant time */
 	return maclen == siglen && CRYPTO_memcmp(mac, sig, siglen) == 0;
@@ -515,6 +521,21 @@ static size_t ecdsa_raw_to_der(unsigned alg, const unsigned char *sig,
 	return hdr + blen;
 }
 
+/* From the key's prepared context when there is one. */
+static bool verify_init(EVP_MD_CTX *ctx, const wic_key_t *k, unsigned alg)
+{
+	EVP_MD_CTX *tmpl = k->vctx[wic_alg_index(alg)];
+	EVP_PKEY_CTX *pctx = NULL;
+
+	if (tmpl)
+		return EVP_MD_CTX_copy_ex(ctx, tmpl) == 1;
+	if (EVP_DigestVerifyInit(ctx, &pctx, wic_alg_md(alg), NULL, k->pkey) != 1)
+		return false;
+	return alg != WIC_ALG_PS256
+		|| (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) > 0
+		&& EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST) > 0);
+}
+
 static bool verify_pkey(const wic_key_t *k, unsigned alg,
 		const unsigned char *data, size_t dlen, const unsigned char *sig,
 		size_t siglen)
@@ -531,15 +552,10 @@ static bool verify_pkey(const wic_key_t *k, unsigned alg,
 		sig = der;
 	}
 	ctx = EVP_MD_CTX_new();
-	if (!ctx)
-		return false;
-	if (EVP_DigestVerifyInit(ctx, &pctx, md_of(alg), NULL, k->pkey) != 1)
+	if (!ctx || !verify_init(ctx, k, alg))
 		goto out;
-	if (alg == WIC_ALG_PS256
-			&& (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) <= 0
-			|| EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx,
-				RSA_PSS_SALTLEN_DIGEST) <= 0))
-		goto out;
+	/* one use only: lets OpenSSL skip duplicating the context at final */
+	EVP_MD_CTX_set_flags(ctx, EVP_MD_CTX_FLAG_FINALISE);
 	ok = EVP_DigestVerify(ctx, sig, siglen, data, dlen) == 1;
 out:
 	EVP_MD_CTX_free(ctx);
