@@ -31,7 +31,8 @@ module: deps
 
 $(BUILD)/unit/%: tests/unit/%.c $(PURE_SRC) $(PURE_HDR) $(wildcard tests/unit/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(UNIT_CFLAGS) -o $@ $< $(PURE_SRC) $(UNIT_LIBS)
+	@echo "  CC      $(notdir $@)"
+	@$(CC) $(UNIT_CFLAGS) -o $@ $< $(PURE_SRC) $(UNIT_LIBS)
 
 unit: $(UNIT_BIN)
 
@@ -39,7 +40,8 @@ tools: deps $(BUILD)/wic-token
 
 $(BUILD)/wic-token: tools/wic-token.c $(PURE_SRC) $(PURE_HDR)
 	@mkdir -p $(dir $@)
-	$(CC) -std=c11 -D_GNU_SOURCE $(WARN) -O2 -g -I$(MOD_DIR) -o $@ $< \
+	@echo "  CC      $(notdir $@)"
+	@$(CC) -std=c11 -D_GNU_SOURCE $(WARN) -O2 -g -I$(MOD_DIR) -o $@ $< \
 		$(PURE_SRC) -ljwt -ljansson -lcrypto -lpcre2-8
 
 test: deps

@@ -124,7 +124,8 @@ launch() {
 	shift 2
 	{
 		printf '# %s\n' "$(date -Is)"
-		printf '# %q ' "$@"
+		printf '#'
+		printf ' %q' "$@"
 		printf '\n'
 	} > "$logf"
 	setsid "$@" >> "$logf" 2>&1 < /dev/null &
@@ -143,7 +144,7 @@ start_parts() {
 
 	local ep_defs=(-A WITH_LAB_WS -A "WIC_MODULE=\"$MODULE\"" -A "PROVISIONING=\"$PROV\""
 		-A "TLS_CERT=\"$TLS/epcscf-cert.pem\"" -A "TLS_KEY=\"$TLS/epcscf-key.pem\""
-		-A "CTL_SOCKET=\"$EPCSCF_CTL\"")
+		-A "CTL_SOCK=\"$EPCSCF_CTL\"")
 	if [ "$LAB_IP" != 127.0.0.1 ]; then
 		ep_defs+=(-A "EPCSCF_IP=\"$LAB_IP\"" -A "IMS_CORE=\"$LAB_IP\"")
 	fi

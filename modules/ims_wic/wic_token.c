@@ -254,6 +254,18 @@ static void why_set(char *why, size_t whylen, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* why for the success path, without a printf on every REGISTER */
+static void why_plain(char *why, size_t whylen, const char *text)
+{
+	size_t n;
+
+	if (!why || whylen == 0)
+		return;
+	n = strnlen(text, whylen - 1);
+	memcpy(why, text, n);
+	why[n] = '\0';
+}
+
 /* base64url alphabet -> 6-bit value, 255 elsewhere */
 static const unsigned char b64url_map[256] = {
 	255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255,
@@ -542,7 +554,6 @@ static bool verify_pkey(const wic_key_t *k, unsigned alg,
 {
 	unsigned char der[3 + 2 * (2 + 1 + 66)];
 	EVP_MD_CTX *ctx;
-	EVP_PKEY_CTX *pctx = NULL;
 	bool ok = false;
 
 	if (k->type == WIC_KEY_EC) {
@@ -798,7 +809,7 @@ wic_tok_status_t wic_token_verify(const wic_prov_t *prov, const char *tok,
 	jws_t j = {0};
 	wic_tok_status_t st;
 
-	why_set(why, whylen, "ok");
+	why_plain(why, whylen, "ok");
 	if (!out)
 		return WIC_TOK_MALFORMED;
 	memset(out, 0, sizeof(*out));
