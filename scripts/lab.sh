@@ -19,6 +19,7 @@
 #   LAB_IP=127.0.0.1 LAB_SIP_PORT=5060 LAB_WSS_PORT=8443 LAB_WS_PORT=8080
 #   LAB_IMS_PORT=5070 LAB_IMS_UA_PORT=5090 LAB_WWSF_PORT=8000
 #   LAB_DIR=build/lab  LAB_TIMEOUT=30 (seconds to wait for the parts)
+#   LAB_MODULE=build/ims_wic.so (the module to load; the lab loads a copy)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
@@ -40,7 +41,10 @@ TLS=$LAB/tls
 PROV=$LAB/wwsf-provisioning.json
 EPCSCF_CTL=unix:$RUN/epcscf.ctl
 IMS_CTL=unix:$RUN/ims-core.ctl
-MODULE=$REPO/build/ims_wic.so
+MODULE_BUILT=${LAB_MODULE:-$REPO/build/ims_wic.so}
+# the eP-CSCF loads a copy: `make module` rewrites build/ims_wic.so in place,
+# which would crash a running Kamailio that has it mapped
+MODULE=$RUN/ims_wic.so
 KAMAILIO=${KAMAILIO_BIN:-/usr/sbin/kamailio}
 KAMCMD=${KAMCMD_BIN:-/usr/sbin/kamcmd}
 PARTS=(ims-core epcscf wwsf)
@@ -75,12 +79,14 @@ prepare() {
 		-e "s#http://127\.0\.0\.1:8001#http://$LAB_IP:$((LAB_WWSF_PORT + 1))#g" \
 		kamailio-cfg/wwsf-provisioning.lab.json > "$PROV.tmp"
 	mv "$PROV.tmp" "$PROV"
+	cp "$MODULE_BUILT" "$MODULE.tmp"
+	mv "$MODULE.tmp" "$MODULE"
 }
 
 check_tools() {
 	[ -x "$KAMAILIO" ] || die "$KAMAILIO missing: run make deps"
 	[ -x "$KAMCMD" ] || die "$KAMCMD missing: run make deps"
-	[ -s "$MODULE" ] || die "$MODULE missing: run make module"
+	[ -s "$MODULE_BUILT" ] || die "$MODULE_BUILT missing: run make module"
 	command -v node >/dev/null || die "node missing: run make deps"
 	[ -d node_modules/jssip ] || die "node_modules/jssip missing: run make deps"
 	command -v openssl >/dev/null || die "openssl missing: run make deps"

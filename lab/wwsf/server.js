@@ -153,6 +153,10 @@ function makeServer(o) {
       console.log(`${new Date().toISOString()} token for ${impu}${anon ? ' (anonymous)' : ''} ws ${wsUrl}`);
       return sendJson(res, 200, { token, impu, impi, ws_url: wsUrl });
     }
+    if (url.pathname === '/favicon.ico') {
+      res.writeHead(204, { 'Cache-Control': 'max-age=86400' });
+      return res.end();
+    }
     if (url.pathname === '/healthz') {
       return sendJson(res, 200, { ok: true, iss: o.iss, kid: o.kid, prefix: o.prefix });
     }

@@ -44,6 +44,10 @@ static gen_lock_t *range_lock;
 static atomic_uint *prov_generation;
 static wic_prov_t *prov;
 static unsigned prov_loaded_generation;
+/* The provisioning loaded in mod_init is inherited by every child at fork.
+ * With the tls module loaded, OpenSSL allocates in shared memory, so the
+ * keys of that copy are shared by all processes: no child may free it. */
+static int prov_inherited = 1;
 
 static int mod_init(void);
 static int child_init(int rank);
@@ -90,7 +94,7 @@ static cmd_export_t cmds[] = {
 	{"wic_register", w_wic_register, 0, 0, 0, REQUEST_ROUTE},
 	{"wic_originating", w_wic_originating, 0, 0, 0, REQUEST_ROUTE},
 	{"wic_terminating", w_wic_terminating, 0, 0, 0, REQUEST_ROUTE | FAILURE_ROUTE},
-	{"wic_conn_closed", w_wic_conn_closed, 0, 0, 0, EVENT_ROUTE},
+	{"wic_conn_closed", w_wic_conn_closed, 0, 0, 0, WIC_ANY_ROUTE},
 	{"wic_from_ims_core", w_wic_from_ims_core, 0, 0, 0, WIC_ANY_ROUTE},
 	{"wic_range_reply", w_wic_range_reply, 1, fixup_spve_null,
 		fixup_free_spve_null, WIC_ANY_ROUTE},
@@ -265,6 +269,14 @@ static int load_provisioning(wic_prov_t **out, char *err, size_t errlen)
 	return wic_prov_load_file(wic_provisioning_path.s, out, err, errlen);
 }
 
+static void replace_prov(wic_prov_t *fresh)
+{
+	if(!prov_inherited)
+		wic_prov_free(prov);
+	prov = fresh;
+	prov_inherited = 0;
+}
+
 const wic_prov_t *wic_prov_current(void)
 {
 	unsigned gen = atomic_load(prov_generation);
@@ -278,9 +290,9 @@ const wic_prov_t *wic_prov_current(void)
 		prov_loaded_generation = gen;
 		return prov;
 	}
-	wic_prov_free(prov);
-	prov = fresh;
+	replace_prov(fresh);
 	prov_loaded_generation = gen;
+	LM_DBG("provisioning generation %u loaded\n", gen);
 	return prov;
 }
 
@@ -302,8 +314,7 @@ int wic_prov_reload(char *err, size_t errlen)
 		snprintf(err, errlen, "no shared memory for the range table");
 		return -1;
 	}
-	wic_prov_free(prov);
-	prov = fresh;
+	replace_prov(fresh);
 	prov_loaded_generation = atomic_fetch_add(prov_generation, 1) + 1;
 	LM_INFO("provisioning reloaded from %.*s (generation %u)\n",
 			wic_provisioning_path.len, wic_provisioning_path.s,

@@ -294,8 +294,27 @@ static int fill_contact(struct sip_msg *msg, contact_t *c,
 	return 0;
 }
 
-/* Applies one Contact; 0 on success, else the SIP code to answer. */
-static int apply_contact(struct sip_msg *msg, contact_t *c,
+/* What applying the Contacts of a REGISTER came to. */
+typedef enum apply_result {
+	APPLY_OK = 0,
+	APPLY_BAD_CONTACT,
+	APPLY_OUT_OF_ORDER,
+	APPLY_TOO_MANY,
+	APPLY_NO_MEMORY,
+} apply_result_t;
+
+static const struct {
+	int code;
+	const char *reason;
+} apply_answers[] = {
+	[APPLY_OK] = {200, "OK"},
+	[APPLY_BAD_CONTACT] = {400, "Bad Request - Contact"},
+	[APPLY_OUT_OF_ORDER] = {400, "Bad Request - CSeq Out Of Order"},
+	[APPLY_TOO_MANY] = {403, "Forbidden - Too Many Contacts"},
+	[APPLY_NO_MEMORY] = {500, "Server Internal Error"},
+};
+
+static apply_result_t apply_contact(struct sip_msg *msg, contact_t *c,
 		const reg_request_t *rq, const wic_admission_t *adm, time_t now)
 {
 	contact_strings_t cs;
@@ -304,11 +323,14 @@ static int apply_contact(struct sip_msg *msg, contact_t *c,
 	unsigned granted;
 
 	if(fill_contact(msg, c, rq, adm, &cs, &wc) < 0)
-		return 400;
+		return APPLY_BAD_CONTACT;
 	if(asked == 0) {
-		if(wic_btable_remove(wic_bindings, rq->impu, &wc) > 0)
+		int removed = wic_btable_remove(wic_bindings, rq->impu, &wc);
+		if(removed < 0)
+			return APPLY_OUT_OF_ORDER;
+		if(removed > 0)
 			update_stat(wic_stat_deregistered, 1);
-		return 0;
+		return APPLY_OK;
 	}
 	granted = granted_expires(asked, adm, now);
 	wc.expires = now + granted;
@@ -316,16 +338,17 @@ static int apply_contact(struct sip_msg *msg, contact_t *c,
 			adm->wwsf->limits.max_contacts_per_impu)) {
 		case WIC_SAVE_CREATED:
 			update_stat(wic_stat_accepted, 1);
-			return 0;
+			return APPLY_OK;
 		case WIC_SAVE_REFRESHED:
 			update_stat(wic_stat_refreshed, 1);
-			return 0;
+			return APPLY_OK;
 		case WIC_SAVE_OUT_OF_ORDER:
-			return 0;
+			/* RFC 3261 10.3 step 7: the update is aborted, the request fails */
+			return APPLY_OUT_OF_ORDER;
 		case WIC_SAVE_LIMIT:
-			return 403;
+			return APPLY_TOO_MANY;
 		default:
-			return 500;
+			return APPLY_NO_MEMORY;
 	}
 }
 
@@ -359,28 +382,48 @@ static void reply_ok(struct sip_msg *msg, const reg_request_t *rq, time_t now)
 	wic_buf_free(&hdrs);
 }
 
-static int apply_contacts(struct sip_msg *msg, const reg_request_t *rq,
-		const wic_admission_t *adm, time_t now)
+/* A de-registration never waits for the range: it frees state. */
+static int only_removals(struct sip_msg *msg, const reg_request_t *rq)
 {
 	struct hdr_field *hf;
 	contact_t *c;
-	int code;
+
+	if(rq->star)
+		return 1;
+	if(rq->contacts == NULL)
+		return 0;
+	for(hf = msg->contact; hf; hf = hf->next) {
+		if(hf->type != HDR_CONTACT_T)
+			continue;
+		for(c = ((contact_body_t *)hf->parsed)->contacts; c; c = c->next)
+			if(contact_expires(c, rq) != 0)
+				return 0;
+	}
+	return 1;
+}
+
+static apply_result_t apply_contacts(struct sip_msg *msg,
+		const reg_request_t *rq, const wic_admission_t *adm, time_t now)
+{
+	struct hdr_field *hf;
+	contact_t *c;
+	apply_result_t res;
 
 	if(rq->star) {
 		if(wic_btable_remove_all(wic_bindings, rq->impu) > 0)
 			update_stat(wic_stat_deregistered, 1);
-		return 0;
+		return APPLY_OK;
 	}
 	for(hf = msg->contact; hf; hf = hf->next) {
 		if(hf->type != HDR_CONTACT_T)
 			continue;
 		for(c = ((contact_body_t *)hf->parsed)->contacts; c; c = c->next) {
-			code = apply_contact(msg, c, rq, adm, now);
-			if(code != 0)
-				return code;
+			res = apply_contact(msg, c, rq, adm, now);
+			if(res != APPLY_OK)
+				return res;
 		}
 	}
-	return 0;
+	return APPLY_OK;
 }
 
 int wic_register(struct sip_msg *msg)
@@ -388,7 +431,7 @@ int wic_register(struct sip_msg *msg)
 	reg_request_t rq;
 	wic_admission_t adm;
 	time_t now = time(NULL);
-	int code;
+	apply_result_t res;
 
 	if(!wic_over_websocket(msg)) {
 		send_plain(msg, 403, "Forbidden - WIC registration only over WebSocket");
@@ -402,19 +445,17 @@ int wic_register(struct sip_msg *msg)
 	}
 	if(admit(msg, &rq, &adm, now) != WIC_OK)
 		return -2;
-	if(!range_ready(msg, adm.range, now)) {
+	if(!only_removals(msg, &rq) && !range_ready(msg, adm.range, now)) {
 		wic_admission_clear(&adm);
 		return -3;
 	}
-	code = apply_contacts(msg, &rq, &adm, now);
+	res = apply_contacts(msg, &rq, &adm, now);
 	wic_admission_clear(&adm);
-	if(code != 0) {
-		LM_NOTICE("REGISTER of %s (Call-ID %.*s) failed with %d\n", rq.impu,
-				rq.call_id.len, rq.call_id.s, code);
-		send_plain(msg, code,
-				code == 403 ? "Forbidden - Too Many Contacts"
-							: (code == 400 ? "Bad Request - Bad Contact"
-										   : "Server Internal Error"));
+	if(res != APPLY_OK) {
+		LM_NOTICE("REGISTER of %s (Call-ID %.*s) refused: %d %s\n", rq.impu,
+				rq.call_id.len, rq.call_id.s, apply_answers[res].code,
+				apply_answers[res].reason);
+		send_plain(msg, apply_answers[res].code, apply_answers[res].reason);
 		return -4;
 	}
 	reply_ok(msg, &rq, now);

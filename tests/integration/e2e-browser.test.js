@@ -195,7 +195,7 @@ test('an IMS-side INVITE reaches the page through the IMS Core and is answered',
   await page.click('#answer');
   const r = await sipp;
   assert.strictEqual(r.code, 0, `sipp UAC exit ${r.code}\n${r.stderr}\n${r.trace.slice(-4000)}\n--- epcscf.log:\n${labLog('epcscf')}`);
-  assert.match(r.logs, /FINAL=\[SIP\/2\.0 200/);
+  assert.match(r.logs, /FINAL=SIP\/2\.0 200/);
   // the answer came from the browser (JsSIP) with a WebRTC SDP
   assert.match(r.trace, /UDP\/TLS\/RTP\/SAVPF/);
   // sipp hung up: the page saw the BYE
@@ -218,8 +218,8 @@ test('the page calls an IMS-side UA that answers', async () => {
     const r = await withTimeout(uas.done, 10000, 'the sipp UAS to finish its call');
     assert.strictEqual(r.code, 0, `sipp UAS exit ${r.code}\n${r.stderr}\n${r.trace.slice(-4000)}`);
     // originating: the eP-CSCF asserted the registered identity
-    assert.match(r.logs, new RegExp(`PAI=\\[<?${IMPU.replace(/[.]/g, '\\.')}>?`));
-    assert.match(r.logs, /INVITE_RURI=\[sip:bob@ims\.lab\]/);
+    assert.ok(r.logs.includes(`PAI=<${IMPU}>`), `P-Asserted-Identity is not <${IMPU}>:\n${r.logs}`);
+    assert.match(r.logs, /INVITE_RURI=sip:bob@ims\.lab /);
     assert.match(r.logs, /BYE_RURI=/);
   } finally {
     await uas.stop();

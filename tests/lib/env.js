@@ -167,10 +167,15 @@ class Env {
     }, { timeoutMs, intervalMs: 50, what: `${count} binding(s) of ${impu}` });
   }
 
+  // Stops both; throws when the eP-CSCF lost a process or reported a
+  // memory bug during the run, so that no test passes over a crash.
   async stop() {
     if (this.epcscf) await this.epcscf.stop();
     if (this.imsCore) await this.imsCore.stop();
     fs.rmSync(this.dir, { recursive: true, force: true });
+    const log = this.epcscf ? this.epcscf.log() : '';
+    const crash = /exited by a signal|BUG: |Assertion .* failed|AddressSanitizer/.exec(log);
+    if (crash) throw new Error(`${this.name}: eP-CSCF log shows "${crash[0]}" (${this.epcscf.logFile})`);
   }
 }
 

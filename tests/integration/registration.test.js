@@ -1,0 +1,195 @@
+'use strict';
+// Issue 3: WIC registration against the real eP-CSCF over real WSS: Origin
+// check, token validation, range authorization, the local registrar and its
+// RPCs, provisioning reload.
+const test = require('node:test');
+const assert = require('node:assert');
+const fs = require('node:fs');
+const { startEnv, defaultProvisioning, OTHER_ORIGIN } = require('../lib/env');
+const { SipWs } = require('../lib/sipws');
+
+const WSS = 'wss://127.0.0.1:8443';
+const ORIGIN = 'http://127.0.0.1:8000';
+const ALICE = 'sip:demoalice@wwsf.lab';
+
+let env;
+test.before(async () => { env = await startEnv({ name: 'registration' }); });
+test.after(async () => { if (env) await env.stop(); });
+
+async function wic(opts = {}) {
+  return SipWs.connect({ url: WSS, origin: ORIGIN, ...opts });
+}
+
+test('a WIC registers over WSS with a Bearer token and gets 200 with its binding', async () => {
+  const ua = await wic();
+  const r = await ua.register({ impu: ALICE, token: env.mint({ impu: [ALICE] }), expires: 300 });
+  assert.strictEqual(r.status, 200, r.raw);
+  assert.match(r.header('contact'), /;expires=(29\d|300)/);
+  assert.strictEqual(r.header('p-associated-uri'), `<${ALICE}>`);
+  const b = await env.waitBindings(ALICE, 1);
+  assert.strictEqual(b[0].wwsf, 'demo');
+  assert.match(b[0].socket, /^tls:127\.0\.0\.1:8443$/);
+  await ua.close();
+  await env.waitBindings(ALICE, 0);
+});
+
+test('the token also works as an application/jwt body and inside multipart/mixed', async () => {
+  for (const authMode of ['jwt', 'multipart']) {
+    const impu = `sip:demo${authMode}@wwsf.lab`;
+    const ua = await wic();
+    const r = await ua.register({ impu, token: env.mint({ impu: [impu] }), authMode });
+    assert.strictEqual(r.status, 200, `${authMode}: ${r.raw}`);
+    await env.waitBindings(impu, 1);
+    await ua.close();
+  }
+});
+
+test('refresh with the same token extends the binding from the token cache', async () => {
+  const impu = 'sip:demorefresh@wwsf.lab';
+  const token = env.mint({ impu: [impu] });
+  const ua = await wic();
+  assert.strictEqual((await ua.register({ impu, token, expires: 100 })).status, 200);
+  const before = await env.stats();
+  const r = await ua.register({ impu, token, expires: 200 });
+  assert.strictEqual(r.status, 200);
+  assert.match(r.header('contact'), /;expires=(19\d|200)/);
+  const after = await env.stats();
+  assert.strictEqual(Number(after.refreshed), Number(before.refreshed) + 1);
+  assert.ok(Number(after.cached_tokens) >= 1);
+  const b = await env.waitBindings(impu, 1);
+  assert.ok(Number(b[0].expires) > 150, `expires ${b[0].expires}`);
+  await ua.close();
+});
+
+test('Expires: 0 removes one binding, Contact: * removes them all', async () => {
+  const impu = 'sip:demobye@wwsf.lab';
+  const token = env.mint({ impu: [impu] });
+  const a = await wic();
+  const b = await wic();
+  assert.strictEqual((await a.register({ impu, token, contactUser: 'a' })).status, 200);
+  assert.strictEqual((await b.register({ impu, token, contactUser: 'b' })).status, 200);
+  await env.waitBindings(impu, 2);
+  // what JsSIP sends to unregister: its Contact with +sip.instance and expires=0
+  assert.strictEqual((await a.register({ impu, token, contactUser: 'a', expires: 0 })).status, 200);
+  await env.waitBindings(impu, 1);
+  const star = await b.register({ impu, token, contact: '*', expires: 0 });
+  assert.strictEqual(star.status, 200, star.raw);
+  await env.waitBindings(impu, 0);
+  await a.close();
+  await b.close();
+});
+
+test('dropping the connection removes every binding on it', async () => {
+  const ua = await wic();
+  const impus = ['sip:demodrop1@wwsf.lab', 'sip:demodrop2@wwsf.lab'];
+  for (const impu of impus) {
+    assert.strictEqual((await ua.register({ impu, token: env.mint({ impu }), callId: impu })).status, 200);
+  }
+  for (const impu of impus) await env.waitBindings(impu, 1);
+  await ua.drop();
+  for (const impu of impus) await env.waitBindings(impu, 0);
+});
+
+test('the granted expiry never outlives the token', async () => {
+  const impu = 'sip:demoshort@wwsf.lab';
+  const now = Math.floor(Date.now() / 1000);
+  const ua = await wic();
+  const r = await ua.register({ impu, token: env.mint({ impu: [impu], exp: now + 90 }), expires: 3600 });
+  assert.strictEqual(r.status, 200);
+  const granted = Number(/;expires=(\d+)/.exec(r.header('contact'))[1]);
+  assert.ok(granted <= 90 && granted >= 80, `granted ${granted}`);
+  await ua.close();
+});
+
+test('a replayed REGISTER (same Call-ID, same CSeq) changes nothing', async () => {
+  const impu = 'sip:demoreplay@wwsf.lab';
+  const token = env.mint({ impu: [impu] });
+  const ua = await wic();
+  assert.strictEqual((await ua.register({ impu, token, callId: 'replay', cseq: 5, expires: 300 })).status, 200);
+  const r = await ua.register({ impu, token, callId: 'replay', cseq: 5, expires: 0 });
+  assert.strictEqual(r.status, 400);
+  await env.waitBindings(impu, 1);
+  await ua.close();
+});
+
+// Every row of REQUIREMENTS.md section 2's failure table, with its exact code.
+const failures = [
+  { name: 'no token', code: 401, tok: () => undefined,
+    check: (r) => assert.match(r.header('www-authenticate'), /^Bearer realm="/) },
+  { name: 'two parts only', code: 400, tok: (e, i) => e.mint({ impu: [i] }).split('.').slice(0, 2).join('.') },
+  { name: 'oversized', code: 400, tok: (e, i) => e.mint({ impu: [i], pad: 'x'.repeat(9000) }) },
+  { name: 'alg none', code: 403, tok: (e, i) => e.mint({ impu: [i] }, { alg: 'none' }) },
+  { name: 'HS256 signed with the RSA public key', code: 403,
+    tok: (e, i) => e.mint({ impu: [i] }, { alg: 'HS256', kid: 'demo-rsa',
+      key: fs.readFileSync(e.keys.rsa.pub) }) },
+  { name: 'bad signature', code: 403, tok: (e, i) => { const t = e.mint({ impu: [i] }).split('.');
+    return `${t[0]}.${e.mint({ impu: [i], x: 1 }).split('.')[1]}.${t[2]}`; } },
+  { name: 'unknown kid', code: 403, tok: (e, i) => e.mint({ impu: [i] }, { kid: 'nope' }) },
+  { name: 'expired', code: 401, tok: (e, i) => e.mint({ impu: [i], exp: Math.floor(Date.now() / 1000) - 120 }),
+    check: (r) => assert.match(r.header('www-authenticate'), /error="invalid_token"/) },
+  { name: 'not yet valid', code: 403, tok: (e, i) => e.mint({ impu: [i], nbf: Math.floor(Date.now() / 1000) + 600 }) },
+  { name: 'unknown issuer', code: 403, tok: (e, i) => e.mint({ impu: [i], iss: 'http://evil.example' }) },
+  { name: 'wrong audience', code: 403, tok: (e, i) => e.mint({ impu: [i], aud: 'someone-else' }) },
+  { name: 'token of another WWSF on this WWSF\'s connection', code: 403, impu: 'sip:otherzed@wwsf.lab',
+    tok: (e, i) => e.mintOther({ impu: [i] }) },
+  { name: 'IMPU not in the token', code: 403, tok: (e) => e.mint({ impu: ['sip:demosomeoneelse@wwsf.lab'] }) },
+  { name: 'IMPU outside the WWSF\'s ranges', code: 403, impu: 'sip:intruder@wwsf.lab',
+    tok: (e, i) => e.mint({ impu: [i] }) },
+  { name: 'IMPU of the other WWSF\'s range', code: 403, impu: 'sip:otherbob@wwsf.lab',
+    tok: (e, i) => e.mint({ impu: [i] }) },
+];
+
+for (const f of failures) {
+  test(`refused: ${f.name} -> ${f.code}, no binding`, async () => {
+    const impu = f.impu || 'sip:demovictim@wwsf.lab';
+    const before = await env.bindings();
+    const ua = await wic();
+    const r = await ua.register({ impu, token: f.tok(env, impu) });
+    assert.strictEqual(r.status, f.code, r.raw);
+    assert.match(r.header('warning') || '', /^399 ims_wic "/);
+    if (f.check) f.check(r);
+    assert.deepStrictEqual(await env.bindings(), before);
+    await ua.close();
+  });
+}
+
+test('an Origin that belongs to no WWSF gets 403 on the WebSocket handshake', async () => {
+  const err = await SipWs.connect({ url: WSS, origin: 'https://evil.example' }).catch((e) => e);
+  assert.strictEqual(err.status, 403);
+  const none = await SipWs.connect({ url: WSS, origin: '' }).catch((e) => e);
+  assert.strictEqual(none.status, 403);
+  assert.ok(Number((await env.stats()).origin_refused) >= 2);
+});
+
+test('the other WWSF registers its own identities from its own origin', async () => {
+  const impu = 'sip:othercarol@wwsf.lab';
+  const ua = await SipWs.connect({ url: WSS, origin: OTHER_ORIGIN });
+  const r = await ua.register({ impu, token: env.mintOther({ impu: [impu] }) });
+  assert.strictEqual(r.status, 200, r.raw);
+  const b = await env.waitBindings(impu, 1);
+  assert.strictEqual(b[0].wwsf, 'other');
+  await ua.close();
+});
+
+test('a reload with a broken file is refused and the old provisioning stays', async () => {
+  const good = fs.readFileSync(env.provPath, 'utf8');
+  fs.writeFileSync(env.provPath, '{"audience": "epcscf.lab", "wwsfs": [ {"id": ');
+  const refused = await env.epcscf.rpc('ims_wic.reload').catch((e) => e.stdout + e.stderr);
+  assert.match(refused, /reload refused: .*wwsf-provisioning\.json: line \d+/);
+  const ua = await wic();
+  const impu = 'sip:demoafterbad@wwsf.lab';
+  assert.strictEqual((await ua.register({ impu, token: env.mint({ impu }) })).status, 200);
+  await ua.close();
+
+  // a good file takes effect in every worker: demo loses its 127.0.0.1 origin
+  const changed = defaultProvisioning(env.keys);
+  changed.wwsfs[0].origins = ['http://localhost:8000'];
+  env.writeProvisioning(changed);
+  assert.match(await env.epcscf.rpc('ims_wic.reload'), /ok/);
+  for (let i = 0; i < 6; i++) {
+    const err = await SipWs.connect({ url: WSS, origin: ORIGIN }).catch((e) => e);
+    assert.strictEqual(err.status, 403);
+  }
+  fs.writeFileSync(env.provPath, good);
+  assert.match(await env.epcscf.rpc('ims_wic.reload'), /ok/);
+});
