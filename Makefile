@@ -63,5 +63,10 @@ lab-start: deps
 lab-stop:
 	@scripts/lab.sh stop
 
+FUZZ_SECONDS ?= 60
+
+fuzz:
+	@tests/fuzz/run.sh $(FUZZ_SECONDS)
+
 clean:
 	rm -rf $(BUILD)/unit $(BUILD)/ims_wic.so $(BUILD)/wic-token

@@ -55,14 +55,20 @@ static const wic_range_t *range_by_pui(const wic_prov_t *prov, const char *pui)
 	return NULL;
 }
 
-/* The home domain of a range: the host part of its distinct PUI. */
-static void realm_of(const char *pui, char *buf, size_t len)
+/* The home domain of a range: the domain of its IMPI ("user@domain"),
+ * else the host part of its distinct PUI (a tel: PUI has none). */
+static void realm_of(const wic_range_t *range, char *buf, size_t len)
 {
-	const char *at = strchr(pui, '@');
-	const char *host = at ? at + 1 : strchr(pui, ':');
+	const char *at = strchr(range->impi, '@');
+	const char *host;
 	size_t n;
 
-	host = host ? (at ? host : host + 1) : pui;
+	if(at != NULL && at[1] != '\0') {
+		snprintf(buf, len, "%s", at + 1);
+		return;
+	}
+	at = strchr(range->distinct_pui, '@');
+	host = at ? at + 1 : range->distinct_pui;
 	n = strcspn(host, ":;>");
 	snprintf(buf, len, "%.*s", (int)n, host);
 }
@@ -97,7 +103,7 @@ static void emit_due(void *ctx, const char *pui, wic_rs_action_t action,
 	snprintf(due.pui, sizeof(due.pui), "%s", range->distinct_pui);
 	snprintf(due.impi, sizeof(due.impi), "%s", range->impi);
 	snprintf(due.wildcard, sizeof(due.wildcard), "%s", range->wildcard);
-	realm_of(range->distinct_pui, due.realm, sizeof(due.realm));
+	realm_of(range, due.realm, sizeof(due.realm));
 	due.deregister = action == WIC_RS_SEND_DEREGISTER;
 	due.expires = due.deregister ? 0 : expires;
 	LM_INFO("%s range %s (%s)\n",

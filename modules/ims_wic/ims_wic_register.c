@@ -169,8 +169,10 @@ static wic_verdict_t admit(struct sip_msg *msg, reg_request_t *rq,
 	wic_verdict_t v;
 	char why[256] = "";
 
-	if(prov == NULL)
+	if(prov == NULL) {
+		send_plain(msg, 500, "Server Internal Error - No Provisioning");
 		return WIC_WRONG_WWSF;
+	}
 	if(rq->token && wic_tcache_hit(wic_tokens, rq->token, rq->token_len, gen,
 							now))
 		mode = WIC_SKIP_SIGNATURE;
@@ -206,7 +208,8 @@ static int range_ready(struct sip_msg *msg, const wic_range_t *range, time_t now
 			get_to(msg)->uri.len, get_to(msg)->uri.s, msg->callid->body.len,
 			msg->callid->body.s, range->wildcard, retry);
 	wic_buf_printf(&hdrs, "Retry-After: %u\r\n", retry);
-	wic_buf_addz(&hdrs, "Warning: 399 ims_wic \"range_not_registered\"\r\n");
+	wic_buf_printf(&hdrs, "Warning: 399 ims_wic \"%s\"\r\n",
+			wic_answer_of(WIC_RANGE_DOWN)->stat);
 	send_with_headers(msg, wic_answer_of(WIC_RANGE_DOWN)->code,
 			wic_answer_of(WIC_RANGE_DOWN)->reason, &hdrs);
 	wic_buf_free(&hdrs);
@@ -314,6 +317,16 @@ static const struct {
 	[APPLY_NO_MEMORY] = {500, "Server Internal Error"},
 };
 
+/* The WWSF's limit, never above the module's max_contacts. */
+static unsigned contact_limit(const wic_wwsf_t *wwsf)
+{
+	unsigned limit = wwsf->limits.max_contacts_per_impu;
+
+	if(limit == 0 || limit > (unsigned)wic_max_contacts)
+		limit = (unsigned)wic_max_contacts;
+	return limit;
+}
+
 static apply_result_t apply_contact(struct sip_msg *msg, contact_t *c,
 		const reg_request_t *rq, const wic_admission_t *adm, time_t now)
 {
@@ -334,8 +347,8 @@ static apply_result_t apply_contact(struct sip_msg *msg, contact_t *c,
 	}
 	granted = granted_expires(asked, adm, now);
 	wc.expires = now + granted;
-	switch(wic_btable_save_limit(wic_bindings, rq->impu, &wc,
-			adm->wwsf->limits.max_contacts_per_impu)) {
+	switch(wic_btable_save_limit(
+			wic_bindings, rq->impu, &wc, contact_limit(adm->wwsf))) {
 		case WIC_SAVE_CREATED:
 			update_stat(wic_stat_accepted, 1);
 			return APPLY_OK;
@@ -365,7 +378,7 @@ static void add_contact_line(void *ctx, const char *impu, const wic_contact_t *c
 	wic_buf_printf(rc->hdrs, "Contact: <%s>;expires=%ld", c->uri,
 			left > 0 ? left : 0);
 	if(c->instance[0])
-		wic_buf_printf(rc->hdrs, ";+sip.instance=%s", c->instance);
+		wic_buf_printf(rc->hdrs, ";+sip.instance=\"%s\"", c->instance);
 	if(c->reg_id)
 		wic_buf_printf(rc->hdrs, ";reg-id=%u", c->reg_id);
 	wic_buf_addz(rc->hdrs, "\r\n");

@@ -42,8 +42,7 @@
  *       "expires": 3600 } ],    optional, s, 60..86400
  *     "limits": {               optional
  *       "max_contacts_per_impu": 5,   1..100, default 5
- *       "max_expires": 3600,          60..86400, default 3600
- *       "max_impus": 0 }              0 = unlimited (default)
+ *       "max_expires": 3600 }         60..86400, default 3600
  *   } ]
  * }
  *
@@ -661,7 +660,7 @@ static int parse_limits(const loader_t *ld, json_t *wj, const char *parent,
 		wic_limits_t *lim)
 {
 	static const char *const allowed[] = { "max_contacts_per_impu",
-			"max_expires", "max_impus", NULL };
+			"max_expires", NULL };
 	char jpath[WIC_JPATH_MAX];
 	json_t *lj = json_object_get(wj, "limits");
 
@@ -674,9 +673,7 @@ static int parse_limits(const loader_t *ld, json_t *wj, const char *parent,
 	if (get_uint(ld, lj, "max_contacts_per_impu", jpath, 5, 1, 100,
 				&lim->max_contacts_per_impu) < 0
 			|| get_uint(ld, lj, "max_expires", jpath, 3600, 60, 86400,
-					&lim->max_expires) < 0
-			|| get_uint(ld, lj, "max_impus", jpath, 0, 0, 10000000,
-					&lim->max_impus) < 0)
+					&lim->max_expires) < 0)
 		return -1;
 	return 0;
 }

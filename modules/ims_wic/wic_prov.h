@@ -31,7 +31,6 @@ typedef struct wic_range {
 typedef struct wic_limits {
 	unsigned max_contacts_per_impu; /* default 5 */
 	unsigned max_expires;           /* s, default 3600 */
-	unsigned max_impus;             /* 0: unlimited (default) */
 } wic_limits_t;
 
 typedef struct wic_wwsf {

@@ -10,7 +10,6 @@ cd "$(dirname "$0")/../.."
 CC=${CC:-clang}
 OUT=build/fuzz
 MOD=modules/ims_wic
-ALL_TARGETS=(bearer body token claims pui prov pau authz)
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=all"
 CFLAGS="-std=c11 -D_GNU_SOURCE -Wall -Wextra -g -O1 -fno-omit-frame-pointer
 	$SAN -I$MOD -Itests/fuzz"
@@ -21,8 +20,9 @@ if ! command -v "$CC" >/dev/null 2>&1; then
 	exit 2
 fi
 
+. tests/fuzz/targets.sh
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=("${ALL_TARGETS[@]}")
+[ ${#targets[@]} -gt 0 ] || targets=("${FUZZ_TARGET_LIST[@]}")
 mkdir -p "$OUT/obj"
 
 # the core, once, instrumented for coverage (fuzzer-no-link)

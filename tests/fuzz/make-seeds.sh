@@ -71,7 +71,7 @@ seed prov full '{
         {"wildcard": "tel:+1555123!\\\\d{4}!", "distinct_pui": "tel:+15551230000",
          "impi": "tel@wwsf1.lab", "trigger": ["on-demand", "token"], "linger": 0}
       ],
-      "limits": {"max_contacts_per_impu": 5, "max_expires": 3600, "max_impus": 0}
+      "limits": {"max_contacts_per_impu": 5, "max_expires": 3600}
     },
     {
       "id": "w2",

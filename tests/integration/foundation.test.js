@@ -65,8 +65,8 @@ test('stock kamailio loads ims_wic and its functions answer SIP from sipp', asyn
   assert.strictEqual(stranger.code, 0, stranger.trace);
 
   const stats = await env.stats();
-  assert.strictEqual(stats.terminating_not_served, '1');
-  assert.strictEqual(stats.terminating_unregistered, '1');
+  assert.strictEqual(stats.terminating_rejected_not_served, '1');
+  assert.strictEqual(stats.terminating_rejected_unregistered, '1');
 });
 
 test('make install honours DESTDIR', () => {

@@ -54,7 +54,7 @@ test('refresh with the same token extends the binding from the token cache', asy
   assert.strictEqual(r.status, 200);
   assert.match(r.header('contact'), /;expires=(19\d|200)/);
   const after = await env.stats();
-  assert.strictEqual(Number(after.refreshed), Number(before.refreshed) + 1);
+  assert.strictEqual(Number(after.registrations_refreshed), Number(before.registrations_refreshed) + 1);
   assert.ok(Number(after.cached_tokens) >= 1);
   const b = await env.waitBindings(impu, 1);
   assert.ok(Number(b[0].expires) > 150, `expires ${b[0].expires}`);

@@ -382,8 +382,8 @@ static const edit_case_t wwsf_cases[] = {
 		"wwsfs[0].limits.max_contacts_per_impu: 0 out of range 1..100" },
 	{ "wwsfs[0].limits", "{'max_expires':10}",
 		"wwsfs[0].limits.max_expires: 10 out of range 60..86400" },
-	{ "wwsfs[0].limits", "{'max_impus':-1}",
-		"wwsfs[0].limits.max_impus: -1 out of range 0..10000000" },
+	{ "wwsfs[0].limits", "{'max_impus':1}",
+		"wwsfs[0].limits: unknown key 'max_impus'" },
 };
 
 static const edit_case_t key_cases[] = {
@@ -633,7 +633,6 @@ static void test_defaults(void **state)
 	assert_int_equal(r->expires, 3600);
 	assert_int_equal(w->limits.max_contacts_per_impu, 5);
 	assert_int_equal(w->limits.max_expires, 3600);
-	assert_int_equal(w->limits.max_impus, 0);
 	wic_prov_free(p);
 }
 
@@ -658,7 +657,7 @@ static void test_all_fields(void **state)
 			"\\\\d{4}!','distinct_pui':'tel:+15559990000','impi':'t@lab',"
 			"'trigger':['on-demand','token'],'linger':0,'expires':600}"));
 	edit(doc, "wwsfs[0].limits", json_q("{'max_contacts_per_impu':2,"
-			"'max_expires':600,'max_impus':1000}"));
+			"'max_expires':600}"));
 	write_doc(doc);
 	json_decref(doc);
 
@@ -686,7 +685,6 @@ static void test_all_fields(void **state)
 	assert_int_equal(w->ranges[1].expires, 600);
 	assert_int_equal(w->limits.max_contacts_per_impu, 2);
 	assert_int_equal(w->limits.max_expires, 600);
-	assert_int_equal(w->limits.max_impus, 1000);
 	wic_prov_free(p);
 }
 
