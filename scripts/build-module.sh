@@ -22,5 +22,7 @@ make -C "$dest" quiet=silent -j"$(nproc)" >"$BUILD_DIR/module-build.log" 2>&1 ||
 if grep -E 'warning:' "$BUILD_DIR/module-build.log" >&2; then
 	die "module build has warnings"
 fi
-cp "$dest/ims_wic.so" "$BUILD_DIR/ims_wic.so"
+# a running Kamailio maps the old file: replace it, never write into it
+cp "$dest/ims_wic.so" "$BUILD_DIR/.ims_wic.so.new"
+mv -f "$BUILD_DIR/.ims_wic.so.new" "$BUILD_DIR/ims_wic.so"
 log "built $BUILD_DIR/ims_wic.so"

@@ -255,7 +255,7 @@ RPC:
 Calls (log in as "alice" on the page first: IMPU sip:demoalice@wwsf.lab):
   IMS side -> WIC (answer it on the page; the call ends by itself):
     sipp -sf lab/sipp/uac-call-webrtc.xml -s demoalice@wwsf.lab -key from sip:bob@ims.lab \\
-         -i $LAB_IP -p 5071 -m 1 $LAB_IP:$LAB_IMS_PORT
+         -i $LAB_IP -p $((LAB_IMS_UA_PORT + 1)) -m 1 $LAB_IP:$LAB_IMS_PORT
   WIC -> IMS side (start this, then call sip:bob@ims.lab on the page):
     sipp -sf lab/sipp/uas-answer-webrtc.xml -i $LAB_IP -p $LAB_IMS_UA_PORT -m 1
   (browsers refuse plain RTP offers: the lab/sipp scenarios carry WebRTC SDP;

@@ -283,9 +283,10 @@ static int fill_contact(struct sip_msg *msg, contact_t *c,
 						  ? zstr(&msg->rcv.bind_address->sock_str, cs->socket,
 								  sizeof(cs->socket))
 						  : "";
-	snprintf(cs->received, sizeof(cs->received), "sip:%s:%u;transport=%s",
-			ip_addr2a(&msg->rcv.src_ip), msg->rcv.src_port,
-			msg->rcv.proto == PROTO_WSS ? "wss" : "ws");
+	/* Kamailio has no transport=wss: a WSS connection is found by its
+	 * address through transport=ws (core/forward.c) */
+	snprintf(cs->received, sizeof(cs->received), "sip:%s:%u;transport=ws",
+			ip_addr2a(&msg->rcv.src_ip), msg->rcv.src_port);
 	out->received = cs->received;
 	out->user_agent = msg->user_agent ? zstr(&msg->user_agent->body,
 									  cs->user_agent, sizeof(cs->user_agent))

@@ -64,9 +64,11 @@ async function bindingsOf(impu) {
   return parseRpcStructs(r.stdout).filter((b) => b.impu === impu);
 }
 
-function labLog(part) {
+// The last lines of a lab log above INFO level (what went wrong, not the start-up chatter).
+function labLog(part, lines = 25) {
   try {
-    return fs.readFileSync(path.join(LAB, 'log', `${part}.log`), 'utf8').split('\n').slice(-40).join('\n');
+    return fs.readFileSync(path.join(LAB, 'log', `${part}.log`), 'utf8').split('\n')
+      .filter((l) => l.trim() && !/ INFO: /.test(l)).slice(-lines).join('\n');
   } catch { return '(no log)'; }
 }
 
@@ -190,7 +192,14 @@ test('an IMS-side INVITE reaches the page through the IMS Core and is answered',
     scenario: SIPP_UAC, target: `${IP}:${P.ims}`, service: `demo${USER}@wwsf.lab`,
     keys: { from: 'sip:bob@ims.lab' }, timeoutS: 40, name: 'e2e-ims-to-wic',
   });
-  await waitText(page, '#call-state', (t) => t === 'incoming', 'the incoming call on the page', 20000);
+  try {
+    await waitText(page, '#call-state', (t) => t === 'incoming', 'the incoming call on the page', 20000);
+  } catch (e) {
+    // what did the IMS side get instead?
+    const r = await withTimeout(sipp, 60000, 'sipp after the missed call').catch((x) => ({ trace: x.message }));
+    const finals = (r.trace || '').match(/^SIP\/2\.0 [^\r\n]*/gm) || [];
+    throw new Error(`${e.message}\n--- responses seen by the sipp UAC: ${finals.join(' | ')}`);
+  }
   assert.match(await page.textContent('#call-peer'), /from sip:bob@ims\.lab/);
   await page.click('#answer');
   const r = await sipp;

@@ -95,4 +95,17 @@ function freePort(ip = '127.0.0.1') {
   });
 }
 
-module.exports = { freePort, REPO, OUT_DIR, outDir, slug, delay, pollUntil, portBound, tcpConnectOnce };
+// Kill pid (or its process group when group=true) with SIGTERM, then SIGKILL,
+// once this Node process is gone (crash, SIGKILL, runner timeout): a detached
+// shell polls once a second.  This is cleanup only, never synchronisation.
+function watchdog(pid, { group = false } = {}) {
+  const { spawn } = require('node:child_process');
+  const target = group ? `-${pid}` : `${pid}`;
+  const script = `while kill -0 ${process.pid} 2>/dev/null && kill -0 ${pid} 2>/dev/null; do sleep 1; done; ` +
+    `if kill -0 ${pid} 2>/dev/null; then kill -TERM -- ${target} 2>/dev/null; sleep 3; kill -KILL -- ${target} 2>/dev/null; fi`;
+  const w = spawn('/bin/sh', ['-c', script], { detached: true, stdio: 'ignore' });
+  w.unref();
+  return w;
+}
+
+module.exports = { watchdog, freePort, REPO, OUT_DIR, outDir, slug, delay, pollUntil, portBound, tcpConnectOnce };

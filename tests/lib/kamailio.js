@@ -24,7 +24,7 @@ const path = require('node:path');
 const dgram = require('node:dgram');
 const crypto = require('node:crypto');
 const { spawn, execFile } = require('node:child_process');
-const { REPO, outDir, slug, pollUntil, portBound, tcpConnectOnce } = require('./common');
+const { REPO, outDir, slug, pollUntil, portBound, tcpConnectOnce, watchdog } = require('./common');
 
 const KAMAILIO = process.env.KAMAILIO_BIN || '/usr/sbin/kamailio';
 const KAMCMD = process.env.KAMCMD_BIN || '/usr/sbin/kamcmd';
@@ -117,6 +117,7 @@ class KamailioInstance {
     fs.closeSync(fd);
     this.pid = this.proc.pid;
     running.add(this);
+    watchdog(this.pid, { group: true });
     this.exited = new Promise((resolve) => {
       this.proc.once('exit', (code, signal) => {
         this.exitInfo = { code, signal };

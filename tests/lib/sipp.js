@@ -25,7 +25,7 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const { spawn } = require('node:child_process');
-const { REPO, outDir, slug, pollUntil, portBound, freePort } = require('./common');
+const { REPO, outDir, slug, pollUntil, portBound, freePort, watchdog } = require('./common');
 
 const SIPP = process.env.SIPP_BIN || 'sipp';
 const SCEN_DIR = path.join(REPO, 'tests', 'sipp');
@@ -66,6 +66,7 @@ function spawnSipp(o) {
   const args = buildArgs(o, files);
   const cmd = `${SIPP} ${args.map((x) => (/[\s"'[\]]/.test(x) ? JSON.stringify(x) : x)).join(' ')}`;
   const proc = spawn(SIPP, args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  if (proc.pid) watchdog(proc.pid);
   let stdout = '';
   let stderr = '';
   proc.stdout.on('data', (d) => { stdout += d; });

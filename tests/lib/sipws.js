@@ -147,6 +147,59 @@ class SipWs {
     this.send(lines.join('\r\n'));
   }
 
+  // UAS side: rings, answers with SDP, and remembers the dialog (RFC 3261
+  // 12.1.1) so that the WIC can end the call itself.
+  answer(invite, { ring = true, sdp = SDP() } = {}) {
+    if (ring) this.reply(invite, 180, 'Ringing');
+    this.reply(invite, 200, 'OK', [], sdp);
+    const uri = (v) => /<([^>]+)>/.exec(v)[1];
+    return {
+      callId: invite.header('call-id'),
+      local: `${invite.header('to').replace(/;tag=.*/, '')};tag=${this.toTag}`,
+      remote: invite.header('from'),
+      remoteTarget: uri(invite.header('contact')),
+      routeSet: splitRoutes(invite.headerAll('record-route')),
+      cseq: 1,
+    };
+  }
+
+  // UAC side: INVITE to target; resolves with the final response and, on 2xx,
+  // sends the ACK and returns the dialog.
+  async invite(target, { from, headers = [], sdp = SDP(), timeoutMs = 8000 } = {}) {
+    const fromTag = rand(4);
+    const callId = rand();
+    const res = await this.request('INVITE', { ruri: target, to: `<${target}>`, from: `<${from}>`, fromTag,
+      callId, headers: [`Contact: <sip:wic@${this.host};transport=ws>`, ...headers], body: sdp,
+      contentType: 'application/sdp', timeoutMs });
+    if (res.status < 200 || res.status >= 300) return { res };
+    const dialog = {
+      callId, local: `<${from}>;tag=${fromTag}`, remote: res.header('to'),
+      remoteTarget: /<([^>]+)>/.exec(res.header('contact'))[1],
+      routeSet: splitRoutes(res.headerAll('record-route')).reverse(), cseq: 1,
+    };
+    this.inDialog('ACK', dialog, { cseq: 1, expectResponse: false });
+    return { res, dialog };
+  }
+
+  inDialog(method, d, { cseq = ++d.cseq, expectResponse = true } = {}) {
+    const branch = `z9hG4bK${rand()}`;
+    const lines = [
+      `${method} ${d.remoteTarget} SIP/2.0`,
+      `Via: SIP/2.0/WSS ${this.host};branch=${branch}`,
+      'Max-Forwards: 70',
+      ...d.routeSet.map((r) => `Route: ${r}`),
+      `From: ${d.local}`, `To: ${d.remote}`, `Call-ID: ${d.callId}`, `CSeq: ${cseq} ${method}`,
+      'Content-Length: 0', '', ''];
+    if (!expectResponse) { this.send(lines.join('\r\n')); return null; }
+    return new Promise((resolve, reject) => {
+      const t = setTimeout(() => { this.pending.delete(branch); reject(new Error(`${method}: no final response`)); }, 8000);
+      this.pending.set(branch, { provisional: [], resolve: (r) => { clearTimeout(t); resolve(r); } });
+      this.send(lines.join('\r\n'));
+    });
+  }
+
+  bye(dialog) { return this.inDialog('BYE', dialog); }
+
   async close() {
     if (this.ws.readyState === WebSocket.OPEN || this.ws.readyState === WebSocket.CONNECTING) this.ws.close();
     await this.closed;
@@ -157,6 +210,11 @@ class SipWs {
     this.ws.terminate();
     await this.closed;
   }
+}
+
+// Record-Route / Route values, one URI each, in order.
+function splitRoutes(values) {
+  return values.flatMap((v) => v.match(/<[^>]+>[^,]*/g) || []).map((r) => r.trim());
 }
 
 const SDP = (ip = '127.0.0.1') => [

@@ -1,0 +1,516 @@
+#!/usr/bin/env bash
+# bench/run.sh - `make bench`: ims_wic against the stock registrar
+# (kamailio-cfg/bench-stock.cfg) on this machine, loopback only.
+#
+#   1  new registrations/s: fresh connection + (TLS) + WS handshake +
+#      REGISTER (+ token verify for ims_wic), ES256 and RS256, WSS and WS
+#   2  refresh registrations/s over open connections (same token)
+#   3  terminating INVITEs/s delivered to registered WICs, and rejected
+#      480 for unregistered identities (UDP from the IMS Core address)
+#   4  in-process verify rate: OpenSSL EVP_DigestVerify vs wic_token_verify
+#   5  bindings held over WS and WSS: shm and RSS/PSS before and after,
+#      bytes per binding; registration rate at 1k, 10k, 100k bindings
+#
+# Writes bench/results/bench-<UTC stamp>.json, bench/results/bench.png and
+# the same under the names latest.json / latest.png; prints a table.
+# Knobs (environment): BENCH_DURATION (s per rate run, default 8),
+# BENCH_WORKERS (Kamailio children and tcp_children, 4), BENCH_HOLD_WS,
+# BENCH_HOLD_WSS (connections held; default min(target, open files limit -
+# 400)), BENCH_BIG_BINDINGS (100000), BENCH_PORT_BASE (45000), BENCH_PHASES
+# ("verify newreg refresh term hold").
+set -euo pipefail
+cd "$(dirname "$0")/.."
+REPO=$PWD
+BUILD=$REPO/build
+RESULTS=$REPO/bench/results
+LOAD=$BUILD/wic-load
+VBENCH=$BUILD/wic-verify-bench
+KAMAILIO=${KAMAILIO_BIN:-/usr/sbin/kamailio}
+KAMCMD=${KAMCMD_BIN:-/usr/sbin/kamcmd}
+
+DUR=${BENCH_DURATION:-8}
+WORKERS=${BENCH_WORKERS:-4}
+BASE=${BENCH_PORT_BASE:-45000}
+SIP_PORT=$((BASE + 60)) WSS_PORT=$((BASE + 443)) WS_PORT=$((BASE + 80))
+IMS_PORT=$((BASE + 70))
+PHASES=${BENCH_PHASES:-verify newreg refresh term hold}
+SHM_MB=${BENCH_SHM_MB:-4096}
+PKG_MB=${BENCH_PKG_MB:-32}
+SRC_IPS=16
+T0=$(date +%s)
+
+log() { printf '[bench %4ds] %s\n' "$(($(date +%s) - T0))" "$*" >&2; }
+die() { log "ERROR: $*"; exit 1; }
+
+[ -x "$LOAD" ] && [ -x "$VBENCH" ] || die "build first: make bench"
+[ -f "$BUILD/ims_wic.so" ] || die "no $BUILD/ims_wic.so: make module"
+command -v gnuplot >/dev/null 2>&1 || {
+	log "installing gnuplot-nox (Debian) for the chart"
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+		gnuplot-nox >/dev/null 2>&1 || true
+}
+
+# One descriptor per connection, in Kamailio's TCP main process and here.
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+NOFILE=$(ulimit -n)
+[ "$NOFILE" = unlimited ] && NOFILE=1048576
+FD_CAP=$((NOFILE - 400))
+min() { [ "$1" -lt "$2" ] && echo "$1" || echo "$2"; }
+HOLD_WS=${BENCH_HOLD_WS:-$(min 100000 "$FD_CAP")}
+HOLD_WSS=${BENCH_HOLD_WSS:-$(min 20000 "$FD_CAP")}
+BIG=${BENCH_BIG_BINDINGS:-100000}
+# 100k bindings on as few connections as the descriptors allow
+BIG_K=$(( (BIG + HOLD_WS - 1) / HOLD_WS ))
+BIG_CONNS=$(( (BIG + BIG_K - 1) / BIG_K ))
+
+WORK=$(mktemp -d /tmp/wic-bench.XXXXXX)
+RES=$WORK/res
+mkdir -p "$RES" "$RESULTS"
+KPIDS=()
+BGPIDS=()
+cleanup() {
+	local p
+	for p in "${BGPIDS[@]}" "${KPIDS[@]}"; do
+		kill -TERM "$p" 2>/dev/null || true
+	done
+	for p in "${BGPIDS[@]}" "${KPIDS[@]}"; do
+		wait "$p" 2>/dev/null || true
+	done
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+for p in $SIP_PORT $WSS_PORT $WS_PORT $IMS_PORT; do
+	if ss -Hltun "( sport = :$p )" 2>/dev/null | grep -q .; then
+		die "port $p is in use (set BENCH_PORT_BASE)"
+	fi
+done
+
+# ---------------------------------------------------------------- set-up
+# the module as built now: others may rebuild build/ during the run
+cp "$BUILD/ims_wic.so" "$WORK/ims_wic.so"
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$WORK/es.key" 2>/dev/null
+openssl pkey -in "$WORK/es.key" -pubout -out "$WORK/es.pub"
+openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$WORK/rs.key" 2>/dev/null
+openssl pkey -in "$WORK/rs.key" -pubout -out "$WORK/rs.pub"
+scripts/make-cert.sh "$WORK"
+cat >"$WORK/prov.json" <<EOF
+{
+  "audience": "epcscf.lab",
+  "max_token_size": 8192,
+  "leeway": 30,
+  "wwsfs": [{
+    "id": "demo",
+    "origins": ["http://127.0.0.1:8000"],
+    "issuers": ["http://127.0.0.1:8000"],
+    "keys": [
+      {"pem": "es.pub", "kid": "bench-es", "algs": ["ES256"]},
+      {"pem": "rs.pub", "kid": "bench-rs", "algs": ["RS256"]}
+    ],
+    "ranges": [{
+      "wildcard": "sip:demo!.*!@wwsf.lab", "distinct_pui": "sip:demo@wwsf.lab",
+      "impi": "demo@wwsf.lab", "trigger": "startup", "linger": 60, "expires": 3600
+    }],
+    "limits": {"max_contacts_per_impu": 5, "max_expires": 3600}
+  }]
+}
+EOF
+
+COMMON_DEFS=(-A WITH_LAB_WS -A "WORKERS=$WORKERS" -A LOG_LEVEL=1
+	-A "SIP_PORT=$SIP_PORT" -A "WSS_PORT=$WSS_PORT" -A "WS_PORT=$WS_PORT"
+	-A "TLS_CERT=\"$WORK/epcscf-cert.pem\"" -A "TLS_KEY=\"$WORK/epcscf-key.pem\"")
+WIC_DEFS=(-f "$REPO/kamailio-cfg/kamailio.cfg"
+	-A "WIC_MODULE=\"$WORK/ims_wic.so\"" -A "PROVISIONING=\"$WORK/prov.json\""
+	-A "IMS_CORE_URI=\"sip:127.0.0.1:$IMS_PORT\"")
+STOCK_DEFS=(-f "$REPO/kamailio-cfg/bench-stock.cfg"
+	-A "TCP_MAX_CONNECTIONS=30000" -A "TLS_MAX_CONNECTIONS=20000")
+
+CTL=
+KPID=
+# start_kam NAME wic|stock
+start_kam() {
+	local name=$1 kind=$2 rd=$WORK/run-$1 i
+	local -a defs
+	mkdir -p "$rd"
+	if [ "$kind" = wic ]; then defs=("${WIC_DEFS[@]}"); else defs=("${STOCK_DEFS[@]}"); fi
+	CTL="unix:$rd/ctl"
+	"$KAMAILIO" -DD -E -Y "$rd" -m "$SHM_MB" -M "$PKG_MB" "${defs[@]}" \
+		"${COMMON_DEFS[@]}" -A "CTL_SOCK=\"$CTL\"" >"$WORK/$name.log" 2>&1 &
+	KPID=$!
+	KPIDS+=("$KPID")
+	for i in $(seq 100); do
+		"$KAMCMD" -s "$CTL" core.version >/dev/null 2>&1 && break
+		kill -0 "$KPID" 2>/dev/null || { tail -20 "$WORK/$name.log" >&2; die "$name did not start"; }
+		sleep 0.1
+	done
+	if [ "$kind" = wic ]; then
+		for i in $(seq 100); do
+			"$KAMCMD" -s "$CTL" ims_wic.ranges 2>/dev/null | grep -q 'state: up' && return 0
+			sleep 0.1
+		done
+		die "$name: range not registered with the IMS Core stand-in"
+	fi
+}
+stop_kam() {
+	kill -TERM "$KPID" 2>/dev/null || true
+	wait "$KPID" 2>/dev/null || true
+	KPID=
+}
+
+# shm used by Kamailio (bytes), RSS and PSS summed over its processes (kB)
+shm_used() { "$KAMCMD" -s "$CTL" core.shmmem 2>/dev/null | awk '$1=="real_used:"{print $2}'; }
+mod_shm() {
+	# per-module shm accounting (memdbg): the module's own allocations
+	"$KAMCMD" -s "$CTL" mod.stats "$1" shm 2>/dev/null |
+		awk -F: '/Total/ {gsub(/ /,"",$2); print $2; exit}'
+}
+proc_mem() {
+	local p pids rss=0 pss=0 v
+	pids="$KPID $(pgrep -P "$KPID" | tr '\n' ' ')"
+	for p in $pids; do
+		v=$(awk '/^Rss:/{r=$2} /^Pss:/{s=$2} END{print r+0, s+0}' "/proc/$p/smaps_rollup" 2>/dev/null || echo "0 0")
+		rss=$((rss + ${v% *}))
+		pss=$((pss + ${v#* }))
+	done
+	echo "$rss $pss"
+}
+# mem_json LABEL -> {"shm":..,"mod_shm":..,"rss_kb":..,"pss_kb":..}
+mem_json() {
+	local mod=$1 m
+	m=$(proc_mem)
+	printf '{"shm":%s,"mod_shm":%s,"rss_kb":%s,"pss_kb":%s}' \
+		"$(shm_used || echo 0)" "$(mod_shm "$mod" || echo 0)" "${m% *}" "${m#* }"
+}
+
+IMS_RD=$WORK/run-ims
+mkdir -p "$IMS_RD"
+if [[ " $PHASES " == *" newreg "* || " $PHASES " == *" refresh "* || " $PHASES " == *" term "* || " $PHASES " == *" hold "* ]]; then
+	"$KAMAILIO" -DD -E -Y "$IMS_RD" -f kamailio-cfg/ims-core.cfg -A "IMS_PORT=$IMS_PORT" \
+		-A IMS_DEBUG=1 -A "CTL_SOCK=\"unix:$IMS_RD/ctl\"" >"$WORK/ims-core.log" 2>&1 &
+	KPIDS+=("$!")
+	for i in $(seq 100); do
+		"$KAMCMD" -s "unix:$IMS_RD/ctl" core.version >/dev/null 2>&1 && break
+		sleep 0.1
+	done
+fi
+
+LOADAVG_START=$(cut -d' ' -f1-3 /proc/loadavg)
+log "work dir $WORK; open files $NOFILE; hold WS $HOLD_WS, WSS $HOLD_WSS, big $BIG (${BIG_CONNS} x ${BIG_K})"
+
+# ---------------------------------------------------------------- 4 verify
+if [[ " $PHASES " == *" verify "* ]]; then
+	log "verify: OpenSSL vs wic_token_verify, in-process"
+	"$VBENCH" --prov "$WORK/prov.json" --key "$WORK/es.key" --alg ES256 --kid bench-es \
+		--seconds 3 >"$RES/verify-ES256.json"
+	"$VBENCH" --prov "$WORK/prov.json" --key "$WORK/rs.key" --alg RS256 --kid bench-rs \
+		--seconds 3 >"$RES/verify-RS256.json"
+fi
+
+# ---------------------------------------------------------------- 1 new reg
+# cr NAME kind tls alg tokens
+cr() {
+	local name=$1 kind=$2 tls=$3 alg=$4 tokens=$5 key kid port
+	local -a t=()
+	if [ "$alg" = RS256 ]; then key=$WORK/rs.key kid=bench-rs; else key=$WORK/es.key kid=bench-es; fi
+	if [ "$tls" = wss ]; then t=(--tls) port=$WSS_PORT; else port=$WS_PORT; fi
+	start_kam "$name" "$kind"
+	"$LOAD" --mode connect-register --target "127.0.0.1:$port" "${t[@]}" --key "$key" \
+		--alg "$alg" --kid "$kid" --tokens "$tokens" --concurrency 32 --src-ips $SRC_IPS \
+		--duration "$DUR" --label "$name" >"$RES/newreg-$name.json"
+	stop_kam
+	log "  $name: $(grep -o '"rate_per_s":[0-9.]*' "$RES/newreg-$name.json")"
+}
+if [[ " $PHASES " == *" newreg "* ]]; then
+	log "new registrations: connect + handshake + REGISTER, ${DUR}s each"
+	cr wic-wss-es256 wic wss ES256 20000
+	cr wic-wss-rs256 wic wss RS256 12000
+	cr stock-wss stock wss ES256 20000
+	cr wic-ws-es256 wic ws ES256 60000
+	cr wic-ws-rs256 wic ws RS256 30000
+	cr stock-ws stock ws ES256 60000
+fi
+
+# ---------------------------------------------------------------- 2 refresh
+rf() {
+	local name=$1 kind=$2 tls=$3 port
+	local -a t=()
+	if [ "$tls" = wss ]; then t=(--tls) port=$WSS_PORT; else port=$WS_PORT; fi
+	start_kam "$name" "$kind"
+	"$LOAD" --mode refresh --target "127.0.0.1:$port" "${t[@]}" --key "$WORK/es.key" \
+		--conns 200 --concurrency 64 --src-ips $SRC_IPS --duration "$DUR" \
+		--label "$name" >"$RES/refresh-$name.json"
+	stop_kam
+	log "  $name: $(grep -o '"rate_per_s":[0-9.]*' "$RES/refresh-$name.json")"
+}
+if [[ " $PHASES " == *" refresh "* ]]; then
+	log "refresh registrations over 200 open connections, ${DUR}s each"
+	rf wic-wss wic wss
+	rf stock-wss stock wss
+	rf wic-ws wic ws
+	rf stock-ws stock ws
+fi
+
+# ---------------------------------------------------------------- 3 terminating
+# wait_ready FILE: until the load generator printed its "ready" line
+wait_ready() {
+	local f=$1 pid=$2 i
+	for i in $(seq 6000); do
+		grep -q '"event":"ready"' "$f" 2>/dev/null && return 0
+		kill -0 "$pid" 2>/dev/null || { cat "$f" >&2; die "load generator ended early"; }
+		sleep 0.1
+	done
+	die "load generator not ready after 600 s"
+}
+tm() {
+	local name=$1 kind=$2 apid
+	start_kam "$name" "$kind"
+	"$LOAD" --mode answer --target "127.0.0.1:$WS_PORT" --key "$WORK/es.key" --conns 1000 \
+		--concurrency 64 --src-ips $SRC_IPS --hold-secs 300 --label "$name" \
+		>"$RES/answer-$name.jsonl" </dev/null &
+	apid=$!
+	BGPIDS+=("$apid")
+	wait_ready "$RES/answer-$name.jsonl" "$apid"
+	"$LOAD" --mode invite --target "127.0.0.1:$SIP_PORT" --count 1000 --offset 0 \
+		--window 64 --duration "$DUR" --label "$name-registered" >"$RES/term-$name-registered.json"
+	"$LOAD" --mode invite --target "127.0.0.1:$SIP_PORT" --count 1000 --offset 5000000 \
+		--window 64 --duration "$DUR" --label "$name-unregistered" >"$RES/term-$name-unregistered.json"
+	kill -TERM "$apid"
+	wait "$apid" || true
+	stop_kam
+	log "  $name: delivered $(grep -o '"rate_per_s":[0-9.]*' "$RES/term-$name-registered.json"), rejected $(grep -o '"rate_per_s":[0-9.]*' "$RES/term-$name-unregistered.json")"
+}
+if [[ " $PHASES " == *" term "* ]]; then
+	log "terminating INVITEs from the IMS Core address to 1000 WICs (WS), ${DUR}s each"
+	tm wic wic
+	tm stock stock
+fi
+
+# ---------------------------------------------------------------- 5 hold
+# hd NAME kind tls conns impus_per_conn milestones
+hd() {
+	local name=$1 kind=$2 tls=$3 conns=$4 k=$5 miles=$6 port hpid before after mod
+	local -a t=()
+	if [ "$tls" = wss ]; then t=(--tls) port=$WSS_PORT; else port=$WS_PORT; fi
+	if [ "$kind" = wic ]; then mod=ims_wic; else mod=usrloc; fi
+	start_kam "$name" "$kind"
+	sleep 1
+	before=$(mem_json "$mod")
+	"$LOAD" --mode hold --target "127.0.0.1:$port" "${t[@]}" --key "$WORK/es.key" \
+		--conns "$conns" --impus-per-conn "$k" --concurrency 64 --src-ips $SRC_IPS \
+		--milestones "$miles" --hold-secs 300 --timeout 30 --label "$name" \
+		>"$RES/hold-$name.jsonl" </dev/null &
+	hpid=$!
+	BGPIDS+=("$hpid")
+	wait_ready "$RES/hold-$name.jsonl" "$hpid"
+	sleep 2
+	after=$(mem_json "$mod")
+	printf '{"name":"%s","kind":"%s","tls":"%s","conns":%s,"impus_per_conn":%s,"before":%s,"after":%s,"ready":%s}\n' \
+		"$name" "$kind" "$tls" "$conns" "$k" "$before" "$after" \
+		"$(grep '"event":"ready"' "$RES/hold-$name.jsonl")" >"$RES/hold-$name.json"
+	kill -TERM "$hpid"
+	wait "$hpid" || true
+	stop_kam
+	log "  $name: $(grep -o '"bindings":[0-9]*' "$RES/hold-$name.jsonl" | head -1), shm $before -> $after"
+}
+if [[ " $PHASES " == *" hold "* ]]; then
+	log "held bindings: WS $HOLD_WS, WS $BIG bindings on $BIG_CONNS connections, WSS $HOLD_WSS"
+	hd wic-ws wic ws "$HOLD_WS" 1 1000,10000,$HOLD_WS
+	hd stock-ws stock ws "$HOLD_WS" 1 1000,10000,$HOLD_WS
+	hd wic-ws-big wic ws "$BIG_CONNS" "$BIG_K" 1000,10000,$BIG
+	hd stock-ws-big stock ws "$BIG_CONNS" "$BIG_K" 1000,10000,$BIG
+	hd wic-wss wic wss "$HOLD_WSS" 1 1000,10000,$HOLD_WSS
+	hd stock-wss stock wss "$HOLD_WSS" 1 1000,10000,$HOLD_WSS
+fi
+
+# ---------------------------------------------------------------- report
+STAMP=$(date -u +%Y%m%dT%H%M%SZ)
+OUTJSON=$RESULTS/bench-$STAMP.json
+OUTPNG=$RESULTS/bench-$STAMP.png
+export RES OUTJSON WORK NOFILE WORKERS DUR LOADAVG_START
+export ELAPSED=$(($(date +%s) - T0))
+python3 - <<'PY'
+import json, os, glob, platform, subprocess
+
+res = os.environ["RES"]
+def load(name):
+    p = os.path.join(res, name)
+    if not os.path.exists(p):
+        return None
+    with open(p) as f:
+        txt = f.read().strip().splitlines()
+    return json.loads(txt[0]) if txt else None
+
+def sh(cmd):
+    try:
+        return subprocess.run(cmd, shell=True, capture_output=True, text=True).stdout.strip()
+    except Exception:
+        return ""
+
+def rate(d):
+    return d["rate_per_s"] if d else None
+
+def ratio(a, b):
+    return round(a / b, 3) if a and b else None
+
+out = {
+    "machine": {
+        "nproc": os.cpu_count(),
+        "cpu": sh("lscpu | sed -n 's/^Model name: *//p' | head -1"),
+        "kernel": platform.release(),
+        "kamailio": sh("/usr/sbin/kamailio -v | head -1"),
+        "openssl": sh("openssl version"),
+        "open_files_limit": int(os.environ["NOFILE"]),
+        "loadavg_start": os.environ["LOADAVG_START"],
+        "loadavg_end": open("/proc/loadavg").read().split()[:3],
+        "workers": int(os.environ["WORKERS"]),
+        "duration_s": float(os.environ["DUR"]),
+        "elapsed_s": int(os.environ["ELAPSED"]),
+    },
+}
+
+v = {a: load(f"verify-{a}.json") for a in ("ES256", "RS256")}
+out["verify"] = v
+
+nr = {n: load(f"newreg-{n}.json") for n in
+      ("wic-wss-es256", "wic-wss-rs256", "stock-wss", "wic-ws-es256", "wic-ws-rs256", "stock-ws")}
+out["new_registrations"] = nr
+rf = {n: load(f"refresh-{n}.json") for n in ("wic-wss", "stock-wss", "wic-ws", "stock-ws")}
+out["refresh"] = rf
+tm = {f"{k}-{w}": load(f"term-{k}-{w}.json") for k in ("wic", "stock")
+      for w in ("registered", "unregistered")}
+out["terminating"] = tm
+
+hold = {}
+for n in ("wic-ws", "stock-ws", "wic-ws-big", "stock-ws-big", "wic-wss", "stock-wss"):
+    h = load(f"hold-{n}.json")
+    if not h:
+        continue
+    b = h["ready"]["bindings"] or 1
+    c = h["ready"]["conns_open"] or 1
+    d = lambda k: h["after"][k] - h["before"][k]
+    h["bindings"] = h["ready"]["bindings"]
+    h["per_binding_bytes"] = {
+        "shm_total": round(d("shm") / b),
+        "module_shm": round(d("mod_shm") / b),
+        "rss": round(d("rss_kb") * 1024 / b),
+        "pss": round(d("pss_kb") * 1024 / b),
+    }
+    h["per_connection_bytes"] = {"shm_total": round(d("shm") / c), "pss": round(d("pss_kb") * 1024 / c)}
+    hold[n] = h
+out["hold"] = hold
+
+def rr(name, a, b, target, higher=True):
+    val = ratio(a, b)
+    return {"name": name, "value": val, "target": target,
+            "met": (val is not None and (val >= target if higher else val <= target))}
+
+targets = []
+g = lambda d, k: rate(d.get(k)) if d.get(k) else None
+targets.append(rr("new reg WSS ES256 / stock", g(nr, "wic-wss-es256"), g(nr, "stock-wss"), 0.8))
+targets.append(rr("new reg WSS RS256 / stock", g(nr, "wic-wss-rs256"), g(nr, "stock-wss"), 0.8))
+targets.append(rr("new reg WS ES256 / stock", g(nr, "wic-ws-es256"), g(nr, "stock-ws"), 0.8))
+targets.append(rr("new reg WS RS256 / stock", g(nr, "wic-ws-rs256"), g(nr, "stock-ws"), 0.8))
+targets.append(rr("refresh WSS / stock", g(rf, "wic-wss"), g(rf, "stock-wss"), 0.95))
+targets.append(rr("refresh WS / stock", g(rf, "wic-ws"), g(rf, "stock-ws"), 0.95))
+targets.append(rr("terminating delivered / stock", g(tm, "wic-registered"), g(tm, "stock-registered"), 0.95))
+targets.append(rr("terminating 480 / stock", g(tm, "wic-unregistered"), g(tm, "stock-unregistered"), 0.95))
+for a in ("ES256", "RS256"):
+    if v[a]:
+        targets.append({"name": f"verify cost {a} / raw OpenSSL (EVP_DigestVerifyInit+DigestVerify)",
+                        "value": v[a]["cost_ratio_vs_raw_init"], "target": 1.2,
+                        "met": v[a]["cost_ratio_vs_raw_init"] <= 1.2})
+        targets.append({"name": f"verify cost {a} / raw OpenSSL (pre-initialised ctx copy)",
+                        "value": v[a]["cost_ratio_vs_raw_dup"], "target": 1.2,
+                        "met": v[a]["cost_ratio_vs_raw_dup"] <= 1.2})
+for n in ("wic-ws", "wic-ws-big", "wic-wss"):
+    if n in hold:
+        mb = hold[n]["per_binding_bytes"]["module_shm"]
+        targets.append({"name": f"module shm per binding ({n}, {hold[n]['bindings']} bindings)",
+                        "value": mb, "target": 1024, "met": mb <= 1024})
+if "wic-ws" in hold:
+    c = hold["wic-ws"]["ready"]["conns_open"]
+    targets.append({"name": "WS connections held (target 100000)", "value": c,
+                    "target": 100000, "met": c >= 100000})
+if "wic-ws-big" in hold:
+    c = hold["wic-ws-big"]["bindings"]
+    targets.append({"name": "WS bindings held (target 100000)", "value": c,
+                    "target": 100000, "met": c >= 100000})
+if "wic-wss" in hold:
+    c = hold["wic-wss"]["ready"]["conns_open"]
+    targets.append({"name": "WSS connections held (target 20000)", "value": c,
+                    "target": 20000, "met": c >= 20000})
+out["targets"] = targets
+
+with open(os.environ["OUTJSON"], "w") as f:
+    json.dump(out, f, indent=1)
+
+# ---- table
+def f(x, nd=0):
+    return "-" if x is None else (f"{x:,.{nd}f}")
+def lat(d):
+    return "-" if not d else f"{d['lat_ms']['p50']:.1f}/{d['lat_ms']['p99']:.1f}"
+def errs(d):
+    return "-" if not d else str(sum(d["errors"].values()))
+print()
+print(f"{'measure':44} {'ims_wic/s':>10} {'stock/s':>10} {'ratio':>6}  {'p50/p99 ms wic':>15} {'stock':>13} err")
+rows = [
+    ("1 new reg WSS ES256 (conn+TLS+WS+REGISTER)", nr["wic-wss-es256"], nr["stock-wss"]),
+    ("1 new reg WSS RS256", nr["wic-wss-rs256"], nr["stock-wss"]),
+    ("1 new reg WS ES256", nr["wic-ws-es256"], nr["stock-ws"]),
+    ("1 new reg WS RS256", nr["wic-ws-rs256"], nr["stock-ws"]),
+    ("2 refresh WSS (200 conns)", rf["wic-wss"], rf["stock-wss"]),
+    ("2 refresh WS (200 conns)", rf["wic-ws"], rf["stock-ws"]),
+    ("3 INVITE delivered (200+ACK, WS)", tm["wic-registered"], tm["stock-registered"]),
+    ("3 INVITE rejected 480 (unregistered)", tm["wic-unregistered"], tm["stock-unregistered"]),
+]
+chart = []
+for name, a, b in rows:
+    ra, rb = rate(a), rate(b)
+    print(f"{name:44} {f(ra):>10} {f(rb):>10} {f(ratio(ra, rb), 2) if ra and rb else '-':>6}  {lat(a):>15} {lat(b):>13} {errs(a)}/{errs(b)}")
+    if ra or rb:
+        chart.append((name[2:].replace(' (conn+TLS+WS+REGISTER)', '').replace(' ', '_'), ra or 0, rb or 0))
+print()
+for a in ("ES256", "RS256"):
+    x = v[a]
+    if x:
+        print(f"4 verify {a}: raw OpenSSL {x['raw_init_per_s']:,.0f}/s (ctx copy {x['raw_dup_per_s']:,.0f}/s), "
+              f"wic_token_verify {x['wic_full_per_s']:,.0f}/s -> cost ratio {x['cost_ratio_vs_raw_init']:.2f} "
+              f"({x['cost_ratio_vs_raw_dup']:.2f} vs ctx copy); no-signature path {x['us']['wic_nosig']:.1f} us, "
+              f"cache hit {x['us']['tcache_hit']:.2f} us")
+print()
+print(f"{'5 held':14} {'conns':>7} {'bindings':>9} {'shm B/bind':>11} {'module B/bind':>14} {'RSS B/bind':>11} {'PSS B/bind':>11} {'reg/s @1k':>10} {'@10k':>8} {'@max':>8}")
+for n, h in hold.items():
+    m = {x["bindings"]: x["rate_per_s"] for x in h["ready"]["milestones"]}
+    ks = sorted(m)
+    pb = h["per_binding_bytes"]
+    print(f"{n:14} {h['ready']['conns_open']:>7} {h['bindings']:>9} {pb['shm_total']:>11,} {pb['module_shm']:>14,} "
+          f"{pb['rss']:>11,} {pb['pss']:>11,} {f(m.get(1000)):>10} {f(m.get(10000)):>8} {f(m[ks[-1]] if ks else None):>8}")
+print()
+for t in targets:
+    print(f"  [{'MET ' if t['met'] else 'MISS'}] {t['name']}: {t['value']} (target {t['target']})")
+with open(os.path.join(os.environ["WORK"], "chart.dat"), "w") as fh:
+    for c in chart:
+        fh.write(f"{c[0]} {c[1]} {c[2]}\n")
+PY
+cp "$OUTJSON" "$RESULTS/latest.json"
+if command -v gnuplot >/dev/null 2>&1 && [ -s "$WORK/chart.dat" ]; then
+	gnuplot <<EOF
+set terminal pngcairo size 1100,600 noenhanced font "sans,10"
+set output "$OUTPNG"
+set title "ims_wic vs stock registrar (Kamailio 5.6, $(nproc) cores, loopback) - $STAMP"
+set style data histograms
+set style histogram clustered gap 1
+set style fill solid 0.8 border -1
+set ylabel "operations / s (log scale)"
+set logscale y
+set yrange [10:*]
+set grid ytics
+set key top left
+set xtics rotate by -25 scale 0
+plot "$WORK/chart.dat" using 2:xtic(1) title "ims_wic" lc rgb "#1f77b4", \
+     "" using 3 title "stock" lc rgb "#aaaaaa"
+EOF
+	[ -s "$OUTPNG" ] && cp "$OUTPNG" "$RESULTS/latest.png"
+fi
+log "results: $OUTJSON ${OUTPNG:+and $OUTPNG} (${ELAPSED}s)"

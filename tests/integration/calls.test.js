@@ -1,0 +1,166 @@
+'use strict';
+// Issue 4: originating and terminating requests through the real eP-CSCF and
+// the IMS Core stand-in, with sipp on the IMS side and SIP over real WSS on
+// the WIC side.
+const test = require('node:test');
+const assert = require('node:assert');
+const { startEnv } = require('../lib/env');
+const { SipWs } = require('../lib/sipws');
+const { runSipp, startUas } = require('../lib/sipp');
+const { pollUntil } = require('../lib/common');
+
+const WSS = 'wss://127.0.0.1:8443';
+const ORIGIN = 'http://127.0.0.1:8000';
+const IMS_CORE = '127.0.0.1:5070';
+
+let env;
+test.before(async () => { env = await startEnv({ name: 'calls' }); });
+test.after(async () => { if (env) await env.stop(); });
+
+async function registeredWic(impu, extraImpus = []) {
+  const ua = await SipWs.connect({ url: WSS, origin: ORIGIN });
+  for (const i of [impu, ...extraImpus]) {
+    const r = await ua.register({ impu: i, token: env.mint({ impu: [i] }), callId: `reg-${i}` });
+    assert.strictEqual(r.status, 200, r.raw);
+  }
+  return ua;
+}
+
+function imsCall(scenario, target, name) {
+  return runSipp({ scenario, target: IMS_CORE, service: target, keys: { from: 'sip:carol@ims.lab' },
+    name, timeoutS: 20 });
+}
+
+test('an IMS-side call reaches the registered WIC over WSS and the IMS side hangs up', async () => {
+  const ua = await registeredWic('sip:demoanna@wwsf.lab');
+  ua.onRequest((req) => {
+    if (req.method === 'INVITE') ua.answer(req);
+    if (req.method === 'BYE') req.reply(200, 'OK');
+  });
+  const call = await imsCall('uac-call.xml', 'demoanna@wwsf.lab', 'calls-term');
+  assert.strictEqual(call.code, 0, call.trace);
+  const invite = ua.received.find((m) => m.method === 'INVITE');
+  assert.ok(invite, 'the WIC got no INVITE');
+  assert.match(invite.ruri, /^sip:wic@.*\.invalid;transport=ws/);
+  assert.ok(ua.received.some((m) => m.method === 'ACK'), 'no ACK reached the WIC');
+  assert.ok(ua.received.some((m) => m.method === 'BYE'), 'no BYE reached the WIC');
+  await ua.close();
+});
+
+test('the WIC hangs up a call it received', async () => {
+  const ua = await registeredWic('sip:demobert@wwsf.lab');
+  let dialog;
+  const byeDone = new Promise((resolve, reject) => {
+    ua.onRequest((req) => {
+      if (req.method === 'INVITE') dialog = ua.answer(req);
+      if (req.method === 'ACK') ua.bye(dialog).then(resolve, reject);
+    });
+  });
+  const call = await imsCall('uac-call-remote-bye.xml', 'demobert@wwsf.lab', 'calls-wic-bye');
+  assert.strictEqual(call.code, 0, call.trace);
+  assert.strictEqual((await byeDone).status, 200);
+  await ua.close();
+});
+
+test('CANCEL from the IMS side ends a ringing call', async () => {
+  const ua = await registeredWic('sip:democlea@wwsf.lab');
+  ua.onRequest((req) => {
+    if (req.method === 'INVITE') { ua.reply(req, 180, 'Ringing'); ua.ringing = req; }
+    if (req.method === 'CANCEL') { req.reply(200, 'OK'); ua.reply(ua.ringing, 487, 'Request Terminated'); }
+  });
+  const call = await imsCall('uac-cancel.xml', 'democlea@wwsf.lab', 'calls-cancel');
+  assert.strictEqual(call.code, 0, call.trace);
+  assert.ok(ua.received.some((m) => m.method === 'CANCEL'));
+  await ua.close();
+});
+
+test('a call to an identity registered twice forks to both instances', async () => {
+  const a = await registeredWic('sip:demoduo@wwsf.lab');
+  const b = await registeredWic('sip:demoduo@wwsf.lab');
+  await env.waitBindings('sip:demoduo@wwsf.lab', 2);
+  const gotInvite = (ua) => new Promise((resolve) => ua.onRequest((req) => {
+    if (req.method === 'INVITE') { ua.reply(req, 180, 'Ringing'); ua.pendingInvite = req; resolve(req); }
+    if (req.method === 'CANCEL') { req.reply(200, 'OK'); ua.reply(ua.pendingInvite, 487, 'Request Terminated'); }
+    if (req.method === 'BYE') req.reply(200, 'OK');
+  }));
+  const bothRang = Promise.all([gotInvite(a), gotInvite(b)]).then(() => a.answer(a.pendingInvite, { ring: false }));
+  const call = imsCall('uac-call.xml', 'demoduo@wwsf.lab', 'calls-fork');
+  await bothRang;
+  assert.strictEqual((await call).code, 0);
+  await pollUntil(() => b.received.some((m) => m.method === 'CANCEL'), { what: 'CANCEL to the losing branch' });
+  await a.close();
+  await b.close();
+});
+
+test('a call to an unregistered identity of a served range gets 480 with the Reason', async () => {
+  const r = await runSipp({ scenario: 'uac-expect.xml', target: IMS_CORE, service: 'demonobody@wwsf.lab',
+    keys: { from: 'sip:carol@ims.lab', expect: '480',
+      reason: 'SIP;cause=480;text="Public User Identity not registered"' }, name: 'calls-480' });
+  assert.strictEqual(r.code, 0, r.trace);
+});
+
+test('a call to an identity in no range served here gets 404 from the eP-CSCF', async () => {
+  const r = await runSipp({ scenario: 'uac-expect.xml', target: '127.0.0.1:5060', service: 'zed@elsewhere.lab',
+    keys: { from: 'sip:carol@ims.lab', expect: '404', reason: '' }, name: 'calls-404' });
+  assert.strictEqual(r.code, 0, r.trace);
+});
+
+test('a binding whose connection is gone is never used: 480, not a timeout', async () => {
+  const ua = await registeredWic('sip:demogone@wwsf.lab');
+  await ua.drop();
+  const r = await runSipp({ scenario: 'uac-expect.xml', target: IMS_CORE, service: 'demogone@wwsf.lab',
+    keys: { from: 'sip:carol@ims.lab', expect: '480', reason: '' }, name: 'calls-gone' });
+  assert.strictEqual(r.code, 0, r.trace);
+});
+
+test('a WIC calls an IMS-side user: asserted identity, Service-Route, teardown from the WIC', async (t) => {
+  const uas = await startUas({ scenario: 'uas-answer.xml', port: 5090, name: 'calls-uas' });
+  t.after(() => uas.stop());
+  const ua = await registeredWic('sip:demoerin@wwsf.lab');
+  const mark = env.imsCore.logMark();
+  const { res, dialog } = await ua.invite('sip:bob@ims.lab', { from: 'sip:demoerin@wwsf.lab' });
+  assert.strictEqual(res.status, 200, res.raw);
+  assert.strictEqual((await ua.bye(dialog)).status, 200);
+  const done = await uas.stop();
+  assert.match(done.logs, /^PAI=<sip:demoerin@wwsf\.lab>$/m);
+  // the stand-in saw the request arrive through the Service-Route it gave
+  await env.imsCore.waitForLog(/ims-core: INVITE leg=orig .*pai=<sip:demoerin@wwsf\.lab>/, 3000, { from: mark });
+  await ua.close();
+});
+
+test('spoofed P-Asserted-Identity and foreign P-Preferred-Identity never reach the IMS side', async (t) => {
+  const uas = await startUas({ scenario: 'uas-answer.xml', port: 5090, name: 'calls-spoof' });
+  t.after(() => uas.stop());
+  const ua = await registeredWic('sip:demofay@wwsf.lab', ['sip:demofay2@wwsf.lab']);
+  const { res, dialog } = await ua.invite('sip:bob@ims.lab', { from: 'sip:demofay@wwsf.lab',
+    headers: ['P-Asserted-Identity: <sip:boss@ims.lab>', 'P-Preferred-Identity: <sip:demovictim@wwsf.lab>'] });
+  assert.strictEqual(res.status, 200);
+  await ua.bye(dialog);
+  const done = await uas.stop();
+  assert.match(done.logs, /^PAI=<sip:demofay@wwsf\.lab>$/m);
+  assert.doesNotMatch(done.trace, /boss@ims\.lab|demovictim/);
+  assert.doesNotMatch(done.trace, /P-Preferred-Identity/i);
+  await ua.close();
+});
+
+test('P-Preferred-Identity naming another IMPU of the same connection is honoured', async (t) => {
+  const uas = await startUas({ scenario: 'uas-answer.xml', port: 5090, name: 'calls-ppi' });
+  t.after(() => uas.stop());
+  const ua = await registeredWic('sip:demogus@wwsf.lab', ['sip:demogus2@wwsf.lab']);
+  const { res, dialog } = await ua.invite('sip:bob@ims.lab', { from: 'sip:demogus@wwsf.lab',
+    headers: ['P-Preferred-Identity: <sip:demogus2@wwsf.lab>'] });
+  assert.strictEqual(res.status, 200);
+  await ua.bye(dialog);
+  const done = await uas.stop();
+  assert.match(done.logs, /^PAI=<sip:demogus2@wwsf\.lab>$/m);
+  await ua.close();
+});
+
+test('a request from a connection without a registered identity gets 403', async () => {
+  const ua = await SipWs.connect({ url: WSS, origin: ORIGIN });
+  const before = Number((await env.stats()).originating_refused);
+  const { res } = await ua.invite('sip:bob@ims.lab', { from: 'sip:demohal@wwsf.lab' });
+  assert.strictEqual(res.status, 403);
+  assert.strictEqual(Number((await env.stats()).originating_refused), before + 1);
+  await ua.close();
+});
