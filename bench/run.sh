@@ -52,6 +52,8 @@ command -v gnuplot >/dev/null 2>&1 || {
 
 # One descriptor per connection, in Kamailio's TCP main process and here.
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+# a crashed Kamailio with GBs of shm must not leave its core on the disk
+ulimit -c 0
 NOFILE=$(ulimit -n)
 [ "$NOFILE" = unlimited ] && NOFILE=1048576
 FD_CAP=$((NOFILE - 400))
@@ -68,8 +70,19 @@ RES=$WORK/res
 mkdir -p "$RES" "$RESULTS"
 KPIDS=()
 BGPIDS=()
+RAW=
+save_raw() {
+	[ -n "$RAW" ] || RAW=$RESULTS/raw-$(date -u +%Y%m%dT%H%M%SZ)
+	mkdir -p "$RAW"
+	cp "$RES"/* "$RAW"/ 2>/dev/null || true
+	local f
+	for f in "$WORK"/*.log; do
+		[ -f "$f" ] && tail -n 3000 "$f" >"$RAW/$(basename "$f")"
+	done
+}
 cleanup() {
 	local p
+	[ -d "$RES" ] && save_raw
 	for p in "${BGPIDS[@]}" "${KPIDS[@]}"; do
 		kill -TERM "$p" 2>/dev/null || true
 	done
@@ -152,14 +165,28 @@ start_kam() {
 		die "$name: range not registered with the IMS Core stand-in"
 	fi
 }
+# after a run: did Kamailio survive it? (crash-NAME marks the run)
+check_alive() {
+	if ! kill -0 "$KPID" 2>/dev/null; then
+		log "  $1: KAMAILIO DIED during the run (see raw logs)"
+		echo "{\"crashed\":true}" >"$RES/crash-$1.json"
+	fi
+}
 stop_kam() {
+	local i
 	kill -TERM "$KPID" 2>/dev/null || true
+	for i in $(seq 300); do
+		kill -0 "$KPID" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -KILL "$KPID" 2>/dev/null || true
 	wait "$KPID" 2>/dev/null || true
 	KPID=
 }
 
 # shm used by Kamailio (bytes), RSS and PSS summed over its processes (kB)
-shm_used() { "$KAMCMD" -s "$CTL" core.shmmem 2>/dev/null | awk '$1=="real_used:"{print $2}'; }
+# (in KiB: the byte figures are 32-bit in the RPC and wrap above 2 GiB)
+shm_used() { "$KAMCMD" -s "$CTL" core.shmmem k 2>/dev/null | awk '$1=="real_used:"{print $2 * 1024}'; }
 mod_shm() {
 	# per-module shm accounting (memdbg): the module's own allocations
 	"$KAMCMD" -s "$CTL" mod.stats "$1" shm 2>/dev/null |
@@ -218,6 +245,7 @@ cr() {
 	"$LOAD" --mode connect-register --target "127.0.0.1:$port" "${t[@]}" --key "$key" \
 		--alg "$alg" --kid "$kid" --tokens "$tokens" --concurrency 32 --src-ips $SRC_IPS \
 		--duration "$DUR" --label "$name" >"$RES/newreg-$name.json"
+	check_alive "$name"
 	stop_kam
 	log "  $name: $(grep -o '"rate_per_s":[0-9.]*' "$RES/newreg-$name.json")"
 }
@@ -240,6 +268,7 @@ rf() {
 	"$LOAD" --mode refresh --target "127.0.0.1:$port" "${t[@]}" --key "$WORK/es.key" \
 		--conns 200 --concurrency 64 --src-ips $SRC_IPS --duration "$DUR" \
 		--label "$name" >"$RES/refresh-$name.json"
+	check_alive "$name"
 	stop_kam
 	log "  $name: $(grep -o '"rate_per_s":[0-9.]*' "$RES/refresh-$name.json")"
 }
@@ -277,6 +306,7 @@ tm() {
 		--window 64 --duration "$DUR" --label "$name-unregistered" >"$RES/term-$name-unregistered.json"
 	kill -TERM "$apid"
 	wait "$apid" || true
+	check_alive "$name"
 	stop_kam
 	log "  $name: delivered $(grep -o '"rate_per_s":[0-9.]*' "$RES/term-$name-registered.json"), rejected $(grep -o '"rate_per_s":[0-9.]*' "$RES/term-$name-unregistered.json")"
 }
@@ -310,6 +340,7 @@ hd() {
 		"$(grep '"event":"ready"' "$RES/hold-$name.jsonl")" >"$RES/hold-$name.json"
 	kill -TERM "$hpid"
 	wait "$hpid" || true
+	check_alive "$name"
 	stop_kam
 	log "  $name: $(grep -o '"bindings":[0-9]*' "$RES/hold-$name.jsonl" | head -1), shm $before -> $after"
 }
@@ -327,6 +358,7 @@ fi
 STAMP=$(date -u +%Y%m%dT%H%M%SZ)
 OUTJSON=$RESULTS/bench-$STAMP.json
 OUTPNG=$RESULTS/bench-$STAMP.png
+RAW=$RESULTS/raw-$STAMP
 export RES OUTJSON WORK NOFILE WORKERS DUR LOADAVG_START
 export ELAPSED=$(($(date +%s) - T0))
 python3 - <<'PY'
@@ -386,6 +418,12 @@ for n in ("wic-ws", "stock-ws", "wic-ws-big", "stock-ws-big", "wic-wss", "stock-
     h = load(f"hold-{n}.json")
     if not h:
         continue
+    if not h["after"]["shm"] or not h["ready"]["bindings"]:
+        h["bindings"] = h["ready"]["bindings"]
+        h["per_binding_bytes"] = {"shm_total": None, "module_shm": None, "rss": None, "pss": None}
+        h["per_connection_bytes"] = {"shm_total": None, "pss": None}
+        hold[n] = h
+        continue
     b = h["ready"]["bindings"] or 1
     c = h["ready"]["conns_open"] or 1
     d = lambda k: h["after"][k] - h["before"][k]
@@ -427,7 +465,7 @@ for n in ("wic-ws", "wic-ws-big", "wic-wss"):
     if n in hold:
         mb = hold[n]["per_binding_bytes"]["module_shm"]
         targets.append({"name": f"module shm per binding ({n}, {hold[n]['bindings']} bindings)",
-                        "value": mb, "target": 1024, "met": mb <= 1024})
+                        "value": mb, "target": 1024, "met": mb is not None and mb <= 1024})
 if "wic-ws" in hold:
     c = hold["wic-ws"]["ready"]["conns_open"]
     targets.append({"name": "WS connections held (target 100000)", "value": c,
@@ -441,6 +479,7 @@ if "wic-wss" in hold:
     targets.append({"name": "WSS connections held (target 20000)", "value": c,
                     "target": 20000, "met": c >= 20000})
 out["targets"] = targets
+out["crashed_runs"] = sorted(os.path.basename(p)[6:-5] for p in glob.glob(os.path.join(res, "crash-*.json")))
 
 with open(os.environ["OUTJSON"], "w") as f:
     json.dump(out, f, indent=1)
@@ -483,12 +522,14 @@ print(f"{'5 held':14} {'conns':>7} {'bindings':>9} {'shm B/bind':>11} {'module B
 for n, h in hold.items():
     m = {x["bindings"]: x["rate_per_s"] for x in h["ready"]["milestones"]}
     ks = sorted(m)
-    pb = h["per_binding_bytes"]
+    pb = {k: (x if x is not None else 0) for k, x in h["per_binding_bytes"].items()}
     print(f"{n:14} {h['ready']['conns_open']:>7} {h['bindings']:>9} {pb['shm_total']:>11,} {pb['module_shm']:>14,} "
           f"{pb['rss']:>11,} {pb['pss']:>11,} {f(m.get(1000)):>10} {f(m.get(10000)):>8} {f(m[ks[-1]] if ks else None):>8}")
 print()
 for t in targets:
     print(f"  [{'MET ' if t['met'] else 'MISS'}] {t['name']}: {t['value']} (target {t['target']})")
+if out["crashed_runs"]:
+    print("  Kamailio died during: " + ", ".join(out["crashed_runs"]))
 with open(os.path.join(os.environ["WORK"], "chart.dat"), "w") as fh:
     for c in chart:
         fh.write(f"{c[0]} {c[1]} {c[2]}\n")

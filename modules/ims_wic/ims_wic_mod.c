@@ -29,6 +29,10 @@ int wic_max_contacts = 5;
 int wic_hash_size = 4096;
 int wic_tcache_size = 65536;
 int wic_timer_interval = 1;
+static int range_backoff_min = 2;
+static int range_backoff_max = 300;
+static int range_refresh_margin = 600;
+static int range_reply_timeout = 32;
 
 wic_btable_t *wic_bindings;
 wic_tcache_t *wic_tokens;
@@ -111,6 +115,10 @@ static param_export_t params[] = {
 	{"hash_size", PARAM_INT, &wic_hash_size},
 	{"token_cache_size", PARAM_INT, &wic_tcache_size},
 	{"timer_interval", PARAM_INT, &wic_timer_interval},
+	{"range_backoff_min", PARAM_INT, &range_backoff_min},
+	{"range_backoff_max", PARAM_INT, &range_backoff_max},
+	{"range_refresh_margin", PARAM_INT, &range_refresh_margin},
+	{"range_reply_timeout", PARAM_INT, &range_reply_timeout},
 	{"ims_core", PARAM_STRING | USE_FUNC_PARAM, (void *)ims_core_param},
 	{0, 0, 0}
 };
@@ -238,7 +246,9 @@ static unsigned wic_random(void)
 static int create_tables(void)
 {
 	static wic_lock_ops_t bind_lock_ops, tcache_lock_ops, range_lock_ops;
-	wic_rs_timing_t timing = {2, 300, 600, 32};
+	wic_rs_timing_t timing = {(unsigned)range_backoff_min,
+			(unsigned)range_backoff_max, (unsigned)range_refresh_margin,
+			(unsigned)range_reply_timeout};
 	unsigned slots = round_up_pow2((unsigned)wic_hash_size);
 
 	bind_locks = new_lock_set(2 * slots);
@@ -344,6 +354,15 @@ static int mod_init(void)
 
 	if(wic_provisioning_path.s == NULL || wic_provisioning_path.len == 0) {
 		LM_ERR("modparam provisioning is required\n");
+		return -1;
+	}
+	if(range_backoff_min < 1 || range_backoff_max < range_backoff_min
+			|| range_refresh_margin < 0 || range_reply_timeout < 1
+			|| wic_timer_interval < 1 || wic_max_contacts < 1
+			|| wic_max_expires < 1 || wic_hash_size < 1
+			|| wic_tcache_size < 1) {
+		LM_ERR("bad timing or size parameter: each must be positive and "
+			   "range_backoff_min <= range_backoff_max\n");
 		return -1;
 	}
 	if(load_provisioning(&prov, err, sizeof(err)) < 0) {

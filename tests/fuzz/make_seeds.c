@@ -1,6 +1,6 @@
 /*
  * ims_wic fuzzing - writes the token-bearing seed files of the corpora
- * (token, claims, bearer, body, authz), signed with the fixture keys of
+ * (token, claims, bearer, body, authz, jwks), signed with the fixture keys of
  * fuzz_common.h so that they verify in the fuzzers. Run by
  * make-seeds.sh; its output is committed (test data, not secrets).
  *
@@ -142,6 +142,64 @@ static const seed_t seeds[] = {
 		"\"impu\":\"sip:wic1@wwsf1.lab\"}", "sip:wic1@wwsf1.lab", "w1" },
 };
 
+/* JWKS seeds: the fixture's P-256 and Ed25519 keys, an HMAC secret and a
+ * fresh RSA key, in valid and broken variants. */
+static void jwks_seeds(void)
+{
+	unsigned char pt[65], raw[32], nb[512], eb[8];
+	size_t ptlen = 0, rawlen = sizeof(raw);
+	EVP_PKEY *rsa = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048);
+	BIGNUM *n = NULL, *e = NULL;
+	char *x, *y, *okp, *k, *kn, *ke;
+	int nlen, elen;
+
+	if (!rsa || EVP_PKEY_get_bn_param(rsa, "n", &n) != 1
+			|| EVP_PKEY_get_bn_param(rsa, "e", &e) != 1
+			|| (nlen = BN_bn2bin(n, nb)) <= 0 || (elen = BN_bn2bin(e, eb)) <= 0
+			|| EVP_PKEY_get_octet_string_param(ec256, "encoded-pub-key", pt,
+				sizeof(pt), &ptlen) != 1 || ptlen != 65
+			|| EVP_PKEY_get_raw_public_key(ed, raw, &rawlen) != 1) {
+		fprintf(stderr, "make_seeds: JWKS keys\n");
+		exit(1);
+	}
+	x = wic_jws_b64url(pt + 1, 32);
+	y = wic_jws_b64url(pt + 33, 32);
+	okp = wic_jws_b64url(raw, rawlen);
+	k = wic_jws_b64url(fz_hmac1(), 64);
+	kn = wic_jws_b64url(nb, (size_t)nlen);
+	ke = wic_jws_b64url(eb, (size_t)elen);
+	put("jwks", "all-types", "{\"keys\":[\n"
+		"{\"kty\":\"EC\",\"crv\":\"P-256\",\"kid\":\"ec\",\"use\":\"sig\","
+		"\"alg\":\"ES256\",\"x\":\"%s\",\"y\":\"%s\"},\n"
+		"{\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"kid\":\"ed\",\"x\":\"%s\"},\n"
+		"{\"kty\":\"oct\",\"kid\":\"hs\",\"alg\":\"HS512\",\"k\":\"%s\"},\n"
+		"{\"kty\":\"RSA\",\"kid\":\"rsa\",\"n\":\"%s\",\"e\":\"%s\"}]}\n",
+		x, y, okp, k, kn, ke);
+	put("jwks", "rsa-enc-skipped", "{\"keys\":[{\"kty\":\"RSA\",\"use\":\"enc\","
+		"\"n\":\"%s\",\"e\":\"%s\"},{\"kty\":\"RSA\",\"alg\":\"PS256\","
+		"\"n\":\"%s\",\"e\":\"AQAB\"}]}", kn, ke, kn);
+	put("jwks", "ec-bad-point", "{\"keys\":[{\"kty\":\"EC\",\"crv\":\"P-384\","
+		"\"x\":\"%s\",\"y\":\"%s\"},{\"kty\":\"EC\",\"crv\":\"P-256\","
+		"\"x\":\"%s\",\"y\":\"%s\"}]}", x, y, y, x);
+	put("jwks", "mismatch", "{\"keys\":[{\"kty\":\"OKP\",\"crv\":\"X25519\","
+		"\"x\":\"%s\"},{\"kty\":\"oct\",\"alg\":\"RS256\",\"k\":\"%s\"},"
+		"{\"kty\":\"EC\",\"alg\":\"HS256\",\"crv\":\"P-256\",\"x\":\"%s\","
+		"\"y\":\"%s\"}]}", okp, k, x, y);
+	put("jwks", "weird", "{\"keys\":[{\"kty\":\"RSA\",\"n\":\"AA\",\"e\":\"AQ\"},"
+		"{\"kty\":\"oct\",\"k\":\"a\"},{\"kty\":\"oct\",\"kid\":7,\"k\":\"AAAA\"},"
+		"{\"kty\":\"oct\",\"k\":\"=\"},[],{\"kty\":1}]}");
+	put("jwks", "empty", "{\"keys\":[]}");
+	free(x);
+	free(y);
+	free(okp);
+	free(k);
+	free(kn);
+	free(ke);
+	BN_free(n);
+	BN_free(e);
+	EVP_PKEY_free(rsa);
+}
+
 int main(int argc, char **argv)
 {
 	size_t i;
@@ -201,6 +259,7 @@ int main(int argc, char **argv)
 		free(t);
 		free(e);
 	}
+	jwks_seeds();
 	EVP_PKEY_free(ec256);
 	EVP_PKEY_free(ed);
 	return failed;

@@ -102,7 +102,7 @@ function watchdog(pid, { group = false } = {}) {
   const { spawn } = require('node:child_process');
   const target = group ? `-${pid}` : `${pid}`;
   const script = `while kill -0 ${process.pid} 2>/dev/null && kill -0 ${pid} 2>/dev/null; do sleep 1; done; ` +
-    `if kill -0 ${pid} 2>/dev/null; then kill -TERM -- ${target} 2>/dev/null; sleep 3; kill -KILL -- ${target} 2>/dev/null; fi`;
+    `if kill -0 ${pid} 2>/dev/null; then kill -TERM ${target} 2>/dev/null; sleep 3; kill -KILL ${target} 2>/dev/null; fi`;
   const w = spawn('/bin/sh', ['-c', script], { detached: true, stdio: 'ignore' });
   w.unref();
   return w;

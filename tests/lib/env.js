@@ -195,12 +195,13 @@ function parseRpcStructs(text) {
   return out;
 }
 
-async function startEnv({ name, provisioning, imsCore = true, epcscfDefines = {}, waitRanges = true } = {}) {
+async function startEnv({ name, provisioning, imsCore = true, imsCoreDefines = {}, epcscfDefines = {},
+  epcscfStrDefines = {}, waitRanges = true } = {}) {
   const env = new Env(name);
   env.writeProvisioning((provisioning || defaultProvisioning)(env.keys, env));
   try {
-    if (imsCore) await env.startImsCore();
-    await env.startEpcscf(epcscfDefines);
+    if (imsCore) await env.startImsCore(imsCoreDefines);
+    await env.startEpcscf(epcscfDefines, epcscfStrDefines);
     if (imsCore && waitRanges) await env.waitRangeState('sip:demo@wwsf.lab', 'up');
   } catch (e) {
     await env.stop();
