@@ -193,3 +193,34 @@ test('a reload with a broken file is refused and the old provisioning stays', as
   fs.writeFileSync(env.provPath, good);
   assert.match(await env.epcscf.rpc('ims_wic.reload'), /ok/);
 });
+
+// The same with a SIP stack written by others: JsSIP, exactly as a browser
+// WIC would use it (authorization_jwt puts "Bearer <jwt>" in Authorization).
+const { createWic } = require('../lib/wic');
+
+test('JsSIP registers over WSS with authorization_jwt, refreshes and unregisters', async () => {
+  const impu = 'sip:demojssip@wwsf.lab';
+  const w = createWic({ url: WSS, origin: ORIGIN, impu, impi: 'demojssip@wwsf.lab',
+    token: env.mint({ impu: [impu] }), registerExpires: 300 });
+  const r = await w.register();
+  assert.strictEqual(r.code, 200, r.raw);
+  const b = await env.waitBindings(impu, 1);
+  assert.match(b[0].contact, /transport=ws/);
+  const again = await w.register();
+  assert.strictEqual(again.code, 200);
+  await env.waitBindings(impu, 1);
+  const u = await w.unregister();
+  assert.strictEqual(u.code, 200, u.raw);
+  await env.waitBindings(impu, 0);
+  await w.close();
+});
+
+test('JsSIP with a token for another identity is refused with 403 and the reason', async () => {
+  const impu = 'sip:demojssip2@wwsf.lab';
+  const w = createWic({ url: WSS, origin: ORIGIN, impu, token: env.mint({ impu: ['sip:demosomeone@wwsf.lab'] }) });
+  const r = await w.register();
+  assert.strictEqual(r.code, 403);
+  assert.match(r.reason, /IMPU Not In Token/);
+  assert.deepStrictEqual(await env.bindings(impu), []);
+  await w.close();
+});
