@@ -84,3 +84,8 @@ test('a second set-up run installs nothing', () => {
   assert.strictEqual(r.status, 0, r.stderr);
   assert.doesNotMatch(r.stderr, /installing|fetching/);
 });
+
+test('the module README is rendered from the current DocBook sources', () => {
+  const r = spawnSync(path.join(REPO, 'scripts/render-doc.sh'), ['--check'], { encoding: 'utf8' });
+  assert.strictEqual(r.status, 0, r.stdout + r.stderr);
+});
