@@ -4,6 +4,7 @@
  * the token to the connection and to the operator's ranges.
  */
 #include "wic_authz.h"
+#include "wic_text.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -51,16 +52,6 @@ const wic_answer_t *wic_answer_of(wic_verdict_t v)
 	return &answers[v];
 }
 
-static void why_set(char *why, size_t whylen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!why || whylen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(why, whylen, fmt, ap);
-	va_end(ap);
-}
 
 static wic_verdict_t verdict_of(wic_tok_status_t st)
 {
@@ -123,7 +114,7 @@ static wic_verdict_t check_range(const wic_prov_t *prov,
 
 	adm->range = wic_prov_range_of(prov, w, impu, len, NULL);
 	if (!adm->range) {
-		why_set(why, whylen, "IMPU is in no range of WWSF %s", w->id);
+		wic_why(why, whylen, "IMPU is in no range of WWSF %s", w->id);
 		return WIC_IMPU_NOT_IN_RANGE;
 	}
 	if (!adm->token.range)
@@ -131,12 +122,12 @@ static wic_verdict_t check_range(const wic_prov_t *prov,
 	named = wic_prov_range_by_text(w, adm->token.range,
 			strlen(adm->token.range));
 	if (!named) {
-		why_set(why, whylen, "token range is not allocated to WWSF %s",
+		wic_why(why, whylen, "token range is not allocated to WWSF %s",
 				w->id);
 		return WIC_RANGE_NOT_ALLOWED;
 	}
 	if (!wic_pui_range_match(named->pui, impu, len)) {
-		why_set(why, whylen, "IMPU is not in the token's range");
+		wic_why(why, whylen, "IMPU is not in the token's range");
 		return WIC_IMPU_NOT_IN_RANGE;
 	}
 	adm->range = named;
@@ -150,13 +141,13 @@ static wic_verdict_t admit_token(const wic_prov_t *prov,
 	const wic_wwsf_t *w = adm->token.wwsf;
 
 	if (!conn_wwsf || strcmp(conn_wwsf, w->id) != 0) {
-		why_set(why, whylen, "token of WWSF %s on a connection of %s",
+		wic_why(why, whylen, "token of WWSF %s on a connection of %s",
 				w->id, conn_wwsf ? conn_wwsf : "no WWSF");
 		return WIC_WRONG_WWSF;
 	}
 	if (!impu || implen == 0 || !token_names_impu(&adm->token, impu,
 			implen)) {
-		why_set(why, whylen, "To IMPU is not one of the token's IMPUs");
+		wic_why(why, whylen, "To IMPU is not one of the token's IMPUs");
 		return WIC_IMPU_NOT_IN_TOKEN;
 	}
 	adm->wwsf = w;
@@ -171,12 +162,12 @@ wic_verdict_t wic_admit(const wic_prov_t *prov, const char *conn_wwsf,
 	wic_tok_status_t st;
 	wic_verdict_t v;
 
-	why_set(why, whylen, "ok");
+	wic_why(why, whylen, "ok");
 	if (!adm)
 		return WIC_BAD_TOKEN;
 	memset(adm, 0, sizeof(*adm));
 	if (!tok || toklen == 0) {
-		why_set(why, whylen, "no token in REGISTER");
+		wic_why(why, whylen, "no token in REGISTER");
 		return WIC_NO_TOKEN;
 	}
 	st = wic_token_verify(prov, tok, toklen, now, mode, &adm->token, why,

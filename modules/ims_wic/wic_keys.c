@@ -7,6 +7,7 @@
  * (no HMAC alg on a public key, no ES256 on a P-384 key).
  */
 #include "wic_keys.h"
+#include "wic_text.h"
 
 #include <stdarg.h>
 #include <stdbool.h>
@@ -320,51 +321,11 @@ static void key_clear(wic_key_t *k);
 
 /* ---- JWKS (RFC 7517 / RFC 7518 section 6 / RFC 8037) ---- */
 
-static int b64url_val(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '-')
-		return 62;
-	if (c == '_')
-		return 63;
-	return -1;
-}
-
-/* Decodes an unpadded base64url member into a fresh buffer. */
 static unsigned char *jwk_b64(json_t *jwk, const char *member, size_t *outlen)
 {
 	const char *s = json_string_value(json_object_get(jwk, member));
-	size_t len, i, o = 0;
-	unsigned acc = 0;
-	int bits = 0;
-	unsigned char *buf;
 
-	if (!s || (len = strlen(s)) == 0 || len % 4 == 1)
-		return NULL;
-	buf = malloc(len * 3 / 4 + 1);
-	if (!buf)
-		return NULL;
-	for (i = 0; i < len; i++) {
-		int v = b64url_val((unsigned char)s[i]);
-		if (v < 0) {
-			free(buf);
-			return NULL;
-		}
-		acc = (acc << 6) | (unsigned)v;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			buf[o++] = (unsigned char)(acc >> bits);
-			acc &= (1u << bits) - 1;
-		}
-	}
-	*outlen = o;
-	return buf;
+	return s ? wic_b64url_decode_alloc(s, strlen(s), outlen) : NULL;
 }
 
 /* Builds a public key from OSSL_PARAMs (the OpenSSL 3 way, no legacy

@@ -55,6 +55,7 @@
  * configuration (each Kamailio process loads its own copy), not shm.
  */
 #include "wic_prov.h"
+#include "wic_text.h"
 
 #include <jansson.h>
 #include <limits.h>
@@ -114,20 +115,6 @@ static void index_path(char *out, const char *parent, size_t i)
 
 /* ------------------------------------------------------- string helpers */
 
-static bool ascii_caseeq(const char *a, const char *b, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		unsigned char ca = (unsigned char)a[i];
-		unsigned char cb = (unsigned char)b[i];
-		if (ca >= 'A' && ca <= 'Z')
-			ca = (unsigned char)(ca - 'A' + 'a');
-		if (cb >= 'A' && cb <= 'Z')
-			cb = (unsigned char)(cb - 'A' + 'a');
-		if (ca != cb)
-			return false;
-	}
-	return true;
-}
 
 static void ascii_lower(char *s)
 {
@@ -321,9 +308,9 @@ static bool origin_is_valid(const char *o)
 {
 	size_t skip;
 	/* ascii_caseeq stops at the first difference, so at o's NUL */
-	if (ascii_caseeq(o, "https://", 8))
+	if (wic_ascii_caseeq(o, "https://", 8))
 		skip = 8;
-	else if (ascii_caseeq(o, "http://", 7))
+	else if (wic_ascii_caseeq(o, "http://", 7))
 		skip = 7;
 	else
 		return false;
@@ -354,51 +341,6 @@ static int check_origins(const loader_t *ld, wic_wwsf_t *w, const char *parent)
 
 /* ------------------------------------------------------------------ keys */
 
-static int b64url_digit(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '-')
-		return 62;
-	if (c == '_')
-		return 63;
-	return -1;
-}
-
-/* Unpadded base64url (RFC 4648 section 5). Returns a malloc'ed buffer or
- * NULL when s is not base64url. */
-static unsigned char *b64url_decode(const char *s, size_t *outlen)
-{
-	size_t len = strlen(s);
-	if (len % 4 == 1)
-		return NULL;
-	unsigned char *out = malloc(len * 3 / 4 + 1);
-	if (out == NULL)
-		return NULL;
-	size_t n = 0;
-	unsigned acc = 0, bits = 0;
-	for (size_t i = 0; i < len; i++) {
-		int d = b64url_digit((unsigned char)s[i]);
-		if (d < 0) {
-			OPENSSL_cleanse(out, len * 3 / 4 + 1);
-			free(out);
-			return NULL;
-		}
-		acc = (acc << 6) | (unsigned)d;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			out[n++] = (unsigned char)(acc >> bits);
-			acc &= (1u << bits) - 1;
-		}
-	}
-	*outlen = n;
-	return out;
-}
 
 /* Minimum HMAC secret for the algorithms asked for (RFC 7518 3.2: at
  * least the size of the hash output). */
@@ -442,7 +384,8 @@ static int add_hmac_key(const loader_t *ld, wic_keyset_t *ks,
 {
 	char kerr[256] = "";
 	size_t len = 0;
-	unsigned char *secret = b64url_decode(secret_text, &len);
+	unsigned char *secret = wic_b64url_decode_alloc(
+			secret_text, strlen(secret_text), &len);
 
 	if (secret == NULL)
 		return fail(ld, jpath, "hmac: not base64url (unpadded)");
@@ -577,8 +520,8 @@ static int parse_triggers(const loader_t *ld, json_t *rj, const char *parent,
 
 static bool has_uri_scheme(const char *s)
 {
-	return ascii_caseeq(s, "sip:", 4) || ascii_caseeq(s, "sips:", 5)
-		|| ascii_caseeq(s, "tel:", 4);
+	return wic_ascii_caseeq(s, "sip:", 4) || wic_ascii_caseeq(s, "sips:", 5)
+		|| wic_ascii_caseeq(s, "tel:", 4);
 }
 
 static int check_distinct_pui(const loader_t *ld, const char *pui,
@@ -1003,7 +946,7 @@ const wic_wwsf_t *wic_prov_wwsf_by_origin(const wic_prov_t *p,
 			/* stored origins hold no NUL and are lower-case: an equal
 			 * length and a case-insensitive compare is exact */
 			if (strlen(w->origins[j]) == len
-					&& ascii_caseeq(w->origins[j], origin, len))
+					&& wic_ascii_caseeq(w->origins[j], origin, len))
 				return w;
 		}
 	}

@@ -29,6 +29,7 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 
 #include "wic_pui.h"
+#include "wic_text.h"
 
 #include <pcre2.h>
 #include <stdio.h>
@@ -57,20 +58,6 @@ static void set_err(char *err, size_t errlen, const char *msg)
 		snprintf(err, errlen, "%s", msg);
 }
 
-static bool ascii_caseeq(const char *a, const char *b, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		unsigned char ca = (unsigned char)a[i];
-		unsigned char cb = (unsigned char)b[i];
-		if (ca >= 'A' && ca <= 'Z')
-			ca = (unsigned char)(ca - 'A' + 'a');
-		if (cb >= 'A' && cb <= 'Z')
-			cb = (unsigned char)(cb - 'A' + 'a');
-		if (ca != cb)
-			return false;
-	}
-	return true;
-}
 
 /* Last occurrence of c in s[0..len), bounded (memrchr is a GNU extension
  * but we do not want to depend on it for portability of the tests). */
@@ -100,7 +87,7 @@ static size_t scheme_length(const char *s, size_t len)
 	static const char *const schemes[] = { "sip:", "sips:", "tel:" };
 	for (size_t i = 0; i < sizeof(schemes) / sizeof(schemes[0]); i++) {
 		size_t n = strlen(schemes[i]);
-		if (len >= n && ascii_caseeq(s, schemes[i], n))
+		if (len >= n && wic_ascii_caseeq(s, schemes[i], n))
 			return n;
 	}
 	return 0;
@@ -108,7 +95,7 @@ static size_t scheme_length(const char *s, size_t len)
 
 static bool is_tel(const wic_pui_range_t *r)
 {
-	return r->scheme_len == 4 && ascii_caseeq(r->text, "tel:", 4);
+	return r->scheme_len == 4 && wic_ascii_caseeq(r->text, "tel:", 4);
 }
 
 /* Checks the static parts and fills the layout fields of r. */
@@ -251,11 +238,11 @@ static bool static_parts_match(const wic_pui_range_t *r, const char *impu,
 	const char *tail = impu + len - r->suffix_len;
 	size_t host_len = r->suffix_len - r->suffix_user_len;
 
-	return ascii_caseeq(impu, pfx, r->scheme_len)
+	return wic_ascii_caseeq(impu, pfx, r->scheme_len)
 		&& memcmp(impu + r->scheme_len, pfx + r->scheme_len,
 				r->prefix_len - r->scheme_len) == 0
 		&& memcmp(tail, sfx, r->suffix_user_len) == 0
-		&& ascii_caseeq(tail + r->suffix_user_len,
+		&& wic_ascii_caseeq(tail + r->suffix_user_len,
 				sfx + r->suffix_user_len, host_len);
 }
 

@@ -9,6 +9,7 @@
  * HS256-with-the-RSA-public-key confusion fail by construction.
  */
 #include "wic_token.h"
+#include "wic_text.h"
 
 #include <limits.h>
 #include <math.h>
@@ -243,16 +244,6 @@ int wic_token_from_body(const char *ctype, size_t ctlen, const char *body,
 /* JWS                                                                     */
 /* ---------------------------------------------------------------------- */
 
-static void why_set(char *why, size_t whylen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!why || whylen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(why, whylen, fmt, ap);
-	va_end(ap);
-}
 
 /* why for the success path, without a printf on every REGISTER */
 static void why_plain(char *why, size_t whylen, const char *text)
@@ -266,54 +257,6 @@ static void why_plain(char *why, size_t whylen, const char *text)
 	why[n] = '\0';
 }
 
-/* base64url alphabet -> 6-bit value, 255 elsewhere */
-static const unsigned char b64url_map[256] = {
-	255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255,
-	255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255,
-	255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255,  62, 255, 255,
-	 52,  53,  54,  55,  56,  57,  58,  59,  60,  61, 255, 255, 255, 255, 255, 255,
-	255,   0,   1,   2,   3,   4,   5,   6,   7,   8,   9,  10,  11,  12,  13,  14,
-	 15,  16,  17,  18,  19,  20,  21,  22,  23,  24,  25, 255, 255, 255, 255,  63,
-	255,  26,  27,  28,  29,  30,  31,  32,  33,  34,  35,  36,  37,  38,  39,  40,
-	 41,  42,  43,  44,  45,  46,  47,  48,  49,  50,  51, 255, 255, 255, 255, 255,
-	255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255,
-	255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255,
-	255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255,
-	255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255,
-	255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255,
-	255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255,
-	255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255,
-	255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255,
-};
-
-/* Strict unpadded base64url (RFC 7515 2 / appendix C): only the URL-safe
- * alphabet, no '=', no length of 4n+1, unused trailing bits zero (one
- * canonical text per value). Returns the decoded length or -1. out must
- * hold len * 3 / 4 bytes. */
-static long b64url_decode(const char *in, size_t len, unsigned char *out)
-{
-	size_t i, o = 0;
-	unsigned acc = 0;
-	unsigned bits = 0;
-
-	if (len % 4 == 1)
-		return -1;
-	for (i = 0; i < len; i++) {
-		unsigned v = b64url_map[(unsigned char)in[i]];
-		if (v == 255)
-			return -1;
-		acc = (acc << 6) | v;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			out[o++] = (unsigned char)(acc >> bits);
-			acc &= (1u << bits) - 1;
-		}
-	}
-	if (acc != 0)
-		return -1; /* non-canonical: leftover bits set */
-	return (long)o;
-}
 
 typedef struct jws {
 	const char *seg[3];   /* header, payload, signature (base64url text) */
@@ -374,7 +317,7 @@ static wic_tok_status_t jws_parse(const char *tok, size_t len, jws_t *j,
 	unsigned char *buf = stackbuf;
 
 	if (jws_split(tok, len, j) < 0) {
-		why_set(why, whylen, "token is not three dot-separated parts");
+		wic_why(why, whylen, "token is not three dot-separated parts");
 		return WIC_TOK_MALFORMED;
 	}
 	for (i = 0; i < 3; i++)
@@ -382,15 +325,15 @@ static wic_tok_status_t jws_parse(const char *tok, size_t len, jws_t *j,
 	if (need > stacklen) {
 		buf = j->buf = malloc(need);
 		if (!buf) {
-			why_set(why, whylen, "out of memory");
+			wic_why(why, whylen, "out of memory");
 			return WIC_TOK_MALFORMED;
 		}
 	}
 	for (i = 0; i < 3; i++) {
 		out[i] = buf;
-		n[i] = b64url_decode(j->seg[i], j->seglen[i], buf);
+		n[i] = wic_b64url_decode(j->seg[i], j->seglen[i], buf);
 		if (n[i] < 0) {
-			why_set(why, whylen, "token part %zu is not base64url", i + 1);
+			wic_why(why, whylen, "token part %zu is not base64url", i + 1);
 			return WIC_TOK_MALFORMED;
 		}
 		buf += n[i];
@@ -400,7 +343,7 @@ static wic_tok_status_t jws_parse(const char *tok, size_t len, jws_t *j,
 	j->header = json_object_of(out[0], (size_t)n[0]);
 	j->claims = j->header ? json_object_of(out[1], (size_t)n[1]) : NULL;
 	if (!j->header || !j->claims) {
-		why_set(why, whylen, "token %s is not a JSON object",
+		wic_why(why, whylen, "token %s is not a JSON object",
 				j->header ? "payload" : "header");
 		return WIC_TOK_MALFORMED;
 	}
@@ -416,17 +359,17 @@ static wic_tok_status_t jws_header(const jws_t *j, unsigned *alg,
 	json_t *k = json_object_get(j->header, "kid");
 
 	if (json_object_get(j->header, "crit")) {
-		why_set(why, whylen, "token header has a crit parameter");
+		wic_why(why, whylen, "token header has a crit parameter");
 		return WIC_TOK_MALFORMED;
 	}
 	if (!json_is_string(a) || (k && !json_is_string(k))) {
-		why_set(why, whylen, "token header alg/kid missing or not a string");
+		wic_why(why, whylen, "token header alg/kid missing or not a string");
 		return WIC_TOK_MALFORMED;
 	}
 	*kid = k ? json_string_value(k) : NULL;
 	*alg = wic_alg_from_name(json_string_value(a), json_string_length(a));
 	if (*alg == 0) {
-		why_set(why, whylen, "token alg is none or unknown");
+		wic_why(why, whylen, "token alg is none or unknown");
 		return WIC_TOK_ALG;
 	}
 	return WIC_TOK_OK;
@@ -444,11 +387,11 @@ static wic_tok_status_t pick_key(const wic_wwsf_t *w, const char *kid,
 		return WIC_TOK_OK;
 	if ((byk && !(byk->algs & alg))
 			|| !(wic_keyset_algs(&w->keys) & alg)) {
-		why_set(why, whylen, "alg %s not allowed for the key of WWSF %s",
+		wic_why(why, whylen, "alg %s not allowed for the key of WWSF %s",
 				wic_alg_name(alg), w->id);
 		return WIC_TOK_ALG;
 	}
-	why_set(why, whylen, "no key of WWSF %s fits the token's %s",
+	wic_why(why, whylen, "no key of WWSF %s fits the token's %s",
 			w->id, kid ? "kid" : "alg (several keys: kid needed)");
 	return WIC_TOK_NO_KEY;
 }
@@ -629,21 +572,21 @@ static wic_tok_status_t check_times(json_t *claims, time_t now,
 	int has_iat = numeric_date(claims, "iat", &out->iat);
 
 	if (has_exp <= 0 || has_nbf < 0 || has_iat < 0) {
-		why_set(why, whylen, "exp missing, or exp/nbf/iat not a number");
+		wic_why(why, whylen, "exp missing, or exp/nbf/iat not a number");
 		return WIC_TOK_CLAIMS;
 	}
 	/* written so that no sum can overflow: |values| <= 2^62 */
 	if (out->exp <= t - lw) {
-		why_set(why, whylen, "token expired %ld s ago", t - out->exp);
+		wic_why(why, whylen, "token expired %ld s ago", t - out->exp);
 		return WIC_TOK_EXPIRED;
 	}
 	if (has_nbf && out->nbf - t > lw) {
-		why_set(why, whylen, "token nbf is %ld s in the future",
+		wic_why(why, whylen, "token nbf is %ld s in the future",
 				out->nbf - t);
 		return WIC_TOK_NOT_YET_VALID;
 	}
 	if (has_iat && out->iat - t > lw) {
-		why_set(why, whylen, "token iat is %ld s in the future",
+		wic_why(why, whylen, "token iat is %ld s in the future",
 				out->iat - t);
 		return WIC_TOK_NOT_YET_VALID;
 	}
@@ -664,7 +607,7 @@ static wic_tok_status_t check_audience(json_t *claims, const char *want,
 	size_t i, wlen;
 
 	if (!want) {
-		why_set(why, whylen, "no audience configured");
+		wic_why(why, whylen, "no audience configured");
 		return WIC_TOK_AUDIENCE;
 	}
 	wlen = strlen(want);
@@ -674,7 +617,7 @@ static wic_tok_status_t check_audience(json_t *claims, const char *want,
 		if (json_str_eq(json_array_get(aud, i), want, wlen))
 			return WIC_TOK_OK;
 	}
-	why_set(why, whylen, "token aud does not contain %s", want);
+	wic_why(why, whylen, "token aud does not contain %s", want);
 	return WIC_TOK_AUDIENCE;
 }
 
@@ -733,14 +676,14 @@ static wic_tok_status_t copy_claims(const wic_prov_t *prov, json_t *claims,
 
 	if (copy_impus(json_object_get(claims, claim_name(cn->impu, "impu")),
 			out) < 0) {
-		why_set(why, whylen, "impu claim missing or not string(s)");
+		wic_why(why, whylen, "impu claim missing or not string(s)");
 		return WIC_TOK_CLAIMS;
 	}
 	if (copy_opt_str(claims, claim_name(cn->impi, "impi"), &out->impi) < 0
 			|| copy_opt_str(claims, claim_name(cn->range, "range"),
 				&out->range) < 0
 			|| (anon && !json_is_boolean(anon))) {
-		why_set(why, whylen, "impi/range/anon claim of the wrong type");
+		wic_why(why, whylen, "impi/range/anon claim of the wrong type");
 		return WIC_TOK_CLAIMS;
 	}
 	out->anon = anon && json_is_true(anon);
@@ -754,18 +697,18 @@ static wic_tok_status_t find_issuer(const wic_prov_t *prov, json_t *claims,
 	json_t *iss = json_object_get(claims, "iss");
 
 	if (!json_is_string(iss)) {
-		why_set(why, whylen, "token iss missing or not a string");
+		wic_why(why, whylen, "token iss missing or not a string");
 		return WIC_TOK_ISSUER;
 	}
 	out->wwsf = wic_prov_wwsf_by_issuer(prov, json_string_value(iss),
 			json_string_length(iss));
 	if (!out->wwsf) {
-		why_set(why, whylen, "token iss is not a configured WWSF issuer");
+		wic_why(why, whylen, "token iss is not a configured WWSF issuer");
 		return WIC_TOK_ISSUER;
 	}
 	out->iss = dup_json_str(iss);
 	if (!out->iss) {
-		why_set(why, whylen, "out of memory");
+		wic_why(why, whylen, "out of memory");
 		return WIC_TOK_ISSUER;
 	}
 	return WIC_TOK_OK;
@@ -787,7 +730,7 @@ static wic_tok_status_t verify_parsed(const wic_prov_t *prov, jws_t *j,
 				!= WIC_TOK_OK)
 		return st;
 	if (mode == WIC_VERIFY_SIGNATURE && !jws_signature_ok(j, key, alg)) {
-		why_set(why, whylen, "token signature invalid (WWSF %s, %s)",
+		wic_why(why, whylen, "token signature invalid (WWSF %s, %s)",
 				out->wwsf->id, wic_alg_name(alg));
 		return WIC_TOK_SIGNATURE;
 	}
@@ -814,12 +757,12 @@ wic_tok_status_t wic_token_verify(const wic_prov_t *prov, const char *tok,
 		return WIC_TOK_MALFORMED;
 	memset(out, 0, sizeof(*out));
 	if (!prov || !tok) {
-		why_set(why, whylen, "no token");
+		wic_why(why, whylen, "no token");
 		return WIC_TOK_MALFORMED;
 	}
 	max = prov->max_token_size ? prov->max_token_size : WIC_DEFAULT_MAX_TOKEN;
 	if (len == 0 || len > max) {
-		why_set(why, whylen, "token of %zu bytes (limit %u)", len, max);
+		wic_why(why, whylen, "token of %zu bytes (limit %u)", len, max);
 		return WIC_TOK_MALFORMED;
 	}
 	st = jws_parse(tok, len, &j, stackbuf, sizeof(stackbuf), why, whylen);
