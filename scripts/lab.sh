@@ -47,7 +47,7 @@ MODULE_BUILT=${LAB_MODULE:-$REPO/build/ims_wic.so}
 MODULE=$RUN/ims_wic.so
 KAMAILIO=${KAMAILIO_BIN:-/usr/sbin/kamailio}
 KAMCMD=${KAMCMD_BIN:-/usr/sbin/kamcmd}
-PARTS=(ims-core epcscf wwsf)
+PARTS=(ims-core epcscf wwsf wwsf-other)
 
 usage() {
 	sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2
@@ -114,7 +114,7 @@ port_busy() { # proto port -> prints the socket line when bound
 check_ports_free() {
 	local busy="" p
 	for p in "udp $LAB_IMS_PORT" "tcp $LAB_IMS_PORT" "udp $LAB_SIP_PORT" "tcp $LAB_SIP_PORT" \
-		"tcp $LAB_WSS_PORT" "tcp $LAB_WS_PORT" "tcp $LAB_WWSF_PORT"; do
+		"tcp $LAB_WSS_PORT" "tcp $LAB_WS_PORT" "tcp $LAB_WWSF_PORT" "tcp $((LAB_WWSF_PORT + 1))"; do
 		# shellcheck disable=SC2086
 		if port_busy $p >/dev/null; then
 			busy+="  $p: $(port_busy $p | head -1 | tr -s ' ')"$'\n'
@@ -166,6 +166,11 @@ start_parts() {
 		--port "$LAB_WWSF_PORT" --key "$KEYS/demo.pem" --kid demo-1 \
 		--iss "http://$LAB_IP:$LAB_WWSF_PORT" --prefix demo \
 		--ws-url "wss://$LAB_IP:$LAB_WSS_PORT" --ws-plain-url "ws://$LAB_IP:$LAB_WS_PORT"
+	# the second WWSF, so that cross-WWSF misuse can be tried from a browser
+	launch wwsf-other "$LOGS/wwsf-other.log" node "$REPO/lab/wwsf/server.js" --host "$LAB_IP" \
+		--port "$((LAB_WWSF_PORT + 1))" --key "$KEYS/other.pem" --kid other-1 \
+		--iss http://wwsf-other.lab --prefix other \
+		--ws-url "wss://$LAB_IP:$LAB_WSS_PORT" --ws-plain-url "ws://$LAB_IP:$LAB_WS_PORT"
 }
 
 # ---- readiness (polled, bounded) ------------------------------------------------
@@ -188,6 +193,9 @@ ready_ranges() { # every provisioned range is registered at the IMS Core
 }
 ready_wwsf() {
 	curl -fsS --max-time 2 "http://$LAB_IP:$LAB_WWSF_PORT/healthz" 2>/dev/null | grep -q '"ok":true'
+}
+ready_wwsf_other() {
+	curl -fsS --max-time 2 "http://$LAB_IP:$((LAB_WWSF_PORT + 1))/healthz" 2>/dev/null | grep -q '"ok":true'
 }
 
 wait_for() { # what check-function part...
@@ -226,7 +234,7 @@ stop_part() { # part: SIGTERM, wait up to 10 s, then SIGKILL its process group
 
 stop_all() {
 	local p
-	for p in wwsf epcscf ims-core; do
+	for p in wwsf-other wwsf epcscf ims-core; do
 		stop_part "$p"
 	done
 	rm -f "$RUN/epcscf.ctl" "$RUN/ims-core.ctl"
@@ -241,6 +249,8 @@ ims_wic lab is up ($LAB)
                      log $LOGS/epcscf.log
   demo WWSF + WIC    http://$LAB_IP:$LAB_WWSF_PORT/   (plain WS: http://$LAB_IP:$LAB_WWSF_PORT/?ws=1)
                      log $LOGS/wwsf.log
+  other WWSF + WIC   http://$LAB_IP:$((LAB_WWSF_PORT + 1))/   (IMPUs sip:other<name>@wwsf.lab, its own key)
+                     log $LOGS/wwsf-other.log
   IMS-side UA        expected at sip:$LAB_IP:$LAB_IMS_UA_PORT (identities @ims.lab)
 
   The certificate is self-signed ($TLS/epcscf-cert.pem): open
@@ -268,6 +278,7 @@ wait_ready() {
 	wait_for "eP-CSCF on $LAB_IP:$LAB_SIP_PORT/$LAB_WSS_PORT/$LAB_WS_PORT" ready_epcscf epcscf ims-core
 	wait_for "ranges registered at the IMS Core" ready_ranges epcscf ims-core
 	wait_for "WWSF on http://$LAB_IP:$LAB_WWSF_PORT" ready_wwsf wwsf
+	wait_for "WWSF other on http://$LAB_IP:$((LAB_WWSF_PORT + 1))" ready_wwsf_other wwsf-other
 }
 
 running_parts() {

@@ -11,7 +11,7 @@ APT_PACKAGES=(
 	libjwt-dev libjansson-dev libssl-dev libpcre2-dev libcmocka-dev
 	sip-tester pkg-config build-essential dpkg-dev bison flex
 	clang libclang-rt-14-dev openssl nodejs npm chromium procps
-	iproute2 python3 xsltproc docbook-xsl docbook-xml lynx
+	iproute2 curl python3 xsltproc docbook-xsl docbook-xml lynx
 )
 
 missing_packages() {

@@ -7,7 +7,7 @@
 # Exits non-zero when any target found a crash, leak, UB or timeout.
 # FUZZ_TARGETS="token pui" runs only those.
 set -uo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 2
 . tests/fuzz/targets.sh
 
 SECS=${1:-60}
@@ -42,7 +42,7 @@ for t in "${FUZZ_TARGET_LIST[@]}"; do
 	else
 		echo "FAILED (exit $rc): see $log"
 		grep -E '^(==[0-9]+==ERROR|SUMMARY|invariant failed|.*runtime error)' "$log" | head -n 5 | sed 's/^/    /'
-		ls "$OUT/crashes/$t-"* 2>/dev/null | sed 's/^/    artifact: /'
+		find "$OUT/crashes" -name "$t-*" 2>/dev/null | sed "s/^/    artifact: /"
 		failed+=("$t")
 	fi
 done

@@ -4,7 +4,7 @@
 # for a few seconds (FUZZ_SMOKE_SECONDS, default 3) from a scratch copy of
 # its corpus. Prints TAP, one line per target; exits non-zero on failure.
 set -uo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 2
 . tests/fuzz/targets.sh
 
 SECS=${FUZZ_SMOKE_SECONDS:-3}
@@ -58,7 +58,7 @@ for t in "${FUZZ_TARGET_LIST[@]}"; do
 		echo "# $why; log: $log"
 		grep -E '^(==[0-9]+==ERROR|SUMMARY|invariant failed|Running: |.*runtime error)' "$log" \
 			| tail -n 6 | sed 's/^/#   /'
-		ls "$SMOKE/crash-$t-"* 2>/dev/null | sed 's/^/#   artifact: /'
+		find "$SMOKE" -maxdepth 1 -name "crash-$t-*" 2>/dev/null | sed "s/^/#   artifact: /"
 	fi
 done
 [ $bad -eq 0 ]

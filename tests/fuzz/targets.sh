@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034
 # ims_wic fuzzing - the targets and their settings, sourced by run.sh and
 # smoke.sh (bash). FUZZ_TARGETS="token pui" narrows the list.
 
