@@ -243,14 +243,21 @@ static int contact_expires(contact_t *c, const reg_request_t *rq)
 	return rq->expires_hdr;
 }
 
-/* Copies a str into a NUL-terminated stack buffer; "" when it does not fit. */
+/* Copies a str into a NUL-terminated buffer of len bytes. Returns it, or
+ * NULL when the value does not fit. */
 static const char *zstr(const str *s, char *buf, size_t len)
 {
-	if(s == NULL || s->len <= 0 || (size_t)s->len >= len)
-		return "";
+	if(s->len < 0 || (size_t)s->len >= len)
+		return NULL;
 	memcpy(buf, s->s, s->len);
 	buf[s->len] = '\0';
 	return buf;
+}
+
+/* The same for optional fields: "" when absent. */
+static const char *zstr_opt(const str *s, char *buf, size_t len)
+{
+	return s ? zstr(s, buf, len) : "";
 }
 
 typedef struct contact_strings {
@@ -268,30 +275,36 @@ static int fill_contact(struct sip_msg *msg, contact_t *c,
 {
 	unsigned reg_id = 0;
 
-	if(c->uri.len <= 0 || (size_t)c->uri.len >= sizeof(cs->uri))
+	if(c->uri.len <= 0)
 		return -1;
 	if(c->reg_id && str2int(&c->reg_id->body, &reg_id) < 0)
 		return -1;
 	memset(out, 0, sizeof(*out));
 	out->uri = zstr(&c->uri, cs->uri, sizeof(cs->uri));
-	out->instance = c->instance ? zstr(&c->instance->body, cs->instance,
-								   sizeof(cs->instance))
-								: "";
-	out->reg_id = reg_id;
-	out->conn_id = wic_connection_id(msg);
+	out->instance = zstr_opt(c->instance ? &c->instance->body : NULL,
+			cs->instance, sizeof(cs->instance));
+	out->call_id = zstr(&rq->call_id, cs->call_id, sizeof(cs->call_id));
 	out->socket = msg->rcv.bind_address
 						  ? zstr(&msg->rcv.bind_address->sock_str, cs->socket,
 								  sizeof(cs->socket))
-						  : "";
+						  : NULL;
+	out->user_agent = "";
+	if(msg->user_agent) {
+		/* informational only: a long one is cut */
+		snprintf(cs->user_agent, sizeof(cs->user_agent), "%.*s",
+				msg->user_agent->body.len, msg->user_agent->body.s);
+		out->user_agent = cs->user_agent;
+	}
+	if(out->uri == NULL || out->instance == NULL || out->call_id == NULL
+			|| out->socket == NULL)
+		return -1;
+	out->reg_id = reg_id;
+	out->conn_id = wic_connection_id(msg);
 	/* Kamailio has no transport=wss: a WSS connection is found by its
 	 * address through transport=ws (core/forward.c) */
 	snprintf(cs->received, sizeof(cs->received), "sip:%s:%u;transport=ws",
 			ip_addr2a(&msg->rcv.src_ip), msg->rcv.src_port);
 	out->received = cs->received;
-	out->user_agent = msg->user_agent ? zstr(&msg->user_agent->body,
-									  cs->user_agent, sizeof(cs->user_agent))
-									  : "";
-	out->call_id = zstr(&rq->call_id, cs->call_id, sizeof(cs->call_id));
 	out->cseq = rq->cseq;
 	out->token_exp = (time_t)adm->token.exp;
 	out->wwsf = adm->wwsf->id;
