@@ -139,6 +139,8 @@ stat_var *wic_stat_term_not_served;
 stat_var *wic_stat_orig_accepted;
 stat_var *wic_stat_orig_refused;
 stat_var *wic_stat_origin_refused;
+stat_var *wic_stat_tokens_verified;
+stat_var *wic_stat_token_cache_hits;
 
 static unsigned long stat_active_bindings(void)
 {
@@ -163,6 +165,8 @@ static stat_export_t mod_stats[] = {
 	{"originating_accepted", 0, &wic_stat_orig_accepted},
 	{"originating_refused", 0, &wic_stat_orig_refused},
 	{"origin_refused", 0, &wic_stat_origin_refused},
+	{"tokens_verified", 0, &wic_stat_tokens_verified},
+	{"token_cache_hits", 0, &wic_stat_token_cache_hits},
 	{"active_bindings", STAT_IS_FUNC, (stat_var **)stat_active_bindings},
 	{"registered_impus", STAT_IS_FUNC, (stat_var **)stat_registered_impus},
 	{"cached_tokens", STAT_IS_FUNC, (stat_var **)stat_cached_tokens},

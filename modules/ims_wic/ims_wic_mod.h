@@ -55,6 +55,8 @@ extern stat_var *wic_stat_term_not_served;
 extern stat_var *wic_stat_orig_accepted;
 extern stat_var *wic_stat_orig_refused;
 extern stat_var *wic_stat_origin_refused;
+extern stat_var *wic_stat_tokens_verified;
+extern stat_var *wic_stat_token_cache_hits;
 
 /* cfg functions, one file per concern */
 int wic_origin_check(struct sip_msg *msg);

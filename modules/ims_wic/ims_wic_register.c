@@ -176,6 +176,9 @@ static wic_verdict_t admit(struct sip_msg *msg, reg_request_t *rq,
 	if(rq->token && wic_tcache_hit(wic_tokens, rq->token, rq->token_len, gen,
 							now))
 		mode = WIC_SKIP_SIGNATURE;
+	update_stat(mode == WIC_SKIP_SIGNATURE ? wic_stat_token_cache_hits
+										   : wic_stat_tokens_verified,
+			rq->token ? 1 : 0);
 	v = wic_admit(prov, rq->has_conn_wwsf ? rq->conn_wwsf : NULL, rq->token,
 			rq->token_len, rq->impu, strlen(rq->impu), now, mode, adm, why,
 			sizeof(why));

@@ -84,6 +84,9 @@ static void rpc_stats(rpc_t *rpc, void *ctx)
 			"originating_accepted", (int)get_stat_val(wic_stat_orig_accepted),
 			"originating_refused", (int)get_stat_val(wic_stat_orig_refused),
 			"origin_refused", (int)get_stat_val(wic_stat_origin_refused));
+	rpc->struct_add(th, "dd", "tokens_verified",
+			(int)get_stat_val(wic_stat_tokens_verified), "token_cache_hits",
+			(int)get_stat_val(wic_stat_token_cache_hits));
 	for(v = 1; v < WIC_VERDICT_COUNT; v++) {
 		char name[64];
 		snprintf(name, sizeof(name), "rejected_%s",
