@@ -245,7 +245,7 @@ cr() {
 	"$LOAD" --mode connect-register --target "127.0.0.1:$port" "${t[@]}" --key "$key" \
 		--alg "$alg" --kid "$kid" --tokens "$tokens" --concurrency 32 --src-ips $SRC_IPS \
 		--duration "$DUR" --label "$name" >"$RES/newreg-$name.json"
-	check_alive "$name"
+	check_alive "newreg-$name"
 	stop_kam
 	log "  $name: $(grep -o '"rate_per_s":[0-9.]*' "$RES/newreg-$name.json")"
 }
@@ -268,7 +268,7 @@ rf() {
 	"$LOAD" --mode refresh --target "127.0.0.1:$port" "${t[@]}" --key "$WORK/es.key" \
 		--conns 200 --concurrency 64 --src-ips $SRC_IPS --duration "$DUR" \
 		--label "$name" >"$RES/refresh-$name.json"
-	check_alive "$name"
+	check_alive "refresh-$name"
 	stop_kam
 	log "  $name: $(grep -o '"rate_per_s":[0-9.]*' "$RES/refresh-$name.json")"
 }
@@ -306,7 +306,7 @@ tm() {
 		--window 64 --duration "$DUR" --label "$name-unregistered" >"$RES/term-$name-unregistered.json"
 	kill -TERM "$apid"
 	wait "$apid" || true
-	check_alive "$name"
+	check_alive "term-$name"
 	stop_kam
 	log "  $name: delivered $(grep -o '"rate_per_s":[0-9.]*' "$RES/term-$name-registered.json"), rejected $(grep -o '"rate_per_s":[0-9.]*' "$RES/term-$name-unregistered.json")"
 }
@@ -340,7 +340,7 @@ hd() {
 		"$(grep '"event":"ready"' "$RES/hold-$name.jsonl")" >"$RES/hold-$name.json"
 	kill -TERM "$hpid"
 	wait "$hpid" || true
-	check_alive "$name"
+	check_alive "hold-$name"
 	stop_kam
 	log "  $name: $(grep -o '"bindings":[0-9]*' "$RES/hold-$name.jsonl" | head -1), shm $before -> $after"
 }
@@ -371,7 +371,11 @@ def load(name):
         return None
     with open(p) as f:
         txt = f.read().strip().splitlines()
-    return json.loads(txt[0]) if txt else None
+    if not txt:
+        return None
+    d = json.loads(txt[0])
+    d["_run"] = name[:-5] if name.endswith(".json") else name
+    return d
 
 def sh(cmd):
     try:
@@ -379,8 +383,13 @@ def sh(cmd):
     except Exception:
         return ""
 
+crashed = sorted(os.path.basename(p)[6:-5] for p in glob.glob(os.path.join(res, "crash-*.json")))
+
 def rate(d):
-    return d["rate_per_s"] if d else None
+    # a run during which Kamailio died has no valid rate
+    if not d or any(d["_run"].startswith(c) for c in crashed):
+        return None
+    return d["rate_per_s"]
 
 def ratio(a, b):
     return round(a / b, 3) if a and b else None
@@ -418,7 +427,7 @@ for n in ("wic-ws", "stock-ws", "wic-ws-big", "stock-ws-big", "wic-wss", "stock-
     h = load(f"hold-{n}.json")
     if not h:
         continue
-    if not h["after"]["shm"] or not h["ready"]["bindings"]:
+    if not h["after"]["shm"] or not h["ready"]["bindings"] or f"hold-{n}" in crashed:
         h["bindings"] = h["ready"]["bindings"]
         h["per_binding_bytes"] = {"shm_total": None, "module_shm": None, "rss": None, "pss": None}
         h["per_connection_bytes"] = {"shm_total": None, "pss": None}
@@ -479,7 +488,7 @@ if "wic-wss" in hold:
     targets.append({"name": "WSS connections held (target 20000)", "value": c,
                     "target": 20000, "met": c >= 20000})
 out["targets"] = targets
-out["crashed_runs"] = sorted(os.path.basename(p)[6:-5] for p in glob.glob(os.path.join(res, "crash-*.json")))
+out["crashed_runs"] = crashed
 
 with open(os.environ["OUTJSON"], "w") as f:
     json.dump(out, f, indent=1)

@@ -4,6 +4,7 @@
  * provisioning.
  */
 #include <stdatomic.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -398,6 +399,10 @@ static int mod_init(void)
 
 static int child_init(int rank)
 {
+	/* Each process loads its own copy at first use: OpenSSL objects are
+	 * never shared between processes (see prov_inherited). */
+	if(rank != PROC_INIT)
+		prov_loaded_generation = UINT_MAX;
 	if(rank != PROC_MAIN)
 		return 0;
 	if(fork_basic_timer(PROC_TIMER, "ims_wic timer", 1, wic_range_timer,

@@ -475,6 +475,15 @@ int wic_register(struct sip_msg *msg)
 	}
 	if(admit(msg, &rq, &adm, now) != WIC_OK)
 		return -2;
+	/* exp passed but inside the leeway: the token still verifies, but a
+	 * binding never outlives it, so there is nothing left to grant (a 200
+	 * would create a binding that is already expired) */
+	if(!only_removals(msg, &rq) && adm.token.exp <= (long)now) {
+		wic_admission_clear(&adm);
+		reject(msg, WIC_EXPIRED,
+				"token exp passed (inside the leeway): no time left to grant");
+		return -2;
+	}
 	if(!only_removals(msg, &rq) && !range_ready(msg, adm.range, now)) {
 		wic_admission_clear(&adm);
 		return -3;
