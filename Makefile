@@ -19,7 +19,7 @@ UNIT_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) -g -O1 -fno-omit-frame-pointer \
 UNIT_LIBS := -lcmocka -ljwt -ljansson -lcrypto -lpcre2-8
 
 .PHONY: all deps module unit tools test integration install lab lab-start \
-	lab-stop bench fuzz clean
+	lab-stop bench fuzz format clean
 
 all: module tools
 
@@ -78,6 +78,12 @@ bench: module
 		-o $(BUILD)/wic-verify-bench tools/wic-verify-bench.c $(PURE_SRC) \
 		-ljwt -ljansson -lcrypto -lpcre2-8
 	@bench/run.sh
+
+# Kamailio's own .clang-format, from the configured source tree
+MODULE_C := $(wildcard $(MOD_DIR)/*.c $(MOD_DIR)/*.h)
+format: deps
+	@clang-format -i --style=file:$$(ls -d $(BUILD)/kamailio-*/ | head -1).clang-format \
+		$(MODULE_C)
 
 clean:
 	rm -rf $(BUILD)/unit $(BUILD)/ims_wic.so $(BUILD)/wic-token

@@ -94,41 +94,39 @@ static int w_wic_range_reply(struct sip_msg *msg, char *pui, char *p2)
 }
 
 #define WIC_ANY_ROUTE ANY_ROUTE
-static cmd_export_t cmds[] = {
-	{"wic_origin_check", w_wic_origin_check, 0, 0, 0, EVENT_ROUTE | REQUEST_ROUTE},
-	{"wic_register", w_wic_register, 0, 0, 0, REQUEST_ROUTE},
-	{"wic_originating", w_wic_originating, 0, 0, 0, REQUEST_ROUTE},
-	{"wic_terminating", w_wic_terminating, 0, 0, 0, REQUEST_ROUTE | FAILURE_ROUTE},
-	{"wic_conn_closed", w_wic_conn_closed, 0, 0, 0, WIC_ANY_ROUTE},
-	{"wic_from_ims_core", w_wic_from_ims_core, 0, 0, 0, WIC_ANY_ROUTE},
-	{"wic_range_reply", w_wic_range_reply, 1, fixup_spve_null,
-		fixup_free_spve_null, WIC_ANY_ROUTE},
-	{0, 0, 0, 0, 0, 0}
-};
+static cmd_export_t cmds[] = {{"wic_origin_check", w_wic_origin_check, 0, 0, 0,
+									  EVENT_ROUTE | REQUEST_ROUTE},
+		{"wic_register", w_wic_register, 0, 0, 0, REQUEST_ROUTE},
+		{"wic_originating", w_wic_originating, 0, 0, 0, REQUEST_ROUTE},
+		{"wic_terminating", w_wic_terminating, 0, 0, 0,
+				REQUEST_ROUTE | FAILURE_ROUTE},
+		{"wic_conn_closed", w_wic_conn_closed, 0, 0, 0, WIC_ANY_ROUTE},
+		{"wic_from_ims_core", w_wic_from_ims_core, 0, 0, 0, WIC_ANY_ROUTE},
+		{"wic_range_reply", w_wic_range_reply, 1, fixup_spve_null,
+				fixup_free_spve_null, WIC_ANY_ROUTE},
+		{0, 0, 0, 0, 0, 0}};
 
 static param_export_t params[] = {
-	{"provisioning", PARAM_STR, &wic_provisioning_path},
-	{"bearer_realm", PARAM_STR, &wic_bearer_realm},
-	{"default_route", PARAM_STR, &wic_default_route},
-	{"max_expires", PARAM_INT, &wic_max_expires},
-	{"default_expires", PARAM_INT, &wic_default_expires},
-	{"max_contacts", PARAM_INT, &wic_max_contacts},
-	{"hash_size", PARAM_INT, &wic_hash_size},
-	{"token_cache_size", PARAM_INT, &wic_tcache_size},
-	{"timer_interval", PARAM_INT, &wic_timer_interval},
-	{"range_backoff_min", PARAM_INT, &range_backoff_min},
-	{"range_backoff_max", PARAM_INT, &range_backoff_max},
-	{"range_refresh_margin", PARAM_INT, &range_refresh_margin},
-	{"range_reply_timeout", PARAM_INT, &range_reply_timeout},
-	{"ims_core", PARAM_STRING | USE_FUNC_PARAM, (void *)ims_core_param},
-	{0, 0, 0}
-};
+		{"provisioning", PARAM_STR, &wic_provisioning_path},
+		{"bearer_realm", PARAM_STR, &wic_bearer_realm},
+		{"default_route", PARAM_STR, &wic_default_route},
+		{"max_expires", PARAM_INT, &wic_max_expires},
+		{"default_expires", PARAM_INT, &wic_default_expires},
+		{"max_contacts", PARAM_INT, &wic_max_contacts},
+		{"hash_size", PARAM_INT, &wic_hash_size},
+		{"token_cache_size", PARAM_INT, &wic_tcache_size},
+		{"timer_interval", PARAM_INT, &wic_timer_interval},
+		{"range_backoff_min", PARAM_INT, &range_backoff_min},
+		{"range_backoff_max", PARAM_INT, &range_backoff_max},
+		{"range_refresh_margin", PARAM_INT, &range_refresh_margin},
+		{"range_reply_timeout", PARAM_INT, &range_reply_timeout},
+		{"ims_core", PARAM_STRING | USE_FUNC_PARAM, (void *)ims_core_param},
+		{0, 0, 0}};
 
 static pv_export_t pvars[] = {
-	{{"wic_range", sizeof("wic_range") - 1}, PVT_OTHER, wic_pv_get_range, 0,
-		wic_pv_parse_range_name, 0, 0, 0},
-	{{0, 0}, 0, 0, 0, 0, 0, 0, 0}
-};
+		{{"wic_range", sizeof("wic_range") - 1}, PVT_OTHER, wic_pv_get_range, 0,
+				wic_pv_parse_range_name, 0, 0, 0},
+		{{0, 0}, 0, 0, 0, 0, 0, 0, 0}};
 
 stat_var *wic_stat_accepted;
 stat_var *wic_stat_refreshed;
@@ -157,35 +155,25 @@ static unsigned long stat_cached_tokens(void)
 }
 
 static stat_export_t mod_stats[] = {
-	{"registrations_accepted", 0, &wic_stat_accepted},
-	{"registrations_refreshed", 0, &wic_stat_refreshed},
-	{"registrations_removed", 0, &wic_stat_deregistered},
-	{"terminating_forwarded", 0, &wic_stat_term_forwarded},
-	{"terminating_rejected_unregistered", 0, &wic_stat_term_unregistered},
-	{"terminating_rejected_not_served", 0, &wic_stat_term_not_served},
-	{"originating_accepted", 0, &wic_stat_orig_accepted},
-	{"originating_refused", 0, &wic_stat_orig_refused},
-	{"origin_refused", 0, &wic_stat_origin_refused},
-	{"tokens_verified", 0, &wic_stat_tokens_verified},
-	{"token_cache_hits", 0, &wic_stat_token_cache_hits},
-	{"active_bindings", STAT_IS_FUNC, (stat_var **)stat_active_bindings},
-	{"registered_impus", STAT_IS_FUNC, (stat_var **)stat_registered_impus},
-	{"cached_tokens", STAT_IS_FUNC, (stat_var **)stat_cached_tokens},
-	{0, 0, 0}
-};
+		{"registrations_accepted", 0, &wic_stat_accepted},
+		{"registrations_refreshed", 0, &wic_stat_refreshed},
+		{"registrations_removed", 0, &wic_stat_deregistered},
+		{"terminating_forwarded", 0, &wic_stat_term_forwarded},
+		{"terminating_rejected_unregistered", 0, &wic_stat_term_unregistered},
+		{"terminating_rejected_not_served", 0, &wic_stat_term_not_served},
+		{"originating_accepted", 0, &wic_stat_orig_accepted},
+		{"originating_refused", 0, &wic_stat_orig_refused},
+		{"origin_refused", 0, &wic_stat_origin_refused},
+		{"tokens_verified", 0, &wic_stat_tokens_verified},
+		{"token_cache_hits", 0, &wic_stat_token_cache_hits},
+		{"active_bindings", STAT_IS_FUNC, (stat_var **)stat_active_bindings},
+		{"registered_impus", STAT_IS_FUNC, (stat_var **)stat_registered_impus},
+		{"cached_tokens", STAT_IS_FUNC, (stat_var **)stat_cached_tokens},
+		{0, 0, 0}};
 
-struct module_exports exports = {
-	"ims_wic",
-	DEFAULT_DLFLAGS,
-	cmds,
-	params,
-	0, /* RPC methods: registered in mod_init */
-	pvars,
-	0,
-	mod_init,
-	child_init,
-	mod_destroy
-};
+struct module_exports exports = {"ims_wic", DEFAULT_DLFLAGS, cmds, params,
+		0, /* RPC methods: registered in mod_init */
+		pvars, 0, mod_init, child_init, mod_destroy};
 
 static int ims_core_param(modparam_t type, void *val)
 {
@@ -268,10 +256,10 @@ static int create_tables(void)
 
 	wic_bindings = wic_btable_create(slots, (unsigned)wic_max_contacts,
 			&shm_ops, &bind_lock_ops, wic_range_on_bind_event, NULL);
-	wic_tokens = wic_tcache_create((unsigned)wic_tcache_size,
-			WIC_TCACHE_LOCKS, &shm_ops, &tcache_lock_ops);
-	wic_ranges = wic_rstate_create(&shm_ops, &range_lock_ops, &timing,
-			wic_random);
+	wic_tokens = wic_tcache_create((unsigned)wic_tcache_size, WIC_TCACHE_LOCKS,
+			&shm_ops, &tcache_lock_ops);
+	wic_ranges =
+			wic_rstate_create(&shm_ops, &range_lock_ops, &timing, wic_random);
 	if(wic_bindings == NULL || wic_tokens == NULL || wic_ranges == NULL) {
 		LM_ERR("no shared memory for the ims_wic tables\n");
 		return -1;
@@ -405,8 +393,9 @@ static int child_init(int rank)
 		prov_loaded_generation = UINT_MAX;
 	if(rank != PROC_MAIN)
 		return 0;
-	if(fork_basic_timer(PROC_TIMER, "ims_wic timer", 1, wic_range_timer,
-			   NULL, (unsigned)wic_timer_interval) < 0) {
+	if(fork_basic_timer(PROC_TIMER, "ims_wic timer", 1, wic_range_timer, NULL,
+			   (unsigned)wic_timer_interval)
+			< 0) {
 		LM_ERR("cannot start the ims_wic timer process\n");
 		return -1;
 	}

@@ -72,8 +72,7 @@ int wic_range_reply(struct sip_msg *msg, str *distinct_pui);
 int wic_range_init(void);
 void wic_range_timer(unsigned int ticks, void *param);
 int wic_range_sync(const wic_prov_t *prov);
-void wic_range_on_bind_event(void *ctx, wic_bind_event_t ev,
-		const char *impu);
+void wic_range_on_bind_event(void *ctx, wic_bind_event_t ev, const char *impu);
 int wic_pv_get_range(struct sip_msg *msg, pv_param_t *param, pv_value_t *res);
 int wic_pv_parse_range_name(pv_spec_p sp, str *in);
 

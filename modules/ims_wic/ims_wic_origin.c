@@ -27,8 +27,8 @@ int wic_origin_check(struct sip_msg *msg)
 		update_stat(wic_stat_origin_refused, 1);
 		return -1;
 	}
-	wwsf = prov ? wic_prov_wwsf_by_origin(prov, origin->body.s,
-					   (size_t)origin->body.len)
+	wwsf = prov ? wic_prov_wwsf_by_origin(
+				   prov, origin->body.s, (size_t)origin->body.len)
 				: NULL;
 	if(wwsf == NULL) {
 		LM_NOTICE("WebSocket upgrade refused from %s: Origin [%.*s] belongs "
@@ -43,12 +43,14 @@ int wic_origin_check(struct sip_msg *msg)
 				wic_connection_id(msg));
 		return -1;
 	}
-	LM_DBG("connection %d belongs to WWSF %s\n", wic_connection_id(msg), wwsf->id);
+	LM_DBG("connection %d belongs to WWSF %s\n", wic_connection_id(msg),
+			wwsf->id);
 	return 1;
 }
 
 /* The IMS Core's addresses, from modparam ims_core ("ip" or "ip/bits"). */
-typedef struct ims_core_net {
+typedef struct ims_core_net
+{
 	struct net net;
 	struct ims_core_net *next;
 } ims_core_net_t;

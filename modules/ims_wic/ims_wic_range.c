@@ -22,7 +22,8 @@
 static int range_route = -1;
 
 /* The range handed to the event route; read there through $wic_range(). */
-static struct due_range {
+static struct due_range
+{
 	char pui[256];
 	char impi[256];
 	char realm[256];
@@ -31,7 +32,15 @@ static struct due_range {
 	int deregister;
 } due;
 
-enum { RNG_PUI, RNG_IMPI, RNG_REALM, RNG_WILDCARD, RNG_EXPIRES, RNG_ACTION };
+enum
+{
+	RNG_PUI,
+	RNG_IMPI,
+	RNG_REALM,
+	RNG_WILDCARD,
+	RNG_EXPIRES,
+	RNG_ACTION
+};
 
 int wic_range_init(void)
 {
@@ -91,8 +100,8 @@ static void run_range_route(void)
 	set_route_type(backup_rt);
 }
 
-static void emit_due(void *ctx, const char *pui, wic_rs_action_t action,
-		unsigned expires)
+static void emit_due(
+		void *ctx, const char *pui, wic_rs_action_t action, unsigned expires)
 {
 	const wic_range_t *range = range_by_pui(wic_prov_current(), pui);
 
@@ -218,7 +227,8 @@ static void check_associated_uris(const char *pui, const char *pau)
 			continue;
 		wildcarded++;
 		if(range && strlen(range->wildcard) == entries[i].len
-				&& strncmp(range->wildcard, entries[i].uri, entries[i].len) == 0)
+				&& strncmp(range->wildcard, entries[i].uri, entries[i].len)
+						   == 0)
 			ours = 1;
 	}
 	if(!ours)
@@ -267,7 +277,8 @@ int wic_range_reply(struct sip_msg *msg, str *distinct_pui)
 
 int wic_pv_parse_range_name(pv_spec_p sp, str *in)
 {
-	static const struct {
+	static const struct
+	{
 		const char *name;
 		int id;
 	} names[] = {{"pui", RNG_PUI}, {"impi", RNG_IMPI}, {"realm", RNG_REALM},
@@ -288,8 +299,8 @@ int wic_pv_parse_range_name(pv_spec_p sp, str *in)
 	return -1;
 }
 
-static int str_value(struct sip_msg *msg, pv_param_t *param, pv_value_t *res,
-		char *s)
+static int str_value(
+		struct sip_msg *msg, pv_param_t *param, pv_value_t *res, char *s)
 {
 	str v = {s, (int)strlen(s)};
 	return pv_get_strval(msg, param, res, &v);

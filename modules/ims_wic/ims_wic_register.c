@@ -11,6 +11,7 @@
 #include "../../core/parser/contact/parse_contact.h"
 #include "../../core/parser/parse_expires.h"
 #include "../../core/parser/parse_to.h"
+#include "../../core/parser/parse_uri.h"
 #include "../../core/parser/parse_cseq.h"
 #include "../../core/parser/parse_content.h"
 #include "../../core/socket_info.h"
@@ -277,8 +278,16 @@ static int fill_contact(struct sip_msg *msg, contact_t *c,
 		contact_strings_t *cs, wic_contact_t *out)
 {
 	unsigned reg_id = 0;
+	struct sip_uri pu;
 
 	if(c->uri.len <= 0)
+		return -1;
+	/* the contact becomes the Request-URI of terminating requests: a SIP
+	 * URI, and without URI headers (RFC 3261 19.1.1: not allowed in a
+	 * Request-URI; RFC 4475 regbadct) */
+	if(parse_uri(c->uri.s, c->uri.len, &pu) < 0
+			|| (pu.type != SIP_URI_T && pu.type != SIPS_URI_T)
+			|| pu.headers.len > 0)
 		return -1;
 	if(c->reg_id && str2int(&c->reg_id->body, &reg_id) < 0)
 		return -1;
@@ -443,6 +452,18 @@ static apply_result_t apply_contacts(struct sip_msg *msg,
 		if(wic_btable_remove_all(wic_bindings, rq->impu) > 0)
 			update_stat(wic_stat_deregistered, 1);
 		return APPLY_OK;
+	}
+	/* every Contact is checked before any is applied: a bad one after a
+	 * good one must not leave the good one bound (RFC 3261 10.3) */
+	for(hf = msg->contact; hf; hf = hf->next) {
+		if(hf->type != HDR_CONTACT_T)
+			continue;
+		for(c = ((contact_body_t *)hf->parsed)->contacts; c; c = c->next) {
+			contact_strings_t cs;
+			wic_contact_t wc;
+			if(fill_contact(msg, c, rq, adm, &cs, &wc) < 0)
+				return APPLY_BAD_CONTACT;
+		}
 	}
 	for(hf = msg->contact; hf; hf = hf->next) {
 		if(hf->type != HDR_CONTACT_T)

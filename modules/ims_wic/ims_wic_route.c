@@ -64,7 +64,8 @@ static int insert_header(struct sip_msg *msg, wic_buf_t *line)
 
 /* The P-Preferred-Identity the WIC asked for, when it is one of the IMPUs
  * registered on its own connection. */
-static int preferred_identity(struct sip_msg *msg, int conn, char *buf, size_t len)
+static int preferred_identity(
+		struct sip_msg *msg, int conn, char *buf, size_t len)
 {
 	struct hdr_field *ppi = wic_find_header(msg, "P-Preferred-Identity");
 	struct to_body body;
@@ -89,19 +90,22 @@ static int preferred_identity(struct sip_msg *msg, int conn, char *buf, size_t l
 static int route_set_of(const char *impu, char *buf, size_t len)
 {
 	const wic_prov_t *prov = wic_prov_current();
-	const wic_range_t *range = prov ? wic_prov_range_of(prov, NULL, impu,
-											  strlen(impu), NULL)
-									: NULL;
+	const wic_range_t *range =
+			prov ? wic_prov_range_of(prov, NULL, impu, strlen(impu), NULL)
+				 : NULL;
 	wic_rs_view_t view;
 
-	if(range && wic_rstate_view(wic_ranges, range->distinct_pui, time(NULL),
-						&view) == 0 && view.service_route[0]) {
+	if(range
+			&& wic_rstate_view(
+					   wic_ranges, range->distinct_pui, time(NULL), &view)
+					   == 0
+			&& view.service_route[0]) {
 		snprintf(buf, len, "%s", view.service_route);
 		return 0;
 	}
 	if(wic_default_route.len > 0 && (size_t)wic_default_route.len < len) {
-		snprintf(buf, len, "<%.*s>", wic_default_route.len,
-				wic_default_route.s);
+		snprintf(
+				buf, len, "<%.*s>", wic_default_route.len, wic_default_route.s);
 		return 0;
 	}
 	return -1;
@@ -136,8 +140,9 @@ int wic_originating(struct sip_msg *msg)
 	int rc;
 
 	if(!wic_over_websocket(msg)
-			|| wic_btable_conn_default_impu(wic_bindings, conn, asserted,
-					   sizeof(asserted)) < 0) {
+			|| wic_btable_conn_default_impu(
+					   wic_bindings, conn, asserted, sizeof(asserted))
+					   < 0) {
 		LM_NOTICE("%.*s refused (Call-ID %.*s): connection %d holds no "
 				  "registered identity\n",
 				msg->first_line.u.request.method.len,
@@ -147,10 +152,10 @@ int wic_originating(struct sip_msg *msg)
 		update_stat(wic_stat_orig_refused, 1);
 		return -1;
 	}
-	preferred_identity(msg, conn, asserted, sizeof(asserted))
-			== 0 ? (void)0
-				 : (void)wic_btable_conn_default_impu(wic_bindings, conn,
-						   asserted, sizeof(asserted));
+	preferred_identity(msg, conn, asserted, sizeof(asserted)) == 0
+			? (void)0
+			: (void)wic_btable_conn_default_impu(
+					wic_bindings, conn, asserted, sizeof(asserted));
 	if(remove_headers_named(msg, "P-Asserted-Identity") < 0
 			|| remove_headers_named(msg, "P-Preferred-Identity") < 0
 			|| remove_headers_named(msg, "Route") < 0)
@@ -171,7 +176,8 @@ int wic_originating(struct sip_msg *msg)
 
 /* ---- terminating --------------------------------------------------- */
 
-typedef struct target {
+typedef struct target
+{
 	str uri;
 	str dst;
 	str socket;
@@ -179,7 +185,8 @@ typedef struct target {
 	struct target *next;
 } target_t;
 
-typedef struct target_list {
+typedef struct target_list
+{
 	target_t *head;
 	int failed;
 } target_list_t;
@@ -252,8 +259,7 @@ static int add_target(struct sip_msg *msg, target_t *t, int first)
 		return 0;
 	}
 	return append_branch(msg, &t->uri, &t->dst, 0, Q_UNSPECIFIED, 0, si, 0, 0,
-				   0, 0)
-						   == 1
+				   0, 0) == 1
 				   ? 0
 				   : -1;
 }
@@ -293,7 +299,8 @@ int wic_terminating(struct sip_msg *msg)
 		return -3;
 	}
 	if(prov == NULL
-			|| wic_prov_range_of(prov, NULL, impu, strlen(impu), NULL) == NULL) {
+			|| wic_prov_range_of(prov, NULL, impu, strlen(impu), NULL)
+					   == NULL) {
 		LM_INFO("terminating request for %s: no range served here\n", impu);
 		update_stat(wic_stat_term_not_served, 1);
 		return -2;

@@ -10,7 +10,8 @@
 
 #include "ims_wic_mod.h"
 
-typedef struct rpc_walk {
+typedef struct rpc_walk
+{
 	rpc_t *rpc;
 	void *ctx;
 	time_t now;
@@ -37,7 +38,8 @@ static void add_binding(void *ctx, const char *impu, const wic_contact_t *c)
 }
 
 static const char *rpc_bindings_doc[] = {
-	"List the WIC bindings: all, or those of one IMPU given as parameter.", 0};
+		"List the WIC bindings: all, or those of one IMPU given as parameter.",
+		0};
 
 static void rpc_bindings(rpc_t *rpc, void *ctx)
 {
@@ -80,10 +82,10 @@ static void rpc_stats(rpc_t *rpc, void *ctx)
 			"terminating_rejected_unregistered",
 			(int)get_stat_val(wic_stat_term_unregistered),
 			"terminating_rejected_not_served",
-			(int)get_stat_val(wic_stat_term_not_served),
-			"originating_accepted", (int)get_stat_val(wic_stat_orig_accepted),
-			"originating_refused", (int)get_stat_val(wic_stat_orig_refused),
-			"origin_refused", (int)get_stat_val(wic_stat_origin_refused));
+			(int)get_stat_val(wic_stat_term_not_served), "originating_accepted",
+			(int)get_stat_val(wic_stat_orig_accepted), "originating_refused",
+			(int)get_stat_val(wic_stat_orig_refused), "origin_refused",
+			(int)get_stat_val(wic_stat_origin_refused));
 	rpc->struct_add(th, "dd", "tokens_verified",
 			(int)get_stat_val(wic_stat_tokens_verified), "token_cache_hits",
 			(int)get_stat_val(wic_stat_token_cache_hits));
@@ -96,9 +98,9 @@ static void rpc_stats(rpc_t *rpc, void *ctx)
 }
 
 static const char *rpc_reload_doc[] = {
-	"Reload the WWSF provisioning file; a bad file is refused and the "
-	"provisioning in force stays.",
-	0};
+		"Reload the WWSF provisioning file; a bad file is refused and the "
+		"provisioning in force stays.",
+		0};
 
 static void rpc_reload(rpc_t *rpc, void *ctx)
 {
@@ -131,7 +133,7 @@ static void add_range(void *ctx, const char *pui, const char *wildcard,
 }
 
 static const char *rpc_ranges_doc[] = {
-	"List the PUI ranges with their registration state.", 0};
+		"List the PUI ranges with their registration state.", 0};
 
 static void rpc_ranges(rpc_t *rpc, void *ctx)
 {
@@ -162,29 +164,30 @@ static void force_range(rpc_t *rpc, void *ctx, wic_rs_action_t action)
 }
 
 static const char *rpc_range_register_doc[] = {
-	"Register the range (by its distinct PUI) with the IMS Core now.", 0};
+		"Register the range (by its distinct PUI) with the IMS Core now.", 0};
 static void rpc_range_register(rpc_t *rpc, void *ctx)
 {
 	force_range(rpc, ctx, WIC_RS_SEND_REGISTER);
 }
 
 static const char *rpc_range_deregister_doc[] = {
-	"De-register the range (by its distinct PUI) from the IMS Core now.", 0};
+		"De-register the range (by its distinct PUI) from the IMS Core now.",
+		0};
 static void rpc_range_deregister(rpc_t *rpc, void *ctx)
 {
 	force_range(rpc, ctx, WIC_RS_SEND_DEREGISTER);
 }
 
 static rpc_export_t wic_rpc[] = {
-	{"ims_wic.bindings", rpc_bindings, rpc_bindings_doc, RET_ARRAY},
-	{"ims_wic.stats", rpc_stats, rpc_stats_doc, 0},
-	{"ims_wic.reload", rpc_reload, rpc_reload_doc, 0},
-	{"ims_wic.ranges", rpc_ranges, rpc_ranges_doc, RET_ARRAY},
-	{"ims_wic.range_register", rpc_range_register, rpc_range_register_doc, 0},
-	{"ims_wic.range_deregister", rpc_range_deregister,
-		rpc_range_deregister_doc, 0},
-	{0, 0, 0, 0}
-};
+		{"ims_wic.bindings", rpc_bindings, rpc_bindings_doc, RET_ARRAY},
+		{"ims_wic.stats", rpc_stats, rpc_stats_doc, 0},
+		{"ims_wic.reload", rpc_reload, rpc_reload_doc, 0},
+		{"ims_wic.ranges", rpc_ranges, rpc_ranges_doc, RET_ARRAY},
+		{"ims_wic.range_register", rpc_range_register, rpc_range_register_doc,
+				0},
+		{"ims_wic.range_deregister", rpc_range_deregister,
+				rpc_range_deregister_doc, 0},
+		{0, 0, 0, 0}};
 
 int wic_rpc_register(void)
 {

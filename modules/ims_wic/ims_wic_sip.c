@@ -48,8 +48,8 @@ int wic_bare_uri(str *uri, char *buf, size_t len)
 	if(uri == NULL || uri->len <= 0 || parse_uri(uri->s, uri->len, &u) < 0)
 		return -1;
 	if(u.type == TEL_URI_T || u.type == TELS_URI_T)
-		n = snprintf(buf, len, "%s:%.*s", scheme_name(&u), u.user.len,
-				u.user.s);
+		n = snprintf(
+				buf, len, "%s:%.*s", scheme_name(&u), u.user.len, u.user.s);
 	else if(u.user.len > 0)
 		n = snprintf(buf, len, "%s:%.*s@%.*s%s%.*s", scheme_name(&u),
 				u.user.len, u.user.s, u.host.len, u.host.s,

@@ -26,7 +26,8 @@ static inline int wic_over_websocket(struct sip_msg *msg)
 int wic_bare_uri(str *uri, char *buf, size_t len);
 
 /* A growing pkg buffer for header blocks we add to replies and requests. */
-typedef struct wic_buf {
+typedef struct wic_buf
+{
 	char *s;
 	int len;
 	int size;

@@ -14,40 +14,40 @@
 /* Reason phrases name the failed check so that the WIC's developer and the
  * operator's logs agree on what went wrong without seeing the token. */
 static const wic_answer_t answers[WIC_VERDICT_COUNT] = {
-	[WIC_OK] = {200, "OK", "accepted"},
-	[WIC_NO_TOKEN] = {401, "Unauthorized - Token Missing", "no_token"},
-	[WIC_BAD_TOKEN] = {400, "Bad Request - Token Malformed", "bad_token"},
-	[WIC_BAD_ALG] = {403, "Forbidden - Token Algorithm Not Allowed",
-		"bad_alg"},
-	[WIC_BAD_SIGNATURE] = {403, "Forbidden - Token Signature Invalid",
-		"bad_signature"},
-	[WIC_EXPIRED] = {401, "Unauthorized - Token Expired", "expired"},
-	[WIC_NOT_YET_VALID] = {403, "Forbidden - Token Not Yet Valid",
-		"not_yet_valid"},
-	[WIC_BAD_ISSUER] = {403, "Forbidden - Token Issuer Unknown",
-		"bad_issuer"},
-	[WIC_BAD_AUDIENCE] = {403, "Forbidden - Token Audience Mismatch",
-		"bad_audience"},
-	[WIC_BAD_CLAIMS] = {400, "Bad Request - Token Claims Invalid",
-		"bad_claims"},
-	[WIC_WRONG_WWSF] = {403, "Forbidden - Token WWSF Mismatch",
-		"wrong_wwsf"},
-	[WIC_IMPU_NOT_IN_TOKEN] = {403, "Forbidden - IMPU Not In Token",
-		"impu_not_in_token"},
-	[WIC_IMPU_NOT_IN_RANGE] = {403, "Forbidden - IMPU Not In Range",
-		"impu_not_in_range"},
-	[WIC_RANGE_NOT_ALLOWED] = {403, "Forbidden - Range Not Allocated",
-		"range_not_allowed"},
-	[WIC_RANGE_DOWN] = {503, "Service Unavailable - Range Not Registered",
-		"range_down"},
+		[WIC_OK] = {200, "OK", "accepted"},
+		[WIC_NO_TOKEN] = {401, "Unauthorized - Token Missing", "no_token"},
+		[WIC_BAD_TOKEN] = {400, "Bad Request - Token Malformed", "bad_token"},
+		[WIC_BAD_ALG] = {403, "Forbidden - Token Algorithm Not Allowed",
+				"bad_alg"},
+		[WIC_BAD_SIGNATURE] = {403, "Forbidden - Token Signature Invalid",
+				"bad_signature"},
+		[WIC_EXPIRED] = {401, "Unauthorized - Token Expired", "expired"},
+		[WIC_NOT_YET_VALID] = {403, "Forbidden - Token Not Yet Valid",
+				"not_yet_valid"},
+		[WIC_BAD_ISSUER] = {403, "Forbidden - Token Issuer Unknown",
+				"bad_issuer"},
+		[WIC_BAD_AUDIENCE] = {403, "Forbidden - Token Audience Mismatch",
+				"bad_audience"},
+		[WIC_BAD_CLAIMS] = {400, "Bad Request - Token Claims Invalid",
+				"bad_claims"},
+		[WIC_WRONG_WWSF] = {403, "Forbidden - Token WWSF Mismatch",
+				"wrong_wwsf"},
+		[WIC_IMPU_NOT_IN_TOKEN] = {403, "Forbidden - IMPU Not In Token",
+				"impu_not_in_token"},
+		[WIC_IMPU_NOT_IN_RANGE] = {403, "Forbidden - IMPU Not In Range",
+				"impu_not_in_range"},
+		[WIC_RANGE_NOT_ALLOWED] = {403, "Forbidden - Range Not Allocated",
+				"range_not_allowed"},
+		[WIC_RANGE_DOWN] = {503, "Service Unavailable - Range Not Registered",
+				"range_down"},
 };
 
-static const wic_answer_t internal_error = {500, "Server Internal Error",
-	"internal_error"};
+static const wic_answer_t internal_error = {
+		500, "Server Internal Error", "internal_error"};
 
 const wic_answer_t *wic_answer_of(wic_verdict_t v)
 {
-	if ((unsigned)v >= WIC_VERDICT_COUNT)
+	if((unsigned)v >= WIC_VERDICT_COUNT)
 		return &internal_error;
 	return &answers[v];
 }
@@ -55,17 +55,27 @@ const wic_answer_t *wic_answer_of(wic_verdict_t v)
 
 static wic_verdict_t verdict_of(wic_tok_status_t st)
 {
-	switch (st) {
-	case WIC_TOK_OK: return WIC_OK;
-	case WIC_TOK_MALFORMED: return WIC_BAD_TOKEN;
-	case WIC_TOK_ALG: return WIC_BAD_ALG;
-	case WIC_TOK_ISSUER: return WIC_BAD_ISSUER;
-	case WIC_TOK_NO_KEY: return WIC_BAD_SIGNATURE;
-	case WIC_TOK_SIGNATURE: return WIC_BAD_SIGNATURE;
-	case WIC_TOK_EXPIRED: return WIC_EXPIRED;
-	case WIC_TOK_NOT_YET_VALID: return WIC_NOT_YET_VALID;
-	case WIC_TOK_AUDIENCE: return WIC_BAD_AUDIENCE;
-	case WIC_TOK_CLAIMS: return WIC_BAD_CLAIMS;
+	switch(st) {
+		case WIC_TOK_OK:
+			return WIC_OK;
+		case WIC_TOK_MALFORMED:
+			return WIC_BAD_TOKEN;
+		case WIC_TOK_ALG:
+			return WIC_BAD_ALG;
+		case WIC_TOK_ISSUER:
+			return WIC_BAD_ISSUER;
+		case WIC_TOK_NO_KEY:
+			return WIC_BAD_SIGNATURE;
+		case WIC_TOK_SIGNATURE:
+			return WIC_BAD_SIGNATURE;
+		case WIC_TOK_EXPIRED:
+			return WIC_EXPIRED;
+		case WIC_TOK_NOT_YET_VALID:
+			return WIC_NOT_YET_VALID;
+		case WIC_TOK_AUDIENCE:
+			return WIC_BAD_AUDIENCE;
+		case WIC_TOK_CLAIMS:
+			return WIC_BAD_CLAIMS;
 	}
 	return WIC_BAD_TOKEN;
 }
@@ -77,26 +87,25 @@ static bool impu_equal(const char *a, size_t alen, const char *b, size_t blen)
 	const char *colon, *at;
 	size_t scheme, user_end;
 
-	if (alen != blen)
+	if(alen != blen)
 		return false;
 	colon = memchr(a, ':', alen);
 	at = memrchr(a, '@', alen);
 	scheme = colon ? (size_t)(colon - a) : 0;
 	user_end = at ? (size_t)(at - a) : alen;
-	if (user_end < scheme)
+	if(user_end < scheme)
 		return memcmp(a, b, alen) == 0; /* odd URI: be exact */
 	return strncasecmp(a, b, scheme) == 0
-			&& memcmp(a + scheme, b + scheme, user_end - scheme) == 0
-			&& strncasecmp(a + user_end, b + user_end, alen - user_end) == 0;
+		   && memcmp(a + scheme, b + scheme, user_end - scheme) == 0
+		   && strncasecmp(a + user_end, b + user_end, alen - user_end) == 0;
 }
 
-static bool token_names_impu(const wic_token_t *t, const char *impu,
-		size_t len)
+static bool token_names_impu(const wic_token_t *t, const char *impu, size_t len)
 {
 	size_t i;
 
-	for (i = 0; i < t->n_impu; i++) {
-		if (impu_equal(t->impu[i], strlen(t->impu[i]), impu, len))
+	for(i = 0; i < t->n_impu; i++) {
+		if(impu_equal(t->impu[i], strlen(t->impu[i]), impu, len))
 			return true;
 	}
 	return false;
@@ -105,28 +114,26 @@ static bool token_names_impu(const wic_token_t *t, const char *impu,
 /* Range check: the IMPU must lie in a range of the token's WWSF; a range
  * named by the token (trigger "token") must be one of that WWSF's and
  * contain the IMPU, and is then the range the WIC belongs to. */
-static wic_verdict_t check_range(const wic_prov_t *prov,
-		wic_admission_t *adm, const char *impu, size_t len, char *why,
-		size_t whylen)
+static wic_verdict_t check_range(const wic_prov_t *prov, wic_admission_t *adm,
+		const char *impu, size_t len, char *why, size_t whylen)
 {
 	const wic_wwsf_t *w = adm->token.wwsf;
 	const wic_range_t *named;
 
 	adm->range = wic_prov_range_of(prov, w, impu, len, NULL);
-	if (!adm->range) {
+	if(!adm->range) {
 		wic_why(why, whylen, "IMPU is in no range of WWSF %s", w->id);
 		return WIC_IMPU_NOT_IN_RANGE;
 	}
-	if (!adm->token.range)
+	if(!adm->token.range)
 		return WIC_OK;
-	named = wic_prov_range_by_text(w, adm->token.range,
-			strlen(adm->token.range));
-	if (!named) {
-		wic_why(why, whylen, "token range is not allocated to WWSF %s",
-				w->id);
+	named = wic_prov_range_by_text(
+			w, adm->token.range, strlen(adm->token.range));
+	if(!named) {
+		wic_why(why, whylen, "token range is not allocated to WWSF %s", w->id);
 		return WIC_RANGE_NOT_ALLOWED;
 	}
-	if (!wic_pui_range_match(named->pui, impu, len)) {
+	if(!wic_pui_range_match(named->pui, impu, len)) {
 		wic_why(why, whylen, "IMPU is not in the token's range");
 		return WIC_IMPU_NOT_IN_RANGE;
 	}
@@ -134,19 +141,18 @@ static wic_verdict_t check_range(const wic_prov_t *prov,
 	return WIC_OK;
 }
 
-static wic_verdict_t admit_token(const wic_prov_t *prov,
-		const char *conn_wwsf, const char *impu, size_t implen,
-		wic_admission_t *adm, char *why, size_t whylen)
+static wic_verdict_t admit_token(const wic_prov_t *prov, const char *conn_wwsf,
+		const char *impu, size_t implen, wic_admission_t *adm, char *why,
+		size_t whylen)
 {
 	const wic_wwsf_t *w = adm->token.wwsf;
 
-	if (!conn_wwsf || strcmp(conn_wwsf, w->id) != 0) {
-		wic_why(why, whylen, "token of WWSF %s on a connection of %s",
-				w->id, conn_wwsf ? conn_wwsf : "no WWSF");
+	if(!conn_wwsf || strcmp(conn_wwsf, w->id) != 0) {
+		wic_why(why, whylen, "token of WWSF %s on a connection of %s", w->id,
+				conn_wwsf ? conn_wwsf : "no WWSF");
 		return WIC_WRONG_WWSF;
 	}
-	if (!impu || implen == 0 || !token_names_impu(&adm->token, impu,
-			implen)) {
+	if(!impu || implen == 0 || !token_names_impu(&adm->token, impu, implen)) {
 		wic_why(why, whylen, "To IMPU is not one of the token's IMPUs");
 		return WIC_IMPU_NOT_IN_TOKEN;
 	}
@@ -163,26 +169,26 @@ wic_verdict_t wic_admit(const wic_prov_t *prov, const char *conn_wwsf,
 	wic_verdict_t v;
 
 	wic_why(why, whylen, "ok");
-	if (!adm)
+	if(!adm)
 		return WIC_BAD_TOKEN;
 	memset(adm, 0, sizeof(*adm));
-	if (!tok || toklen == 0) {
+	if(!tok || toklen == 0) {
 		wic_why(why, whylen, "no token in REGISTER");
 		return WIC_NO_TOKEN;
 	}
-	st = wic_token_verify(prov, tok, toklen, now, mode, &adm->token, why,
-			whylen);
-	if (st != WIC_TOK_OK)
+	st = wic_token_verify(
+			prov, tok, toklen, now, mode, &adm->token, why, whylen);
+	if(st != WIC_TOK_OK)
 		return verdict_of(st);
 	v = admit_token(prov, conn_wwsf, to_impu, implen, adm, why, whylen);
-	if (v != WIC_OK)
+	if(v != WIC_OK)
 		wic_admission_clear(adm);
 	return v;
 }
 
 void wic_admission_clear(wic_admission_t *adm)
 {
-	if (!adm)
+	if(!adm)
 		return;
 	wic_token_clear(&adm->token);
 	adm->range = NULL;

@@ -10,36 +10,39 @@
 #include "wic_prov.h"
 #include "wic_token.h"
 
-typedef enum wic_verdict {
+typedef enum wic_verdict
+{
 	WIC_OK = 0,
-	WIC_NO_TOKEN,          /* 401 + WWW-Authenticate: Bearer realm */
-	WIC_BAD_TOKEN,         /* 400 */
-	WIC_BAD_ALG,           /* 403 */
-	WIC_BAD_SIGNATURE,     /* 403 (also: no key fits) */
-	WIC_EXPIRED,           /* 401 + error="invalid_token" */
-	WIC_NOT_YET_VALID,     /* 403 */
-	WIC_BAD_ISSUER,        /* 403 */
-	WIC_BAD_AUDIENCE,      /* 403 */
-	WIC_BAD_CLAIMS,        /* 400 */
-	WIC_WRONG_WWSF,        /* 403: token's WWSF != connection's WWSF */
+	WIC_NO_TOKEN,		   /* 401 + WWW-Authenticate: Bearer realm */
+	WIC_BAD_TOKEN,		   /* 400 */
+	WIC_BAD_ALG,		   /* 403 */
+	WIC_BAD_SIGNATURE,	   /* 403 (also: no key fits) */
+	WIC_EXPIRED,		   /* 401 + error="invalid_token" */
+	WIC_NOT_YET_VALID,	   /* 403 */
+	WIC_BAD_ISSUER,		   /* 403 */
+	WIC_BAD_AUDIENCE,	   /* 403 */
+	WIC_BAD_CLAIMS,		   /* 400 */
+	WIC_WRONG_WWSF,		   /* 403: token's WWSF != connection's WWSF */
 	WIC_IMPU_NOT_IN_TOKEN, /* 403 */
 	WIC_IMPU_NOT_IN_RANGE, /* 403 */
 	WIC_RANGE_NOT_ALLOWED, /* 403: token-named range not allocated */
-	WIC_RANGE_DOWN,        /* 503 + Retry-After (decided by the caller) */
+	WIC_RANGE_DOWN,		   /* 503 + Retry-After (decided by the caller) */
 	WIC_VERDICT_COUNT
 } wic_verdict_t;
 
-typedef struct wic_answer {
+typedef struct wic_answer
+{
 	int code;
-	const char *reason;   /* reason phrase, names the failed check */
-	const char *stat;     /* statistic name suffix, e.g. "bad_signature" */
+	const char *reason; /* reason phrase, names the failed check */
+	const char *stat;	/* statistic name suffix, e.g. "bad_signature" */
 } wic_answer_t;
 
 const wic_answer_t *wic_answer_of(wic_verdict_t v);
 
-typedef struct wic_admission {
+typedef struct wic_admission
+{
 	wic_token_t token;
-	const wic_range_t *range;  /* range of the IMPU */
+	const wic_range_t *range; /* range of the IMPU */
 	const wic_wwsf_t *wwsf;
 } wic_admission_t;
 

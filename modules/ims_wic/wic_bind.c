@@ -26,8 +26,9 @@
 #define WIC_BIND_MAX_SLOTS (1u << 24)
 
 /* The strings of a contact, stored back to back in one allocation. */
-enum {
-	BS_IMPU,     /* the IMPU it belongs to: lets removal work from the block */
+enum
+{
+	BS_IMPU, /* the IMPU it belongs to: lets removal work from the block */
 	BS_URI,
 	BS_INSTANCE,
 	BS_SOCKET,
@@ -38,7 +39,8 @@ enum {
 	BS_COUNT
 };
 
-typedef struct bcontact {
+typedef struct bcontact
+{
 	struct bcontact *next;
 	time_t expires;
 	time_t token_exp;
@@ -49,29 +51,33 @@ typedef struct bcontact {
 	char str[];
 } bcontact_t;
 
-typedef struct bimpu {
+typedef struct bimpu
+{
 	struct bimpu *next;
-	bcontact_t *contacts;   /* in registration order: fork order */
+	bcontact_t *contacts; /* in registration order: fork order */
 	uint32_t hash;
 	unsigned n_contacts;
 	char name[];
 } bimpu_t;
 
 /* An IMPU with n_contacts contacts on one connection. */
-typedef struct cimpu {
+typedef struct cimpu
+{
 	struct cimpu *next;
 	unsigned n_contacts;
 	char name[];
 } cimpu_t;
 
-typedef struct bconn {
+typedef struct bconn
+{
 	struct bconn *next;
 	int conn_id;
-	cimpu_t *impus;         /* in registration order: first is the default */
-	char *wwsf;             /* NULL until the handshake named it */
+	cimpu_t *impus; /* in registration order: first is the default */
+	char *wwsf;		/* NULL until the handshake named it */
 } bconn_t;
 
-struct wic_btable {
+struct wic_btable
+{
 	wic_mem_ops_t mem;
 	wic_lock_ops_t locks;
 	int has_locks;
@@ -79,7 +85,7 @@ struct wic_btable {
 	unsigned max_contacts;
 	wic_bind_event_f on_event;
 	void *event_ctx;
-	unsigned n_contacts;    /* updated with atomic builtins */
+	unsigned n_contacts; /* updated with atomic builtins */
 	unsigned n_impus;
 	unsigned n_conns;
 	bimpu_t **impus;
@@ -200,8 +206,8 @@ static const char *cstr(const bcontact_t *b, int which)
 	return b->str + b->off[which];
 }
 
-static bcontact_t *contact_new(wic_btable_t *t, const char *impu,
-		const wic_contact_t *c)
+static bcontact_t *contact_new(
+		wic_btable_t *t, const char *impu, const wic_contact_t *c)
 {
 	const char *s[BS_COUNT] = {impu, c->uri, c->instance, c->socket,
 			c->received, c->user_agent, c->call_id, c->wwsf};
@@ -504,9 +510,10 @@ void wic_btable_destroy(wic_btable_t *t)
 
 /* ---- save ------------------------------------------------------------- */
 
-typedef struct store_result {
+typedef struct store_result
+{
 	wic_save_result_t result;
-	bcontact_t *old;       /* replaced block, freed by the caller */
+	bcontact_t *old; /* replaced block, freed by the caller */
 	int impu_added;
 } store_result_t;
 
@@ -600,8 +607,8 @@ wic_save_result_t wic_btable_save_limit(wic_btable_t *t, const char *impu,
 	return r.result;
 }
 
-wic_save_result_t wic_btable_save(wic_btable_t *t, const char *impu,
-		const wic_contact_t *c)
+wic_save_result_t wic_btable_save(
+		wic_btable_t *t, const char *impu, const wic_contact_t *c)
 {
 	return wic_btable_save_limit(t, impu, c, 0);
 }
@@ -671,7 +678,8 @@ static int detach_where(wic_btable_t *t, bimpu_t **pp, contact_pred_f pred,
 	return n;
 }
 
-typedef struct match_arg {
+typedef struct match_arg
+{
 	const wic_contact_t *c;
 	int out_of_order;
 } match_arg_t;
@@ -726,8 +734,7 @@ static int remove_where(wic_btable_t *t, const char *impu, contact_pred_f pred,
 	return n;
 }
 
-int wic_btable_remove(wic_btable_t *t, const char *impu,
-		const wic_contact_t *c)
+int wic_btable_remove(wic_btable_t *t, const char *impu, const wic_contact_t *c)
 {
 	match_arg_t m = {c, 0};
 	int n;
@@ -745,8 +752,8 @@ int wic_btable_remove_all(wic_btable_t *t, const char *impu)
 	return remove_where(t, impu, pred_all, NULL, 1, NULL, NULL);
 }
 
-int wic_btable_remove_conn_cb(wic_btable_t *t, int conn_id,
-		wic_contact_visit_f removed, void *ctx)
+int wic_btable_remove_conn_cb(
+		wic_btable_t *t, int conn_id, wic_contact_visit_f removed, void *ctx)
 {
 	unsigned slot;
 	bconn_t **pp, *bc;
@@ -924,8 +931,8 @@ bool wic_btable_conn_has_impu(wic_btable_t *t, int conn_id, const char *impu)
 	return found;
 }
 
-int wic_btable_conn_default_impu(wic_btable_t *t, int conn_id, char *buf,
-		size_t len)
+int wic_btable_conn_default_impu(
+		wic_btable_t *t, int conn_id, char *buf, size_t len)
 {
 	unsigned slot;
 	bconn_t *bc;

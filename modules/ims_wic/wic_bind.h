@@ -15,36 +15,42 @@
 typedef struct wic_btable wic_btable_t;
 
 /* What the registrar stores per contact. Strings are copied on save. */
-typedef struct wic_contact {
-	const char *uri;         /* Contact URI */
-	const char *instance;    /* +sip.instance, "" when absent */
-	unsigned reg_id;         /* 0 when absent */
-	int conn_id;             /* WS/TCP connection id ($conid) */
-	const char *socket;      /* local socket, "tls:127.0.0.1:8443" */
-	const char *received;    /* source, "sip:1.2.3.4:5678;transport=ws" */
-	const char *user_agent;  /* "" when absent */
+typedef struct wic_contact
+{
+	const char *uri;		/* Contact URI */
+	const char *instance;	/* +sip.instance, "" when absent */
+	unsigned reg_id;		/* 0 when absent */
+	int conn_id;			/* WS/TCP connection id ($conid) */
+	const char *socket;		/* local socket, "tls:127.0.0.1:8443" */
+	const char *received;	/* source, "sip:1.2.3.4:5678;transport=ws" */
+	const char *user_agent; /* "" when absent */
 	const char *call_id;
 	unsigned cseq;
-	time_t expires;          /* absolute */
-	time_t token_exp;        /* absolute */
-	const char *wwsf;        /* WWSF id */
+	time_t expires;	  /* absolute */
+	time_t token_exp; /* absolute */
+	const char *wwsf; /* WWSF id */
 } wic_contact_t;
 
-typedef enum wic_save_result {
-	WIC_SAVE_CREATED,    /* new contact (and maybe new IMPU) */
+typedef enum wic_save_result
+{
+	WIC_SAVE_CREATED, /* new contact (and maybe new IMPU) */
 	WIC_SAVE_REFRESHED,
 	WIC_SAVE_OUT_OF_ORDER, /* same Call-ID, CSeq not higher: nothing changed */
 	WIC_SAVE_NOMEM,
-	WIC_SAVE_LIMIT,      /* max contacts per IMPU reached */
+	WIC_SAVE_LIMIT, /* max contacts per IMPU reached */
 } wic_save_result_t;
 
 /* Events for the caller's counters (range WIC count, statistics). */
-typedef enum { WIC_EV_IMPU_ADDED, WIC_EV_IMPU_REMOVED } wic_bind_event_t;
-typedef void (*wic_bind_event_f)(void *ctx, wic_bind_event_t ev,
-		const char *impu);
+typedef enum
+{
+	WIC_EV_IMPU_ADDED,
+	WIC_EV_IMPU_REMOVED
+} wic_bind_event_t;
+typedef void (*wic_bind_event_f)(
+		void *ctx, wic_bind_event_t ev, const char *impu);
 /* Visitor of contacts (lookup, foreach, remove_conn_cb). */
-typedef void (*wic_contact_visit_f)(void *ctx, const char *impu,
-		const wic_contact_t *c);
+typedef void (*wic_contact_visit_f)(
+		void *ctx, const char *impu, const wic_contact_t *c);
 
 /* slots: hash size (rounded to a power of two); lock ops index 0..slots-1
  * for the IMPU table and slots..2*slots-1 for the connection index. */
@@ -59,16 +65,16 @@ unsigned wic_btable_locks_needed(unsigned slots);
 /* Insert or refresh the contact of impu identified by (instance, reg_id)
  * when instance is set, else by uri. RFC 3261 10.3: a request with the
  * Call-ID of the stored contact and a CSeq not higher is out of order. */
-wic_save_result_t wic_btable_save(wic_btable_t *t, const char *impu,
-		const wic_contact_t *c);
+wic_save_result_t wic_btable_save(
+		wic_btable_t *t, const char *impu, const wic_contact_t *c);
 /* Same with a per-call contact limit (e.g. per WWSF); 0 = the table's. */
 wic_save_result_t wic_btable_save_limit(wic_btable_t *t, const char *impu,
 		const wic_contact_t *c, unsigned max_contacts);
 
 /* Expires: 0 for one contact (matched as in save); returns number removed,
  * or -1 when out of order. */
-int wic_btable_remove(wic_btable_t *t, const char *impu,
-		const wic_contact_t *c);
+int wic_btable_remove(
+		wic_btable_t *t, const char *impu, const wic_contact_t *c);
 /* Contact: * : every contact of impu; returns number removed. */
 int wic_btable_remove_all(wic_btable_t *t, const char *impu);
 /* Connection closed: every contact on conn_id, and the connection's
@@ -76,8 +82,8 @@ int wic_btable_remove_all(wic_btable_t *t, const char *impu);
 int wic_btable_remove_conn(wic_btable_t *t, int conn_id);
 /* Same, and removed(ctx, impu, contact) for each contact removed, called
  * without any lock held (WIC_EV_IMPU_REMOVED still fires as usual). */
-int wic_btable_remove_conn_cb(wic_btable_t *t, int conn_id,
-		wic_contact_visit_f removed, void *ctx);
+int wic_btable_remove_conn_cb(
+		wic_btable_t *t, int conn_id, wic_contact_visit_f removed, void *ctx);
 /* Timer: contacts whose expires <= now or token_exp <= now (token_exp 0:
  * no token bound). */
 int wic_btable_expire(wic_btable_t *t, time_t now);
@@ -98,8 +104,8 @@ int wic_btable_conn_wwsf(wic_btable_t *t, int conn_id, char *buf, size_t len);
  * expiry timer removes it). */
 bool wic_btable_conn_has_impu(wic_btable_t *t, int conn_id, const char *impu);
 /* Copies the first registered IMPU of conn_id into buf; 0 or -1 (none). */
-int wic_btable_conn_default_impu(wic_btable_t *t, int conn_id, char *buf,
-		size_t len);
+int wic_btable_conn_default_impu(
+		wic_btable_t *t, int conn_id, char *buf, size_t len);
 
 unsigned wic_btable_contacts(wic_btable_t *t);
 unsigned wic_btable_impus(wic_btable_t *t);

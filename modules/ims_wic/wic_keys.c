@@ -26,19 +26,25 @@
 #include <openssl/pem.h>
 
 #define WIC_RSA_MIN_BITS 2048
-#define WIC_ALG_RSA (WIC_ALG_RS256 | WIC_ALG_RS384 | WIC_ALG_RS512 \
-		| WIC_ALG_PS256)
+#define WIC_ALG_RSA \
+	(WIC_ALG_RS256 | WIC_ALG_RS384 | WIC_ALG_RS512 | WIC_ALG_PS256)
 
-static const struct {
+static const struct
+{
 	const char *name;
 	unsigned alg;
 } alg_names[] = {
-	{"HS256", WIC_ALG_HS256}, {"HS384", WIC_ALG_HS384},
-	{"HS512", WIC_ALG_HS512}, {"RS256", WIC_ALG_RS256},
-	{"RS384", WIC_ALG_RS384}, {"RS512", WIC_ALG_RS512},
-	{"ES256", WIC_ALG_ES256}, {"ES384", WIC_ALG_ES384},
-	{"ES512", WIC_ALG_ES512}, {"PS256", WIC_ALG_PS256},
-	{"EdDSA", WIC_ALG_EDDSA},
+		{"HS256", WIC_ALG_HS256},
+		{"HS384", WIC_ALG_HS384},
+		{"HS512", WIC_ALG_HS512},
+		{"RS256", WIC_ALG_RS256},
+		{"RS384", WIC_ALG_RS384},
+		{"RS512", WIC_ALG_RS512},
+		{"ES256", WIC_ALG_ES256},
+		{"ES384", WIC_ALG_ES384},
+		{"ES512", WIC_ALG_ES512},
+		{"PS256", WIC_ALG_PS256},
+		{"EdDSA", WIC_ALG_EDDSA},
 };
 #define N_ALG_NAMES (sizeof(alg_names) / sizeof(alg_names[0]))
 
@@ -46,11 +52,11 @@ unsigned wic_alg_from_name(const char *name, size_t len)
 {
 	size_t i;
 
-	if (!name)
+	if(!name)
 		return 0;
 	/* JWS names are case-sensitive (RFC 7515 4.1.1) */
-	for (i = 0; i < N_ALG_NAMES; i++) {
-		if (strlen(alg_names[i].name) == len
+	for(i = 0; i < N_ALG_NAMES; i++) {
+		if(strlen(alg_names[i].name) == len
 				&& memcmp(alg_names[i].name, name, len) == 0)
 			return alg_names[i].alg;
 	}
@@ -61,8 +67,8 @@ const char *wic_alg_name(unsigned alg)
 {
 	size_t i;
 
-	for (i = 0; i < N_ALG_NAMES; i++) {
-		if (alg_names[i].alg == alg)
+	for(i = 0; i < N_ALG_NAMES; i++) {
+		if(alg_names[i].alg == alg)
 			return alg_names[i].name;
 	}
 	return "unknown";
@@ -72,8 +78,8 @@ unsigned wic_alg_index(unsigned alg)
 {
 	unsigned i;
 
-	for (i = 0; i < WIC_ALG_COUNT; i++) {
-		if (alg == 1u << i)
+	for(i = 0; i < WIC_ALG_COUNT; i++) {
+		if(alg == 1u << i)
 			return i;
 	}
 	return 0;
@@ -81,11 +87,11 @@ unsigned wic_alg_index(unsigned alg)
 
 const EVP_MD *wic_alg_md(unsigned alg)
 {
-	if (alg & (WIC_ALG_HS256 | WIC_ALG_RS256 | WIC_ALG_ES256 | WIC_ALG_PS256))
+	if(alg & (WIC_ALG_HS256 | WIC_ALG_RS256 | WIC_ALG_ES256 | WIC_ALG_PS256))
 		return EVP_sha256();
-	if (alg & (WIC_ALG_HS384 | WIC_ALG_RS384 | WIC_ALG_ES384))
+	if(alg & (WIC_ALG_HS384 | WIC_ALG_RS384 | WIC_ALG_ES384))
 		return EVP_sha384();
-	if (alg & (WIC_ALG_HS512 | WIC_ALG_RS512 | WIC_ALG_ES512))
+	if(alg & (WIC_ALG_HS512 | WIC_ALG_RS512 | WIC_ALG_ES512))
 		return EVP_sha512();
 	return NULL;
 }
@@ -94,7 +100,7 @@ static void set_err(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (!err || errlen == 0)
+	if(!err || errlen == 0)
 		return;
 	va_start(ap, fmt);
 	vsnprintf(err, errlen, fmt, ap);
@@ -104,11 +110,11 @@ static void set_err(char *err, size_t errlen, const char *fmt, ...)
 /* Algorithms a key type (and, for EC, its curve) can verify. */
 static unsigned algs_of_ec_group(const char *group)
 {
-	if (strcmp(group, "prime256v1") == 0 || strcmp(group, "P-256") == 0)
+	if(strcmp(group, "prime256v1") == 0 || strcmp(group, "P-256") == 0)
 		return WIC_ALG_ES256;
-	if (strcmp(group, "secp384r1") == 0 || strcmp(group, "P-384") == 0)
+	if(strcmp(group, "secp384r1") == 0 || strcmp(group, "P-384") == 0)
 		return WIC_ALG_ES384;
-	if (strcmp(group, "secp521r1") == 0 || strcmp(group, "P-521") == 0)
+	if(strcmp(group, "secp521r1") == 0 || strcmp(group, "P-521") == 0)
 		return WIC_ALG_ES512;
 	return 0;
 }
@@ -120,33 +126,35 @@ static int classify_pkey(EVP_PKEY *pkey, wic_key_type_t *type,
 	char group[64];
 	size_t glen = 0;
 
-	switch (EVP_PKEY_get_base_id(pkey)) {
-	case EVP_PKEY_RSA:
-		if (EVP_PKEY_get_bits(pkey) < WIC_RSA_MIN_BITS) {
-			set_err(err, errlen, "RSA key of %d bits refused (minimum %d)",
-					EVP_PKEY_get_bits(pkey), WIC_RSA_MIN_BITS);
+	switch(EVP_PKEY_get_base_id(pkey)) {
+		case EVP_PKEY_RSA:
+			if(EVP_PKEY_get_bits(pkey) < WIC_RSA_MIN_BITS) {
+				set_err(err, errlen, "RSA key of %d bits refused (minimum %d)",
+						EVP_PKEY_get_bits(pkey), WIC_RSA_MIN_BITS);
+				return -1;
+			}
+			*type = WIC_KEY_RSA;
+			*supported = WIC_ALG_RSA;
+			return 0;
+		case EVP_PKEY_EC:
+			if(!EVP_PKEY_get_utf8_string_param(pkey, OSSL_PKEY_PARAM_GROUP_NAME,
+					   group, sizeof(group), &glen)
+					|| (*supported = algs_of_ec_group(group)) == 0) {
+				set_err(err, errlen,
+						"EC key on an unsupported curve "
+						"(P-256, P-384, P-521 only)");
+				return -1;
+			}
+			*type = WIC_KEY_EC;
+			return 0;
+		case EVP_PKEY_ED25519:
+			*type = WIC_KEY_OKP;
+			*supported = WIC_ALG_EDDSA;
+			return 0;
+		default:
+			set_err(err, errlen,
+					"unsupported key type (RSA, EC, Ed25519 only)");
 			return -1;
-		}
-		*type = WIC_KEY_RSA;
-		*supported = WIC_ALG_RSA;
-		return 0;
-	case EVP_PKEY_EC:
-		if (!EVP_PKEY_get_utf8_string_param(pkey,
-				OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof(group), &glen)
-				|| (*supported = algs_of_ec_group(group)) == 0) {
-			set_err(err, errlen, "EC key on an unsupported curve "
-					"(P-256, P-384, P-521 only)");
-			return -1;
-		}
-		*type = WIC_KEY_EC;
-		return 0;
-	case EVP_PKEY_ED25519:
-		*type = WIC_KEY_OKP;
-		*supported = WIC_ALG_EDDSA;
-		return 0;
-	default:
-		set_err(err, errlen, "unsupported key type (RSA, EC, Ed25519 only)");
-		return -1;
 	}
 }
 
@@ -155,11 +163,11 @@ static int classify_pkey(EVP_PKEY *pkey, wic_key_type_t *type,
 static int resolve_algs(unsigned asked, unsigned supported, unsigned *out,
 		char *err, size_t errlen)
 {
-	if (asked == 0) {
+	if(asked == 0) {
 		*out = supported;
 		return 0;
 	}
-	if (asked & ~supported) {
+	if(asked & ~supported) {
 		set_err(err, errlen, "algorithm %s does not fit the key type",
 				wic_alg_name(asked & ~supported & (0u - (asked & ~supported))));
 		return -1;
@@ -173,13 +181,14 @@ static EVP_MD_CTX *verify_template(EVP_PKEY *pkey, unsigned alg)
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 	EVP_PKEY_CTX *pctx = NULL;
 
-	if (ctx && EVP_DigestVerifyInit(ctx, &pctx, wic_alg_md(alg), NULL,
-			pkey) == 1
+	if(ctx && EVP_DigestVerifyInit(ctx, &pctx, wic_alg_md(alg), NULL, pkey) == 1
 			&& (alg != WIC_ALG_PS256
-				|| (EVP_PKEY_CTX_set_rsa_padding(pctx,
-					RSA_PKCS1_PSS_PADDING) > 0
-				&& EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx,
-					RSA_PSS_SALTLEN_DIGEST) > 0)))
+					|| (EVP_PKEY_CTX_set_rsa_padding(
+								pctx, RSA_PKCS1_PSS_PADDING)
+									> 0
+							&& EVP_PKEY_CTX_set_rsa_pss_saltlen(
+									   pctx, RSA_PSS_SALTLEN_DIGEST)
+									   > 0)))
 		return ctx;
 	EVP_MD_CTX_free(ctx);
 	ERR_clear_error();
@@ -196,7 +205,7 @@ static EVP_MAC_CTX *hmac_template(const wic_key_t *k, unsigned alg)
 	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
 			(char *)EVP_MD_get0_name(wic_alg_md(alg)), 0);
 	params[1] = OSSL_PARAM_construct_end();
-	if (ctx && EVP_MAC_init(ctx, k->secret, k->secret_len, params) == 1)
+	if(ctx && EVP_MAC_init(ctx, k->secret, k->secret_len, params) == 1)
 		return ctx;
 	EVP_MAC_CTX_free(ctx);
 	ERR_clear_error();
@@ -208,11 +217,11 @@ static void key_prepare(wic_key_t *k)
 {
 	unsigned i;
 
-	for (i = 0; i < WIC_ALG_COUNT; i++) {
+	for(i = 0; i < WIC_ALG_COUNT; i++) {
 		unsigned alg = 1u << i;
-		if (!(k->algs & alg))
+		if(!(k->algs & alg))
 			continue;
-		if (k->type == WIC_KEY_HMAC)
+		if(k->type == WIC_KEY_HMAC)
 			k->mctx[i] = hmac_template(k, alg);
 		else
 			k->vctx[i] = verify_template(k->pkey, alg);
@@ -220,19 +229,19 @@ static void key_prepare(wic_key_t *k)
 }
 
 /* Appends a key; takes ownership of pkey and secret on success only. */
-static int keyset_append(wic_keyset_t *ks, const wic_key_t *k, char *err,
-		size_t errlen)
+static int keyset_append(
+		wic_keyset_t *ks, const wic_key_t *k, char *err, size_t errlen)
 {
 	wic_key_t *grown;
 	char *kid = NULL;
 
-	if (k->kid) {
+	if(k->kid) {
 		kid = strdup(k->kid);
-		if (!kid)
+		if(!kid)
 			goto nomem;
 	}
 	grown = realloc(ks->keys, (ks->n + 1) * sizeof(*grown));
-	if (!grown) {
+	if(!grown) {
 		free(kid);
 		goto nomem;
 	}
@@ -253,7 +262,7 @@ static int add_pkey(wic_keyset_t *ks, EVP_PKEY *pkey, const char *kid,
 	wic_key_t k = {0};
 	unsigned supported = 0;
 
-	if (classify_pkey(pkey, &k.type, &supported, err, errlen) < 0
+	if(classify_pkey(pkey, &k.type, &supported, err, errlen) < 0
 			|| resolve_algs(algs, supported, &k.algs, err, errlen) < 0)
 		return -1;
 	k.kid = (char *)kid;
@@ -267,22 +276,22 @@ int wic_keyset_add_pem(wic_keyset_t *ks, const char *path, const char *kid,
 	BIO *bio;
 	EVP_PKEY *pkey;
 
-	if (!ks || !path) {
+	if(!ks || !path) {
 		set_err(err, errlen, "no key file");
 		return -1;
 	}
 	bio = BIO_new_file(path, "r");
-	if (!bio) {
+	if(!bio) {
 		set_err(err, errlen, "%s: cannot open", path);
 		return -1;
 	}
 	pkey = PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL);
 	BIO_free(bio);
-	if (!pkey) {
+	if(!pkey) {
 		set_err(err, errlen, "%s: no PEM public key", path);
 		return -1;
 	}
-	if (add_pkey(ks, pkey, kid, algs, err, errlen) < 0) {
+	if(add_pkey(ks, pkey, kid, algs, err, errlen) < 0) {
 		EVP_PKEY_free(pkey);
 		return -1;
 	}
@@ -294,22 +303,22 @@ int wic_keyset_add_hmac(wic_keyset_t *ks, const unsigned char *secret,
 {
 	wic_key_t k = {0};
 
-	if (!ks || !secret || len == 0) {
+	if(!ks || !secret || len == 0) {
 		set_err(err, errlen, "empty HMAC secret");
 		return -1;
 	}
-	if (resolve_algs(algs, WIC_ALG_HMAC, &k.algs, err, errlen) < 0)
+	if(resolve_algs(algs, WIC_ALG_HMAC, &k.algs, err, errlen) < 0)
 		return -1;
 	k.type = WIC_KEY_HMAC;
 	k.kid = (char *)kid;
 	k.secret = malloc(len);
-	if (!k.secret) {
+	if(!k.secret) {
 		set_err(err, errlen, "out of memory");
 		return -1;
 	}
 	memcpy(k.secret, secret, len);
 	k.secret_len = len;
-	if (keyset_append(ks, &k, err, errlen) < 0) {
+	if(keyset_append(ks, &k, err, errlen) < 0) {
 		OPENSSL_cleanse(k.secret, len);
 		free(k.secret);
 		return -1;
@@ -336,10 +345,10 @@ static EVP_PKEY *pkey_from_params(const char *type, OSSL_PARAM_BLD *bld)
 	EVP_PKEY_CTX *ctx = NULL;
 	EVP_PKEY *pkey = NULL;
 
-	if (!params)
+	if(!params)
 		return NULL;
 	ctx = EVP_PKEY_CTX_new_from_name(NULL, type, NULL);
-	if (!ctx || EVP_PKEY_fromdata_init(ctx) <= 0
+	if(!ctx || EVP_PKEY_fromdata_init(ctx) <= 0
 			|| EVP_PKEY_fromdata(ctx, &pkey, EVP_PKEY_PUBLIC_KEY, params) <= 0)
 		pkey = NULL;
 	EVP_PKEY_CTX_free(ctx);
@@ -356,12 +365,12 @@ static EVP_PKEY *jwk_rsa(json_t *jwk)
 	OSSL_PARAM_BLD *bld = NULL;
 	EVP_PKEY *pkey = NULL;
 
-	if (!n || !e)
+	if(!n || !e)
 		goto out;
 	bn_n = BN_bin2bn(n, (int)nlen, NULL);
 	bn_e = BN_bin2bn(e, (int)elen, NULL);
 	bld = OSSL_PARAM_BLD_new();
-	if (!bn_n || !bn_e || !bld
+	if(!bn_n || !bn_e || !bld
 			|| !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, bn_n)
 			|| !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, bn_e))
 		goto out;
@@ -378,17 +387,17 @@ out:
 /* JWK crv -> OpenSSL group name and coordinate size in bytes. */
 static const char *ec_group_of_crv(const char *crv, size_t *coord)
 {
-	if (!crv)
+	if(!crv)
 		return NULL;
-	if (strcmp(crv, "P-256") == 0) {
+	if(strcmp(crv, "P-256") == 0) {
 		*coord = 32;
 		return "prime256v1";
 	}
-	if (strcmp(crv, "P-384") == 0) {
+	if(strcmp(crv, "P-384") == 0) {
 		*coord = 48;
 		return "secp384r1";
 	}
-	if (strcmp(crv, "P-521") == 0) {
+	if(strcmp(crv, "P-521") == 0) {
 		*coord = 66;
 		return "secp521r1";
 	}
@@ -407,16 +416,17 @@ static EVP_PKEY *jwk_ec(json_t *jwk)
 	EVP_PKEY *pkey = NULL;
 
 	/* RFC 7518 6.2.1.2: coordinates are full-length octet strings */
-	if (!group || !x || !y || xlen != coord || ylen != coord)
+	if(!group || !x || !y || xlen != coord || ylen != coord)
 		goto out;
 	point[0] = 0x04; /* uncompressed point */
 	memcpy(point + 1, x, coord);
 	memcpy(point + 1 + coord, y, coord);
 	bld = OSSL_PARAM_BLD_new();
-	if (!bld || !OSSL_PARAM_BLD_push_utf8_string(bld,
-				OSSL_PKEY_PARAM_GROUP_NAME, group, 0)
-			|| !OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY,
-				point, 1 + 2 * coord))
+	if(!bld
+			|| !OSSL_PARAM_BLD_push_utf8_string(
+					bld, OSSL_PKEY_PARAM_GROUP_NAME, group, 0)
+			|| !OSSL_PARAM_BLD_push_octet_string(
+					bld, OSSL_PKEY_PARAM_PUB_KEY, point, 1 + 2 * coord))
 		goto out;
 	pkey = pkey_from_params("EC", bld);
 out:
@@ -434,14 +444,15 @@ static EVP_PKEY *jwk_okp(json_t *jwk)
 	OSSL_PARAM_BLD *bld = NULL;
 	EVP_PKEY *pkey = NULL;
 
-	if (!crv || strcmp(crv, "Ed25519") != 0)
+	if(!crv || strcmp(crv, "Ed25519") != 0)
 		return NULL;
 	x = jwk_b64(jwk, "x", &xlen);
-	if (!x || xlen != 32)
+	if(!x || xlen != 32)
 		goto out;
 	bld = OSSL_PARAM_BLD_new();
-	if (!bld || !OSSL_PARAM_BLD_push_octet_string(bld,
-				OSSL_PKEY_PARAM_PUB_KEY, x, xlen))
+	if(!bld
+			|| !OSSL_PARAM_BLD_push_octet_string(
+					bld, OSSL_PKEY_PARAM_PUB_KEY, x, xlen))
 		goto out;
 	pkey = pkey_from_params("ED25519", bld);
 out:
@@ -459,17 +470,20 @@ static int jwk_algs(json_t *jwk, unsigned file_algs, unsigned supported,
 	json_t *a = json_object_get(jwk, "alg");
 	unsigned algs = supported;
 
-	if (a) {
+	if(a) {
 		unsigned one = json_is_string(a) ? wic_alg_from_name(
-				json_string_value(a), json_string_length(a)) : 0;
-		if (one == 0 || !(one & supported)) {
-			set_err(err, errlen, "keys[%zu]: alg unsupported or not fitting "
-					"the key type", idx);
+							   json_string_value(a), json_string_length(a))
+										 : 0;
+		if(one == 0 || !(one & supported)) {
+			set_err(err, errlen,
+					"keys[%zu]: alg unsupported or not fitting "
+					"the key type",
+					idx);
 			return -1;
 		}
 		algs = one;
 	}
-	if (file_algs)
+	if(file_algs)
 		algs &= file_algs;
 	*out = algs;
 	return 0;
@@ -483,12 +497,12 @@ static int jwks_add_oct(wic_keyset_t *ks, json_t *jwk, const char *kid,
 	unsigned algs = 0;
 	int rc;
 
-	if (jwk_algs(jwk, file_algs, WIC_ALG_HMAC, &algs, err, errlen, idx) < 0)
+	if(jwk_algs(jwk, file_algs, WIC_ALG_HMAC, &algs, err, errlen, idx) < 0)
 		return -1;
-	if (algs == 0)
+	if(algs == 0)
 		return 0;
 	k = jwk_b64(jwk, "k", &klen);
-	if (!k) {
+	if(!k) {
 		set_err(err, errlen, "keys[%zu]: bad or missing \"k\"", idx);
 		return -1;
 	}
@@ -500,11 +514,11 @@ static int jwks_add_oct(wic_keyset_t *ks, json_t *jwk, const char *kid,
 
 static EVP_PKEY *jwk_pkey(json_t *jwk, const char *kty)
 {
-	if (strcmp(kty, "RSA") == 0)
+	if(strcmp(kty, "RSA") == 0)
 		return jwk_rsa(jwk);
-	if (strcmp(kty, "EC") == 0)
+	if(strcmp(kty, "EC") == 0)
 		return jwk_ec(jwk);
-	if (strcmp(kty, "OKP") == 0)
+	if(strcmp(kty, "OKP") == 0)
 		return jwk_okp(jwk);
 	return NULL;
 }
@@ -517,22 +531,22 @@ static int jwks_add_pkey(wic_keyset_t *ks, json_t *jwk, const char *kty,
 	wic_key_t k = {0};
 	unsigned supported = 0;
 
-	if (!pkey) {
-		set_err(err, errlen, "keys[%zu]: unsupported or invalid %s key",
-				idx, kty);
+	if(!pkey) {
+		set_err(err, errlen, "keys[%zu]: unsupported or invalid %s key", idx,
+				kty);
 		return -1;
 	}
-	if (classify_pkey(pkey, &k.type, &supported, err, errlen) < 0
-			|| jwk_algs(jwk, file_algs, supported, &k.algs, err, errlen,
-				idx) < 0)
+	if(classify_pkey(pkey, &k.type, &supported, err, errlen) < 0
+			|| jwk_algs(jwk, file_algs, supported, &k.algs, err, errlen, idx)
+					   < 0)
 		goto fail;
-	if (k.algs == 0) {
+	if(k.algs == 0) {
 		EVP_PKEY_free(pkey);
 		return 0; /* outside the allowed algorithms: skipped */
 	}
 	k.kid = (char *)kid;
 	k.pkey = pkey;
-	if (keyset_append(ks, &k, err, errlen) < 0)
+	if(keyset_append(ks, &k, err, errlen) < 0)
 		goto fail;
 	return 0;
 fail:
@@ -540,21 +554,21 @@ fail:
 	return -1;
 }
 
-static int jwks_add_one(wic_keyset_t *ks, json_t *jwk, unsigned algs,
-		char *err, size_t errlen, size_t idx)
+static int jwks_add_one(wic_keyset_t *ks, json_t *jwk, unsigned algs, char *err,
+		size_t errlen, size_t idx)
 {
 	const char *kty = json_string_value(json_object_get(jwk, "kty"));
 	const char *use = json_string_value(json_object_get(jwk, "use"));
 	json_t *kidj = json_object_get(jwk, "kid");
 	const char *kid = json_string_value(kidj);
 
-	if (!json_is_object(jwk) || !kty || (kidj && !kid)) {
+	if(!json_is_object(jwk) || !kty || (kidj && !kid)) {
 		set_err(err, errlen, "keys[%zu]: not a JWK (kty, kid)", idx);
 		return -1;
 	}
-	if (use && strcmp(use, "sig") != 0)
+	if(use && strcmp(use, "sig") != 0)
 		return 0; /* encryption keys may share the file: not ours */
-	if (strcmp(kty, "oct") == 0)
+	if(strcmp(kty, "oct") == 0)
 		return jwks_add_oct(ks, jwk, kid, algs, err, errlen, idx);
 	return jwks_add_pkey(ks, jwk, kty, kid, algs, err, errlen, idx);
 }
@@ -566,34 +580,34 @@ int wic_keyset_add_jwks(wic_keyset_t *ks, const char *path, unsigned algs,
 	json_t *root, *keys;
 	size_t i, before;
 
-	if (!ks || !path) {
+	if(!ks || !path) {
 		set_err(err, errlen, "no JWKS file");
 		return -1;
 	}
 	root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
-	if (!root) {
+	if(!root) {
 		set_err(err, errlen, "%s: line %d: %s", path, jerr.line, jerr.text);
 		return -1;
 	}
 	keys = json_object_get(root, "keys");
-	if (!json_is_array(keys) || json_array_size(keys) == 0) {
+	if(!json_is_array(keys) || json_array_size(keys) == 0) {
 		set_err(err, errlen, "%s: no \"keys\" array", path);
 		json_decref(root);
 		return -1;
 	}
 	before = ks->n;
-	for (i = 0; i < json_array_size(keys); i++) {
-		if (jwks_add_one(ks, json_array_get(keys, i), algs, err, errlen,
-				i) < 0) {
+	for(i = 0; i < json_array_size(keys); i++) {
+		if(jwks_add_one(ks, json_array_get(keys, i), algs, err, errlen, i)
+				< 0) {
 			/* all or nothing: drop what this file added */
-			while (ks->n > before)
+			while(ks->n > before)
 				key_clear(&ks->keys[--ks->n]);
 			json_decref(root);
 			return -1;
 		}
 	}
 	json_decref(root);
-	if (ks->n == before) {
+	if(ks->n == before) {
 		set_err(err, errlen, "%s: no signature key", path);
 		return -1;
 	}
@@ -604,13 +618,13 @@ static void key_clear(wic_key_t *k)
 {
 	unsigned i;
 
-	for (i = 0; i < WIC_ALG_COUNT; i++) {
+	for(i = 0; i < WIC_ALG_COUNT; i++) {
 		EVP_MD_CTX_free(k->vctx[i]);
 		EVP_MAC_CTX_free(k->mctx[i]);
 	}
 	free(k->kid);
 	EVP_PKEY_free(k->pkey);
-	if (k->secret) {
+	if(k->secret) {
 		OPENSSL_cleanse(k->secret, k->secret_len);
 		free(k->secret);
 	}
@@ -619,17 +633,17 @@ static void key_clear(wic_key_t *k)
 
 /* The only key among those with (kid == want_kid, or any kid when
  * any_kid) that allows alg; NULL when none or several do. */
-static const wic_key_t *only_key_for(const wic_keyset_t *ks, bool any_kid,
-		unsigned alg)
+static const wic_key_t *only_key_for(
+		const wic_keyset_t *ks, bool any_kid, unsigned alg)
 {
 	const wic_key_t *found = NULL;
 	size_t i;
 
-	for (i = 0; i < ks->n; i++) {
+	for(i = 0; i < ks->n; i++) {
 		const wic_key_t *k = &ks->keys[i];
-		if (!(k->algs & alg) || (!any_kid && k->kid))
+		if(!(k->algs & alg) || (!any_kid && k->kid))
 			continue;
-		if (found)
+		if(found)
 			return NULL; /* ambiguous: a kid is needed */
 		found = k;
 	}
@@ -640,10 +654,10 @@ const wic_key_t *wic_keyset_by_kid(const wic_keyset_t *ks, const char *kid)
 {
 	size_t i;
 
-	if (!ks || !kid)
+	if(!ks || !kid)
 		return NULL;
-	for (i = 0; i < ks->n; i++) {
-		if (ks->keys[i].kid && strcmp(ks->keys[i].kid, kid) == 0)
+	for(i = 0; i < ks->n; i++) {
+		if(ks->keys[i].kid && strcmp(ks->keys[i].kid, kid) == 0)
 			return &ks->keys[i];
 	}
 	return NULL;
@@ -654,23 +668,23 @@ unsigned wic_keyset_algs(const wic_keyset_t *ks)
 	unsigned algs = 0;
 	size_t i;
 
-	for (i = 0; ks && i < ks->n; i++)
+	for(i = 0; ks && i < ks->n; i++)
 		algs |= ks->keys[i].algs;
 	return algs;
 }
 
 /* A token kid that no key carries may still be verified by a key that was
  * configured without kid (a PEM file): the signature decides. */
-const wic_key_t *wic_keyset_find(const wic_keyset_t *ks, const char *kid,
-		unsigned alg)
+const wic_key_t *wic_keyset_find(
+		const wic_keyset_t *ks, const char *kid, unsigned alg)
 {
 	const wic_key_t *k;
 
-	if (!ks || alg == 0)
+	if(!ks || alg == 0)
 		return NULL;
-	if (kid) {
+	if(kid) {
 		k = wic_keyset_by_kid(ks, kid);
-		if (k)
+		if(k)
 			return (k->algs & alg) ? k : NULL;
 		return only_key_for(ks, false, alg);
 	}
@@ -681,9 +695,9 @@ void wic_keyset_clear(wic_keyset_t *ks)
 {
 	size_t i;
 
-	if (!ks)
+	if(!ks)
 		return;
-	for (i = 0; i < ks->n; i++)
+	for(i = 0; i < ks->n; i++)
 		key_clear(&ks->keys[i]);
 	free(ks->keys);
 	ks->keys = NULL;

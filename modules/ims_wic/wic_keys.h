@@ -9,7 +9,8 @@
 #include <openssl/evp.h>
 
 /* JWS algorithms, as bits of an allow-list. "none" has no bit: never allowed. */
-enum wic_alg {
+enum wic_alg
+{
 	WIC_ALG_HS256 = 1u << 0,
 	WIC_ALG_HS384 = 1u << 1,
 	WIC_ALG_HS512 = 1u << 2,
@@ -33,28 +34,31 @@ const char *wic_alg_name(unsigned alg);
 unsigned wic_alg_index(unsigned alg);
 const EVP_MD *wic_alg_md(unsigned alg);
 
-typedef enum wic_key_type {
+typedef enum wic_key_type
+{
 	WIC_KEY_HMAC, /* secret, secret_len */
 	WIC_KEY_RSA,  /* pkey */
-	WIC_KEY_EC,   /* pkey, P-256/384/521 */
+	WIC_KEY_EC,	  /* pkey, P-256/384/521 */
 	WIC_KEY_OKP,  /* pkey, Ed25519 */
 } wic_key_type_t;
 
-typedef struct wic_key {
-	char *kid;          /* NULL when the key has none */
+typedef struct wic_key
+{
+	char *kid; /* NULL when the key has none */
 	wic_key_type_t type;
-	unsigned algs;      /* allowed algorithms; always consistent with type */
-	EVP_PKEY *pkey;     /* public key, asymmetric types */
+	unsigned algs;	/* allowed algorithms; always consistent with type */
+	EVP_PKEY *pkey; /* public key, asymmetric types */
 	unsigned char *secret;
 	size_t secret_len;
 	/* Contexts initialised at load for each allowed algorithm (index
 	 * wic_alg_index), duplicated per token: OpenSSL 3 otherwise fetches
 	 * providers on every init. NULL: initialise per call instead. */
-	EVP_MD_CTX *vctx[WIC_ALG_COUNT];   /* asymmetric keys */
-	EVP_MAC_CTX *mctx[WIC_ALG_COUNT];  /* HMAC keys */
+	EVP_MD_CTX *vctx[WIC_ALG_COUNT];  /* asymmetric keys */
+	EVP_MAC_CTX *mctx[WIC_ALG_COUNT]; /* HMAC keys */
 } wic_key_t;
 
-typedef struct wic_keyset {
+typedef struct wic_keyset
+{
 	wic_key_t *keys;
 	size_t n;
 } wic_keyset_t;
@@ -72,8 +76,8 @@ int wic_keyset_add_hmac(wic_keyset_t *ks, const unsigned char *secret,
 /* The key for a token: by kid when the token has one, else the only key
  * that allows alg. NULL when none fits. A kid that no key carries falls
  * back to the only kid-less key that allows alg. */
-const wic_key_t *wic_keyset_find(const wic_keyset_t *ks, const char *kid,
-		unsigned alg);
+const wic_key_t *wic_keyset_find(
+		const wic_keyset_t *ks, const char *kid, unsigned alg);
 /* The key whose kid is kid, whatever its algorithms; NULL when none. */
 const wic_key_t *wic_keyset_by_kid(const wic_keyset_t *ks, const char *kid);
 /* Union of the allow-lists of every key (the WWSF's allowed algorithms). */

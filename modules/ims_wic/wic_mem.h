@@ -10,13 +10,15 @@
 
 #include <stddef.h>
 
-typedef struct wic_mem_ops {
+typedef struct wic_mem_ops
+{
 	void *(*alloc)(size_t size);
 	void (*release)(void *ptr);
 } wic_mem_ops_t;
 
 /* Lock number idx of a set of n locks (n is given at table creation). */
-typedef struct wic_lock_ops {
+typedef struct wic_lock_ops
+{
 	void *ctx;
 	void (*lock)(void *ctx, unsigned idx);
 	void (*unlock)(void *ctx, unsigned idx);

@@ -71,9 +71,10 @@
 /* JSON paths are built from our own key names and indices only. */
 #define WIC_JPATH_MAX 128
 
-typedef struct loader {
-	const char *file;   /* as given, for messages */
-	char *dir;          /* folder of the file, for relative key paths */
+typedef struct loader
+{
+	const char *file; /* as given, for messages */
+	char *dir;		  /* folder of the file, for relative key paths */
 	char *err;
 	size_t errlen;
 } loader_t;
@@ -86,11 +87,11 @@ static int fail(const loader_t *ld, const char *jpath, const char *fmt, ...)
 
 static int fail(const loader_t *ld, const char *jpath, const char *fmt, ...)
 {
-	if (ld->err == NULL || ld->errlen == 0)
+	if(ld->err == NULL || ld->errlen == 0)
 		return -1;
 	int n = snprintf(ld->err, ld->errlen, "%s: %s%s", ld->file, jpath,
 			jpath[0] != '\0' ? ": " : "");
-	if (n < 0 || (size_t)n >= ld->errlen)
+	if(n < 0 || (size_t)n >= ld->errlen)
 		return -1;
 	va_list ap;
 	va_start(ap, fmt);
@@ -102,14 +103,15 @@ static int fail(const loader_t *ld, const char *jpath, const char *fmt, ...)
 /* A JSON path only names a field in an error message: a cut one is fine. */
 static void sub_path(char *out, const char *parent, const char *key)
 {
-	if (snprintf(out, WIC_JPATH_MAX, "%s%s%s", parent,
-			parent[0] != '\0' ? "." : "", key) < 0)
+	if(snprintf(out, WIC_JPATH_MAX, "%s%s%s", parent,
+			   parent[0] != '\0' ? "." : "", key)
+			< 0)
 		out[0] = '\0';
 }
 
 static void index_path(char *out, const char *parent, size_t i)
 {
-	if (snprintf(out, WIC_JPATH_MAX, "%s[%zu]", parent, i) < 0)
+	if(snprintf(out, WIC_JPATH_MAX, "%s[%zu]", parent, i) < 0)
 		out[0] = '\0';
 }
 
@@ -118,8 +120,8 @@ static void index_path(char *out, const char *parent, size_t i)
 
 static void ascii_lower(char *s)
 {
-	for (; *s != '\0'; s++) {
-		if (*s >= 'A' && *s <= 'Z')
+	for(; *s != '\0'; s++) {
+		if(*s >= 'A' && *s <= 'Z')
 			*s = (char)(*s - 'A' + 'a');
 	}
 }
@@ -132,7 +134,7 @@ static bool str_eq_n(const char *stored, const char *s, size_t len)
 static char *dup_or_fail(const loader_t *ld, const char *jpath, const char *s)
 {
 	char *d = strdup(s);
-	if (d == NULL)
+	if(d == NULL)
 		fail(ld, jpath, "out of memory");
 	return d;
 }
@@ -141,20 +143,20 @@ static char *dup_or_fail(const loader_t *ld, const char *jpath, const char *s)
 static char *folder_of(const char *path)
 {
 	const char *slash = strrchr(path, '/');
-	if (slash == NULL)
+	if(slash == NULL)
 		return strdup(".");
-	if (slash == path)
+	if(slash == path)
 		return strdup("/");
 	return strndup(path, (size_t)(slash - path));
 }
 
 static char *resolve_path(const loader_t *ld, const char *rel)
 {
-	if (rel[0] == '/')
+	if(rel[0] == '/')
 		return strdup(rel);
 	size_t n = strlen(ld->dir) + 1 + strlen(rel) + 1;
 	char *full = malloc(n);
-	if (full != NULL)
+	if(full != NULL)
 		snprintf(full, n, "%s/%s", ld->dir, rel);
 	return full;
 }
@@ -167,11 +169,12 @@ static int check_keys(const loader_t *ld, json_t *obj, const char *jpath,
 {
 	const char *key;
 	json_t *val;
-	json_object_foreach(obj, key, val) {
+	json_object_foreach(obj, key, val)
+	{
 		bool known = false;
-		for (size_t i = 0; allowed[i] != NULL && !known; i++)
+		for(size_t i = 0; allowed[i] != NULL && !known; i++)
 			known = strcmp(key, allowed[i]) == 0;
-		if (!known)
+		if(!known)
 			return fail(ld, jpath, "unknown key '%.64s'", key);
 	}
 	return 0;
@@ -186,11 +189,11 @@ static int get_string(const loader_t *ld, json_t *obj, const char *key,
 
 	*out = NULL;
 	sub_path(jpath, parent, key);
-	if (v == NULL)
+	if(v == NULL)
 		return required ? fail(ld, jpath, "missing") : 0;
-	if (!json_is_string(v))
+	if(!json_is_string(v))
 		return fail(ld, jpath, "not a string");
-	if (json_string_length(v) == 0)
+	if(json_string_length(v) == 0)
 		return fail(ld, jpath, "empty string");
 	*out = dup_or_fail(ld, jpath, json_string_value(v));
 	return *out != NULL ? 0 : -1;
@@ -205,14 +208,16 @@ static int get_uint(const loader_t *ld, json_t *obj, const char *key,
 
 	sub_path(jpath, parent, key);
 	*out = def;
-	if (v == NULL)
+	if(v == NULL)
 		return 0;
-	if (!json_is_integer(v))
+	if(!json_is_integer(v))
 		return fail(ld, jpath, "not an integer");
 	json_int_t n = json_integer_value(v);
-	if (n < (json_int_t)min || n > (json_int_t)max)
-		return fail(ld, jpath, "%" JSON_INTEGER_FORMAT " out of range "
-				"%u..%u", n, min, max);
+	if(n < (json_int_t)min || n > (json_int_t)max)
+		return fail(ld, jpath,
+				"%" JSON_INTEGER_FORMAT " out of range "
+				"%u..%u",
+				n, min, max);
 	*out = (unsigned)n;
 	return 0;
 }
@@ -226,25 +231,25 @@ static int get_array(const loader_t *ld, json_t *obj, const char *key,
 
 	sub_path(jpath, parent, key);
 	*out = v;
-	if (v == NULL)
+	if(v == NULL)
 		return fail(ld, jpath, "missing");
-	if (!json_is_array(v))
+	if(!json_is_array(v))
 		return fail(ld, jpath, "not an array");
-	if (json_array_size(v) == 0)
+	if(json_array_size(v) == 0)
 		return fail(ld, jpath, "empty array");
 	return 0;
 }
 
 /* Element i of an array, which must be a non-empty string. */
-static const char *array_string(const loader_t *ld, json_t *arr, size_t i,
-		const char *jpath)
+static const char *array_string(
+		const loader_t *ld, json_t *arr, size_t i, const char *jpath)
 {
 	json_t *v = json_array_get(arr, i);
-	if (!json_is_string(v)) {
+	if(!json_is_string(v)) {
 		fail(ld, jpath, "not a string");
 		return NULL;
 	}
-	if (json_string_length(v) == 0) {
+	if(json_string_length(v) == 0) {
 		fail(ld, jpath, "empty string");
 		return NULL;
 	}
@@ -258,17 +263,17 @@ static int get_string_list(const loader_t *ld, json_t *obj, const char *key,
 	char jpath[WIC_JPATH_MAX], epath[WIC_JPATH_MAX];
 	json_t *arr;
 
-	if (get_array(ld, obj, key, parent, &arr) < 0)
+	if(get_array(ld, obj, key, parent, &arr) < 0)
 		return -1;
 	sub_path(jpath, parent, key);
 	*out = calloc(json_array_size(arr), sizeof(**out));
-	if (*out == NULL)
+	if(*out == NULL)
 		return fail(ld, jpath, "out of memory");
 	*n = json_array_size(arr);
-	for (size_t i = 0; i < *n; i++) {
+	for(size_t i = 0; i < *n; i++) {
 		index_path(epath, jpath, i);
 		const char *s = array_string(ld, arr, i, epath);
-		if (s == NULL || ((*out)[i] = dup_or_fail(ld, epath, s)) == NULL)
+		if(s == NULL || ((*out)[i] = dup_or_fail(ld, epath, s)) == NULL)
 			return -1;
 	}
 	return 0;
@@ -279,15 +284,15 @@ static int get_string_list(const loader_t *ld, json_t *obj, const char *key,
 static size_t host_length(const char *h)
 {
 	size_t n = 0;
-	if (h[0] == '[') {
+	if(h[0] == '[') {
 		/* IPv6 literal */
 		n = 1;
-		while (h[n] != '\0' && h[n] != ']'
+		while(h[n] != '\0' && h[n] != ']'
 				&& (strchr("0123456789abcdefABCDEF:.", h[n]) != NULL))
 			n++;
 		return h[n] == ']' && n > 1 ? n + 1 : 0;
 	}
-	while ((h[n] >= 'a' && h[n] <= 'z') || (h[n] >= 'A' && h[n] <= 'Z')
+	while((h[n] >= 'a' && h[n] <= 'z') || (h[n] >= 'A' && h[n] <= 'Z')
 			|| (h[n] >= '0' && h[n] <= '9') || h[n] == '-' || h[n] == '.')
 		n++;
 	return n;
@@ -297,7 +302,7 @@ static bool port_is_valid(const char *p)
 {
 	unsigned long v = 0;
 	size_t n = 0;
-	for (; p[n] >= '0' && p[n] <= '9' && n < 6; n++)
+	for(; p[n] >= '0' && p[n] <= '9' && n < 6; n++)
 		v = v * 10 + (unsigned long)(p[n] - '0');
 	return n > 0 && p[n] == '\0' && v >= 1 && v <= 65535;
 }
@@ -308,17 +313,17 @@ static bool origin_is_valid(const char *o)
 {
 	size_t skip;
 	/* ascii_caseeq stops at the first difference, so at o's NUL */
-	if (wic_ascii_caseeq(o, "https://", 8))
+	if(wic_ascii_caseeq(o, "https://", 8))
 		skip = 8;
-	else if (wic_ascii_caseeq(o, "http://", 7))
+	else if(wic_ascii_caseeq(o, "http://", 7))
 		skip = 7;
 	else
 		return false;
 	const char *host = o + skip;
 	size_t hlen = host_length(host);
-	if (hlen == 0)
+	if(hlen == 0)
 		return false;
-	if (host[hlen] == '\0')
+	if(host[hlen] == '\0')
 		return true;
 	return host[hlen] == ':' && port_is_valid(host + hlen + 1);
 }
@@ -328,11 +333,13 @@ static int check_origins(const loader_t *ld, wic_wwsf_t *w, const char *parent)
 	char jpath[WIC_JPATH_MAX], epath[WIC_JPATH_MAX];
 
 	sub_path(jpath, parent, "origins");
-	for (size_t i = 0; i < w->n_origins; i++) {
+	for(size_t i = 0; i < w->n_origins; i++) {
 		index_path(epath, jpath, i);
-		if (!origin_is_valid(w->origins[i]))
-			return fail(ld, epath, "'%.200s' is not scheme://host[:port] "
-					"(http or https)", w->origins[i]);
+		if(!origin_is_valid(w->origins[i]))
+			return fail(ld, epath,
+					"'%.200s' is not scheme://host[:port] "
+					"(http or https)",
+					w->origins[i]);
 		/* lower-case once so that lookups compare like the browser */
 		ascii_lower(w->origins[i]);
 	}
@@ -346,32 +353,32 @@ static int check_origins(const loader_t *ld, wic_wwsf_t *w, const char *parent)
  * least the size of the hash output). */
 static size_t hmac_min_len(unsigned algs)
 {
-	if (algs & WIC_ALG_HS512)
+	if(algs & WIC_ALG_HS512)
 		return 64;
-	if (algs & WIC_ALG_HS384)
+	if(algs & WIC_ALG_HS384)
 		return 48;
 	return WIC_PROV_HMAC_MIN;
 }
 
-static int get_algs(const loader_t *ld, json_t *key, const char *parent,
-		unsigned *algs)
+static int get_algs(
+		const loader_t *ld, json_t *key, const char *parent, unsigned *algs)
 {
 	char jpath[WIC_JPATH_MAX], epath[WIC_JPATH_MAX];
 	json_t *arr;
 
 	*algs = 0;
-	if (json_object_get(key, "algs") == NULL)
+	if(json_object_get(key, "algs") == NULL)
 		return 0;
-	if (get_array(ld, key, "algs", parent, &arr) < 0)
+	if(get_array(ld, key, "algs", parent, &arr) < 0)
 		return -1;
 	sub_path(jpath, parent, "algs");
-	for (size_t i = 0; i < json_array_size(arr); i++) {
+	for(size_t i = 0; i < json_array_size(arr); i++) {
 		index_path(epath, jpath, i);
 		const char *name = array_string(ld, arr, i, epath);
-		if (name == NULL)
+		if(name == NULL)
 			return -1;
 		unsigned a = wic_alg_from_name(name, strlen(name));
-		if (a == 0)
+		if(a == 0)
 			return fail(ld, epath, "unknown algorithm '%.32s'", name);
 		*algs |= a;
 	}
@@ -384,72 +391,74 @@ static int add_hmac_key(const loader_t *ld, wic_keyset_t *ks,
 {
 	char kerr[256] = "";
 	size_t len = 0;
-	unsigned char *secret = wic_b64url_decode_alloc(
-			secret_text, strlen(secret_text), &len);
+	unsigned char *secret =
+			wic_b64url_decode_alloc(secret_text, strlen(secret_text), &len);
 
-	if (secret == NULL)
+	if(secret == NULL)
 		return fail(ld, jpath, "hmac: not base64url (unpadded)");
 	int rc = 0;
-	if (len < hmac_min_len(algs))
-		rc = fail(ld, jpath, "hmac: secret of %zu bytes, at least %zu "
-				"needed", len, hmac_min_len(algs));
-	else if (wic_keyset_add_hmac(ks, secret, len, kid, algs, kerr,
-			sizeof(kerr)) < 0)
+	if(len < hmac_min_len(algs))
+		rc = fail(ld, jpath,
+				"hmac: secret of %zu bytes, at least %zu "
+				"needed",
+				len, hmac_min_len(algs));
+	else if(wic_keyset_add_hmac(ks, secret, len, kid, algs, kerr, sizeof(kerr))
+			< 0)
 		rc = fail(ld, jpath, "%s", kerr);
 	OPENSSL_cleanse(secret, len);
 	free(secret);
 	return rc;
 }
 
-static int add_file_key(const loader_t *ld, wic_keyset_t *ks,
-		const char *file, bool is_jwks, const char *kid, unsigned algs,
-		const char *jpath)
+static int add_file_key(const loader_t *ld, wic_keyset_t *ks, const char *file,
+		bool is_jwks, const char *kid, unsigned algs, const char *jpath)
 {
 	char kerr[512] = "";
 	char *full = resolve_path(ld, file);
-	if (full == NULL)
+	if(full == NULL)
 		return fail(ld, jpath, "out of memory");
-	int rc = is_jwks
-		? wic_keyset_add_jwks(ks, full, algs, kerr, sizeof(kerr))
-		: wic_keyset_add_pem(ks, full, kid, algs, kerr, sizeof(kerr));
+	int rc = is_jwks ? wic_keyset_add_jwks(ks, full, algs, kerr, sizeof(kerr))
+					 : wic_keyset_add_pem(
+							 ks, full, kid, algs, kerr, sizeof(kerr));
 	free(full);
 	return rc < 0 ? fail(ld, jpath, "%s", kerr) : 0;
 }
 
-static int parse_key(const loader_t *ld, json_t *key, const char *jpath,
-		wic_keyset_t *ks)
+static int parse_key(
+		const loader_t *ld, json_t *key, const char *jpath, wic_keyset_t *ks)
 {
-	static const char *const allowed[] = { "pem", "jwks", "hmac", "kid",
-			"algs", NULL };
+	static const char *const allowed[] = {
+			"pem", "jwks", "hmac", "kid", "algs", NULL};
 	char *pem = NULL, *jwks = NULL, *hmac = NULL, *kid = NULL;
 	unsigned algs = 0;
 	int rc = -1;
 
-	if (!json_is_object(key))
+	if(!json_is_object(key))
 		return fail(ld, jpath, "not an object");
-	if (check_keys(ld, key, jpath, allowed) < 0
+	if(check_keys(ld, key, jpath, allowed) < 0
 			|| get_string(ld, key, "pem", jpath, false, &pem) < 0
 			|| get_string(ld, key, "jwks", jpath, false, &jwks) < 0
 			|| get_string(ld, key, "hmac", jpath, false, &hmac) < 0
 			|| get_string(ld, key, "kid", jpath, false, &kid) < 0
 			|| get_algs(ld, key, jpath, &algs) < 0)
 		goto out;
-	if ((pem != NULL) + (jwks != NULL) + (hmac != NULL) != 1) {
+	if((pem != NULL) + (jwks != NULL) + (hmac != NULL) != 1) {
 		fail(ld, jpath, "exactly one of 'pem', 'jwks', 'hmac' needed");
 		goto out;
 	}
-	if (jwks != NULL && kid != NULL) {
-		fail(ld, jpath, "'kid' not allowed with 'jwks' (the JWKS names "
+	if(jwks != NULL && kid != NULL) {
+		fail(ld, jpath,
+				"'kid' not allowed with 'jwks' (the JWKS names "
 				"its keys)");
 		goto out;
 	}
-	if (hmac != NULL)
+	if(hmac != NULL)
 		rc = add_hmac_key(ld, ks, hmac, kid, algs, jpath);
 	else
-		rc = add_file_key(ld, ks, pem != NULL ? pem : jwks, jwks != NULL,
-				kid, algs, jpath);
+		rc = add_file_key(ld, ks, pem != NULL ? pem : jwks, jwks != NULL, kid,
+				algs, jpath);
 out:
-	if (hmac != NULL)
+	if(hmac != NULL)
 		OPENSSL_cleanse(hmac, strlen(hmac));
 	free(pem);
 	free(jwks);
@@ -458,18 +467,18 @@ out:
 	return rc;
 }
 
-static int parse_keys(const loader_t *ld, json_t *wj, const char *parent,
-		wic_keyset_t *ks)
+static int parse_keys(
+		const loader_t *ld, json_t *wj, const char *parent, wic_keyset_t *ks)
 {
 	char jpath[WIC_JPATH_MAX], epath[WIC_JPATH_MAX];
 	json_t *arr;
 
-	if (get_array(ld, wj, "keys", parent, &arr) < 0)
+	if(get_array(ld, wj, "keys", parent, &arr) < 0)
 		return -1;
 	sub_path(jpath, parent, "keys");
-	for (size_t i = 0; i < json_array_size(arr); i++) {
+	for(size_t i = 0; i < json_array_size(arr); i++) {
 		index_path(epath, jpath, i);
-		if (parse_key(ld, json_array_get(arr, i), epath, ks) < 0)
+		if(parse_key(ld, json_array_get(arr, i), epath, ks) < 0)
 			return -1;
 	}
 	return 0;
@@ -477,42 +486,42 @@ static int parse_keys(const loader_t *ld, json_t *wj, const char *parent,
 
 /* ---------------------------------------------------------------- ranges */
 
-static int trigger_of(const loader_t *ld, const char *name, const char *jpath,
-		unsigned *bits)
+static int trigger_of(
+		const loader_t *ld, const char *name, const char *jpath, unsigned *bits)
 {
-	if (strcmp(name, "startup") == 0)
+	if(strcmp(name, "startup") == 0)
 		*bits |= WIC_TRIGGER_STARTUP;
-	else if (strcmp(name, "on-demand") == 0)
+	else if(strcmp(name, "on-demand") == 0)
 		*bits |= WIC_TRIGGER_ON_DEMAND;
-	else if (strcmp(name, "token") == 0)
+	else if(strcmp(name, "token") == 0)
 		*bits |= WIC_TRIGGER_TOKEN;
 	else
 		return fail(ld, jpath, "unknown trigger '%.32s'", name);
 	return 0;
 }
 
-static int parse_triggers(const loader_t *ld, json_t *rj, const char *parent,
-		unsigned *bits)
+static int parse_triggers(
+		const loader_t *ld, json_t *rj, const char *parent, unsigned *bits)
 {
 	char jpath[WIC_JPATH_MAX], epath[WIC_JPATH_MAX];
 	json_t *v = json_object_get(rj, "trigger");
 
 	sub_path(jpath, parent, "trigger");
 	*bits = 0;
-	if (v == NULL) {
+	if(v == NULL) {
 		*bits = WIC_TRIGGER_STARTUP;
 		return 0;
 	}
-	if (json_is_string(v))
+	if(json_is_string(v))
 		return trigger_of(ld, json_string_value(v), jpath, bits);
-	if (!json_is_array(v))
+	if(!json_is_array(v))
 		return fail(ld, jpath, "not a string or an array");
-	if (json_array_size(v) == 0)
+	if(json_array_size(v) == 0)
 		return fail(ld, jpath, "empty array");
-	for (size_t i = 0; i < json_array_size(v); i++) {
+	for(size_t i = 0; i < json_array_size(v); i++) {
 		index_path(epath, jpath, i);
 		const char *name = array_string(ld, v, i, epath);
-		if (name == NULL || trigger_of(ld, name, epath, bits) < 0)
+		if(name == NULL || trigger_of(ld, name, epath, bits) < 0)
 			return -1;
 	}
 	return 0;
@@ -521,77 +530,76 @@ static int parse_triggers(const loader_t *ld, json_t *rj, const char *parent,
 static bool has_uri_scheme(const char *s)
 {
 	return wic_ascii_caseeq(s, "sip:", 4) || wic_ascii_caseeq(s, "sips:", 5)
-		|| wic_ascii_caseeq(s, "tel:", 4);
+		   || wic_ascii_caseeq(s, "tel:", 4);
 }
 
-static int check_distinct_pui(const loader_t *ld, const char *pui,
-		const char *parent)
+static int check_distinct_pui(
+		const loader_t *ld, const char *pui, const char *parent)
 {
 	char jpath[WIC_JPATH_MAX];
 	sub_path(jpath, parent, "distinct_pui");
-	if (wic_pui_is_wildcarded(pui, strlen(pui)))
+	if(wic_pui_is_wildcarded(pui, strlen(pui)))
 		return fail(ld, jpath, "must not be wildcarded");
-	for (const char *c = pui; *c != '\0'; c++) {
-		if ((unsigned char)*c <= ' ' || *c == '<' || *c == '>')
+	for(const char *c = pui; *c != '\0'; c++) {
+		if((unsigned char)*c <= ' ' || *c == '<' || *c == '>')
 			return fail(ld, jpath, "not a bare URI");
 	}
-	if (!has_uri_scheme(pui))
+	if(!has_uri_scheme(pui))
 		return fail(ld, jpath, "unknown scheme (sip:, sips: or tel:)");
 	return 0;
 }
 
-static int compile_wildcard(const loader_t *ld, wic_range_t *r,
-		const char *parent)
+static int compile_wildcard(
+		const loader_t *ld, wic_range_t *r, const char *parent)
 {
 	char jpath[WIC_JPATH_MAX], perr[256] = "";
 	sub_path(jpath, parent, "wildcard");
-	if (wic_pui_range_compile(r->wildcard, strlen(r->wildcard), &r->pui,
-			perr, sizeof(perr)) < 0)
+	if(wic_pui_range_compile(
+			   r->wildcard, strlen(r->wildcard), &r->pui, perr, sizeof(perr))
+			< 0)
 		return fail(ld, jpath, "%s", perr);
 	return 0;
 }
 
-static int parse_range(const loader_t *ld, json_t *rj, const char *jpath,
-		wic_range_t *r)
+static int parse_range(
+		const loader_t *ld, json_t *rj, const char *jpath, wic_range_t *r)
 {
-	static const char *const allowed[] = { "wildcard", "distinct_pui",
-			"impi", "trigger", "linger", "expires", NULL };
+	static const char *const allowed[] = {"wildcard", "distinct_pui", "impi",
+			"trigger", "linger", "expires", NULL};
 
-	if (!json_is_object(rj))
+	if(!json_is_object(rj))
 		return fail(ld, jpath, "not an object");
-	if (check_keys(ld, rj, jpath, allowed) < 0
+	if(check_keys(ld, rj, jpath, allowed) < 0
 			|| get_string(ld, rj, "wildcard", jpath, true, &r->wildcard) < 0
 			|| compile_wildcard(ld, r, jpath) < 0
-			|| get_string(ld, rj, "distinct_pui", jpath, true,
-					&r->distinct_pui) < 0
+			|| get_string(ld, rj, "distinct_pui", jpath, true, &r->distinct_pui)
+					   < 0
 			|| check_distinct_pui(ld, r->distinct_pui, jpath) < 0
 			|| get_string(ld, rj, "impi", jpath, true, &r->impi) < 0
 			|| parse_triggers(ld, rj, jpath, &r->triggers) < 0
-			|| get_uint(ld, rj, "linger", jpath, 60, 0, 86400,
-					&r->linger) < 0
-			|| get_uint(ld, rj, "expires", jpath, 3600, 60, 86400,
-					&r->expires) < 0)
+			|| get_uint(ld, rj, "linger", jpath, 60, 0, 86400, &r->linger) < 0
+			|| get_uint(ld, rj, "expires", jpath, 3600, 60, 86400, &r->expires)
+					   < 0)
 		return -1;
 	return 0;
 }
 
-static int parse_ranges(const loader_t *ld, json_t *wj, const char *parent,
-		wic_wwsf_t *w)
+static int parse_ranges(
+		const loader_t *ld, json_t *wj, const char *parent, wic_wwsf_t *w)
 {
 	char jpath[WIC_JPATH_MAX], epath[WIC_JPATH_MAX];
 	json_t *arr;
 
-	if (get_array(ld, wj, "ranges", parent, &arr) < 0)
+	if(get_array(ld, wj, "ranges", parent, &arr) < 0)
 		return -1;
 	sub_path(jpath, parent, "ranges");
 	w->ranges = calloc(json_array_size(arr), sizeof(*w->ranges));
-	if (w->ranges == NULL)
+	if(w->ranges == NULL)
 		return fail(ld, jpath, "out of memory");
 	w->n_ranges = json_array_size(arr);
-	for (size_t i = 0; i < w->n_ranges; i++) {
+	for(size_t i = 0; i < w->n_ranges; i++) {
 		index_path(epath, jpath, i);
-		if (parse_range(ld, json_array_get(arr, i), epath,
-				&w->ranges[i]) < 0)
+		if(parse_range(ld, json_array_get(arr, i), epath, &w->ranges[i]) < 0)
 			return -1;
 	}
 	return 0;
@@ -599,24 +607,26 @@ static int parse_ranges(const loader_t *ld, json_t *wj, const char *parent,
 
 /* ---------------------------------------------------------------- limits */
 
-static int parse_limits(const loader_t *ld, json_t *wj, const char *parent,
-		wic_limits_t *lim)
+static int parse_limits(
+		const loader_t *ld, json_t *wj, const char *parent, wic_limits_t *lim)
 {
-	static const char *const allowed[] = { "max_contacts_per_impu",
-			"max_expires", NULL };
+	static const char *const allowed[] = {
+			"max_contacts_per_impu", "max_expires", NULL};
 	char jpath[WIC_JPATH_MAX];
 	json_t *lj = json_object_get(wj, "limits");
 
 	sub_path(jpath, parent, "limits");
-	if (lj != NULL && !json_is_object(lj))
+	if(lj != NULL && !json_is_object(lj))
 		return fail(ld, jpath, "not an object");
-	if (lj != NULL && check_keys(ld, lj, jpath, allowed) < 0)
+	if(lj != NULL && check_keys(ld, lj, jpath, allowed) < 0)
 		return -1;
 	/* json_object_get(NULL, ...) is NULL: absent limits give defaults */
-	if (get_uint(ld, lj, "max_contacts_per_impu", jpath, 5, 1, 100,
-				&lim->max_contacts_per_impu) < 0
+	if(get_uint(ld, lj, "max_contacts_per_impu", jpath, 5, 1, 100,
+			   &lim->max_contacts_per_impu)
+					< 0
 			|| get_uint(ld, lj, "max_expires", jpath, 3600, 60, 86400,
-					&lim->max_expires) < 0)
+					   &lim->max_expires)
+					   < 0)
 		return -1;
 	return 0;
 }
@@ -626,46 +636,48 @@ static int parse_limits(const loader_t *ld, json_t *wj, const char *parent,
 static bool id_is_valid(const char *id)
 {
 	size_t n = 0;
-	for (; id[n] != '\0'; n++) {
+	for(; id[n] != '\0'; n++) {
 		char c = id[n];
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
-				|| (c >= '0' && c <= '9') || c == '.' || c == '_'
-				|| c == '-'))
+		if(!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
+				   || (c >= '0' && c <= '9') || c == '.' || c == '_'
+				   || c == '-'))
 			return false;
 	}
 	return n >= 1 && n <= WIC_PROV_ID_MAX;
 }
 
-static int parse_id(const loader_t *ld, json_t *wj, const char *parent,
-		wic_wwsf_t *w)
+static int parse_id(
+		const loader_t *ld, json_t *wj, const char *parent, wic_wwsf_t *w)
 {
 	char jpath[WIC_JPATH_MAX];
-	if (get_string(ld, wj, "id", parent, true, &w->id) < 0)
+	if(get_string(ld, wj, "id", parent, true, &w->id) < 0)
 		return -1;
 	sub_path(jpath, parent, "id");
-	if (!id_is_valid(w->id))
-		return fail(ld, jpath, "'%.80s' is not 1..%d characters of "
-				"[A-Za-z0-9._-]", w->id, WIC_PROV_ID_MAX);
+	if(!id_is_valid(w->id))
+		return fail(ld, jpath,
+				"'%.80s' is not 1..%d characters of "
+				"[A-Za-z0-9._-]",
+				w->id, WIC_PROV_ID_MAX);
 	return 0;
 }
 
-static int parse_wwsf(const loader_t *ld, json_t *wj, const char *jpath,
-		wic_wwsf_t *w)
+static int parse_wwsf(
+		const loader_t *ld, json_t *wj, const char *jpath, wic_wwsf_t *w)
 {
-	static const char *const allowed[] = { "id", "origins", "issuers",
-			"audience", "keys", "ranges", "limits", NULL };
+	static const char *const allowed[] = {"id", "origins", "issuers",
+			"audience", "keys", "ranges", "limits", NULL};
 
-	if (!json_is_object(wj))
+	if(!json_is_object(wj))
 		return fail(ld, jpath, "not an object");
-	if (check_keys(ld, wj, jpath, allowed) < 0
-			|| parse_id(ld, wj, jpath, w) < 0
-			|| get_string_list(ld, wj, "origins", jpath, &w->origins,
-					&w->n_origins) < 0
+	if(check_keys(ld, wj, jpath, allowed) < 0 || parse_id(ld, wj, jpath, w) < 0
+			|| get_string_list(
+					   ld, wj, "origins", jpath, &w->origins, &w->n_origins)
+					   < 0
 			|| check_origins(ld, w, jpath) < 0
-			|| get_string_list(ld, wj, "issuers", jpath, &w->issuers,
-					&w->n_issuers) < 0
-			|| get_string(ld, wj, "audience", jpath, false,
-					&w->audience) < 0
+			|| get_string_list(
+					   ld, wj, "issuers", jpath, &w->issuers, &w->n_issuers)
+					   < 0
+			|| get_string(ld, wj, "audience", jpath, false, &w->audience) < 0
 			|| parse_keys(ld, wj, jpath, &w->keys) < 0
 			|| parse_ranges(ld, wj, jpath, w) < 0
 			|| parse_limits(ld, wj, jpath, &w->limits) < 0)
@@ -678,8 +690,8 @@ static int parse_wwsf(const loader_t *ld, json_t *wj, const char *jpath,
 /* Earlier WWSF (index < wi) with the same id, or NULL. */
 static const wic_wwsf_t *earlier_id(const wic_prov_t *p, size_t wi)
 {
-	for (size_t i = 0; i < wi; i++) {
-		if (strcmp(p->wwsfs[i].id, p->wwsfs[wi].id) == 0)
+	for(size_t i = 0; i < wi; i++) {
+		if(strcmp(p->wwsfs[i].id, p->wwsfs[wi].id) == 0)
 			return &p->wwsfs[i];
 	}
 	return NULL;
@@ -692,16 +704,16 @@ typedef char *(*item_of_f)(const wic_wwsf_t *w, size_t i, size_t *n);
 /* WWSF holding an earlier occurrence of item ei of WWSF wi: any item of
  * WWSFs 0..wi-1, or an item before ei in WWSF wi. NULL when unique. */
 
-static const wic_wwsf_t *earlier_item(const wic_prov_t *p, size_t wi,
-		size_t ei, item_of_f item_of)
+static const wic_wwsf_t *earlier_item(
+		const wic_prov_t *p, size_t wi, size_t ei, item_of_f item_of)
 {
 	size_t n = 0;
 	const char *s = item_of(&p->wwsfs[wi], ei, &n);
-	for (size_t i = 0; i <= wi; i++) {
+	for(size_t i = 0; i <= wi; i++) {
 		item_of(&p->wwsfs[i], 0, &n);
 		size_t upto = i == wi ? ei : n;
-		for (size_t j = 0; j < upto; j++) {
-			if (strcmp(item_of(&p->wwsfs[i], j, &n), s) == 0)
+		for(size_t j = 0; j < upto; j++) {
+			if(strcmp(item_of(&p->wwsfs[i], j, &n), s) == 0)
 				return &p->wwsfs[i];
 		}
 	}
@@ -732,21 +744,24 @@ static char *distinct_item(const wic_wwsf_t *w, size_t i, size_t *n)
 	return i < w->n_ranges ? w->ranges[i].distinct_pui : NULL;
 }
 
-static int check_unique_list(const loader_t *ld, const wic_prov_t *p,
-		size_t wi, const char *what, const char *list, item_of_f item_of)
+static int check_unique_list(const loader_t *ld, const wic_prov_t *p, size_t wi,
+		const char *what, const char *list, item_of_f item_of)
 {
 	char jpath[WIC_JPATH_MAX];
 	size_t n = 0;
 	item_of(&p->wwsfs[wi], 0, &n);
-	for (size_t ei = 0; ei < n; ei++) {
+	for(size_t ei = 0; ei < n; ei++) {
 		const wic_wwsf_t *owner = earlier_item(p, wi, ei, item_of);
-		if (owner == NULL)
+		if(owner == NULL)
 			continue;
 		snprintf(jpath, sizeof(jpath), "wwsfs[%zu].%s[%zu]%s", wi, list, ei,
-				item_of == wildcard_item ? ".wildcard"
-				: item_of == distinct_item ? ".distinct_pui" : "");
-		return fail(ld, jpath, "duplicate %s '%.200s' (already in WWSF "
-				"'%s')", what, item_of(&p->wwsfs[wi], ei, &n), owner->id);
+				item_of == wildcard_item   ? ".wildcard"
+				: item_of == distinct_item ? ".distinct_pui"
+										   : "");
+		return fail(ld, jpath,
+				"duplicate %s '%.200s' (already in WWSF "
+				"'%s')",
+				what, item_of(&p->wwsfs[wi], ei, &n), owner->id);
 	}
 	return 0;
 }
@@ -755,17 +770,18 @@ static int check_unique(const loader_t *ld, const wic_prov_t *p, size_t wi)
 {
 	char jpath[WIC_JPATH_MAX];
 	const wic_wwsf_t *dup = earlier_id(p, wi);
-	if (dup != NULL) {
+	if(dup != NULL) {
 		snprintf(jpath, sizeof(jpath), "wwsfs[%zu].id", wi);
 		return fail(ld, jpath, "duplicate WWSF id '%s'", dup->id);
 	}
-	if (check_unique_list(ld, p, wi, "origin", "origins", origin_item) < 0
-			|| check_unique_list(ld, p, wi, "issuer", "issuers",
-					issuer_item) < 0
-			|| check_unique_list(ld, p, wi, "wildcard", "ranges",
-					wildcard_item) < 0
-			|| check_unique_list(ld, p, wi, "distinct PUI", "ranges",
-					distinct_item) < 0)
+	if(check_unique_list(ld, p, wi, "origin", "origins", origin_item) < 0
+			|| check_unique_list(ld, p, wi, "issuer", "issuers", issuer_item)
+					   < 0
+			|| check_unique_list(ld, p, wi, "wildcard", "ranges", wildcard_item)
+					   < 0
+			|| check_unique_list(
+					   ld, p, wi, "distinct PUI", "ranges", distinct_item)
+					   < 0)
 		return -1;
 	return 0;
 }
@@ -774,20 +790,20 @@ static int check_unique(const loader_t *ld, const wic_prov_t *p, size_t wi)
 
 static int parse_claims(const loader_t *ld, json_t *root, wic_claim_names_t *c)
 {
-	static const char *const allowed[] = { "impu", "impi", "range", "anon",
-			NULL };
-	static const char *const names[] = { "impu", "impi", "range", "anon" };
-	char **fields[] = { &c->impu, &c->impi, &c->range, &c->anon };
+	static const char *const allowed[] = {
+			"impu", "impi", "range", "anon", NULL};
+	static const char *const names[] = {"impu", "impi", "range", "anon"};
+	char **fields[] = {&c->impu, &c->impi, &c->range, &c->anon};
 	json_t *cj = json_object_get(root, "claims");
 
-	if (cj != NULL && !json_is_object(cj))
+	if(cj != NULL && !json_is_object(cj))
 		return fail(ld, "claims", "not an object");
-	if (cj != NULL && check_keys(ld, cj, "claims", allowed) < 0)
+	if(cj != NULL && check_keys(ld, cj, "claims", allowed) < 0)
 		return -1;
-	for (size_t i = 0; i < 4; i++) {
-		if (get_string(ld, cj, names[i], "claims", false, fields[i]) < 0)
+	for(size_t i = 0; i < 4; i++) {
+		if(get_string(ld, cj, names[i], "claims", false, fields[i]) < 0)
 			return -1;
-		if (*fields[i] == NULL
+		if(*fields[i] == NULL
 				&& (*fields[i] = dup_or_fail(ld, "claims", names[i])) == NULL)
 			return -1;
 	}
@@ -799,15 +815,15 @@ static int parse_wwsfs(const loader_t *ld, json_t *root, wic_prov_t *p)
 	char jpath[WIC_JPATH_MAX];
 	json_t *arr;
 
-	if (get_array(ld, root, "wwsfs", "", &arr) < 0)
+	if(get_array(ld, root, "wwsfs", "", &arr) < 0)
 		return -1;
 	p->wwsfs = calloc(json_array_size(arr), sizeof(*p->wwsfs));
-	if (p->wwsfs == NULL)
+	if(p->wwsfs == NULL)
 		return fail(ld, "wwsfs", "out of memory");
 	p->n_wwsfs = json_array_size(arr);
-	for (size_t i = 0; i < p->n_wwsfs; i++) {
+	for(size_t i = 0; i < p->n_wwsfs; i++) {
 		index_path(jpath, "wwsfs", i);
-		if (parse_wwsf(ld, json_array_get(arr, i), jpath, &p->wwsfs[i]) < 0
+		if(parse_wwsf(ld, json_array_get(arr, i), jpath, &p->wwsfs[i]) < 0
 				|| check_unique(ld, p, i) < 0)
 			return -1;
 	}
@@ -816,17 +832,17 @@ static int parse_wwsfs(const loader_t *ld, json_t *root, wic_prov_t *p)
 
 static int parse_top(const loader_t *ld, json_t *root, wic_prov_t *p)
 {
-	static const char *const allowed[] = { "audience", "max_token_size",
-			"leeway", "claims", "wwsfs", NULL };
+	static const char *const allowed[] = {
+			"audience", "max_token_size", "leeway", "claims", "wwsfs", NULL};
 
-	if (!json_is_object(root))
+	if(!json_is_object(root))
 		return fail(ld, "", "not a JSON object");
-	if (check_keys(ld, root, "", allowed) < 0
+	if(check_keys(ld, root, "", allowed) < 0
 			|| get_string(ld, root, "audience", "", true, &p->audience) < 0
 			|| get_uint(ld, root, "max_token_size", "", 8192, 128, 65536,
-					&p->max_token_size) < 0
-			|| get_uint(ld, root, "leeway", "", 30, 0, 3600,
-					&p->leeway) < 0
+					   &p->max_token_size)
+					   < 0
+			|| get_uint(ld, root, "leeway", "", 30, 0, 3600, &p->leeway) < 0
 			|| parse_claims(ld, root, &p->claims) < 0
 			|| parse_wwsfs(ld, root, p) < 0)
 		return -1;
@@ -837,30 +853,31 @@ static json_t *read_json(const loader_t *ld)
 {
 	json_error_t jerr;
 	json_t *root = json_load_file(ld->file, JSON_REJECT_DUPLICATES, &jerr);
-	if (root != NULL)
+	if(root != NULL)
 		return root;
-	if (jerr.line > 0 && ld->err != NULL && ld->errlen > 0)
-		snprintf(ld->err, ld->errlen, "%s: line %d: %s", ld->file,
-				jerr.line, jerr.text);
+	if(jerr.line > 0 && ld->err != NULL && ld->errlen > 0)
+		snprintf(ld->err, ld->errlen, "%s: line %d: %s", ld->file, jerr.line,
+				jerr.text);
 	else
 		fail(ld, "", "%s", jerr.text);
 	return NULL;
 }
 
-int wic_prov_load_file(const char *path, wic_prov_t **out, char *err,
-		size_t errlen)
+int wic_prov_load_file(
+		const char *path, wic_prov_t **out, char *err, size_t errlen)
 {
-	if (out == NULL)
+	if(out == NULL)
 		return -1;
 	*out = NULL;
-	loader_t ld = { .file = path != NULL ? path : "(null)", .err = err,
-			.errlen = errlen };
-	if (path == NULL || path[0] == '\0')
+	loader_t ld = {.file = path != NULL ? path : "(null)",
+			.err = err,
+			.errlen = errlen};
+	if(path == NULL || path[0] == '\0')
 		return fail(&ld, "", "no provisioning file");
 
 	wic_prov_t *p = calloc(1, sizeof(*p));
 	ld.dir = folder_of(path);
-	if (p == NULL || ld.dir == NULL || (p->path = strdup(path)) == NULL) {
+	if(p == NULL || ld.dir == NULL || (p->path = strdup(path)) == NULL) {
 		free(ld.dir);
 		wic_prov_free(p);
 		return fail(&ld, "", "out of memory");
@@ -869,7 +886,7 @@ int wic_prov_load_file(const char *path, wic_prov_t **out, char *err,
 	int rc = root != NULL ? parse_top(&ld, root, p) : -1;
 	json_decref(root);
 	free(ld.dir);
-	if (rc < 0) {
+	if(rc < 0) {
 		wic_prov_free(p);
 		return -1;
 	}
@@ -881,7 +898,7 @@ int wic_prov_load_file(const char *path, wic_prov_t **out, char *err,
 
 static void free_list(char **list, size_t n)
 {
-	for (size_t i = 0; list != NULL && i < n; i++)
+	for(size_t i = 0; list != NULL && i < n; i++)
 		free(list[i]);
 	free(list);
 }
@@ -901,16 +918,16 @@ static void free_wwsf(wic_wwsf_t *w)
 	free_list(w->issuers, w->n_issuers);
 	free(w->audience);
 	wic_keyset_clear(&w->keys);
-	for (size_t i = 0; w->ranges != NULL && i < w->n_ranges; i++)
+	for(size_t i = 0; w->ranges != NULL && i < w->n_ranges; i++)
 		free_range(&w->ranges[i]);
 	free(w->ranges);
 }
 
 void wic_prov_free(wic_prov_t *p)
 {
-	if (p == NULL)
+	if(p == NULL)
 		return;
-	for (size_t i = 0; p->wwsfs != NULL && i < p->n_wwsfs; i++)
+	for(size_t i = 0; p->wwsfs != NULL && i < p->n_wwsfs; i++)
 		free_wwsf(&p->wwsfs[i]);
 	free(p->wwsfs);
 	free(p->path);
@@ -926,26 +943,26 @@ void wic_prov_free(wic_prov_t *p)
 
 const wic_wwsf_t *wic_prov_wwsf_by_id(const wic_prov_t *p, const char *id)
 {
-	if (p == NULL || id == NULL)
+	if(p == NULL || id == NULL)
 		return NULL;
-	for (size_t i = 0; i < p->n_wwsfs; i++) {
-		if (strcmp(p->wwsfs[i].id, id) == 0)
+	for(size_t i = 0; i < p->n_wwsfs; i++) {
+		if(strcmp(p->wwsfs[i].id, id) == 0)
 			return &p->wwsfs[i];
 	}
 	return NULL;
 }
 
-const wic_wwsf_t *wic_prov_wwsf_by_origin(const wic_prov_t *p,
-		const char *origin, size_t len)
+const wic_wwsf_t *wic_prov_wwsf_by_origin(
+		const wic_prov_t *p, const char *origin, size_t len)
 {
-	if (p == NULL || origin == NULL || len == 0)
+	if(p == NULL || origin == NULL || len == 0)
 		return NULL;
-	for (size_t i = 0; i < p->n_wwsfs; i++) {
+	for(size_t i = 0; i < p->n_wwsfs; i++) {
 		const wic_wwsf_t *w = &p->wwsfs[i];
-		for (size_t j = 0; j < w->n_origins; j++) {
+		for(size_t j = 0; j < w->n_origins; j++) {
 			/* stored origins hold no NUL and are lower-case: an equal
 			 * length and a case-insensitive compare is exact */
-			if (strlen(w->origins[j]) == len
+			if(strlen(w->origins[j]) == len
 					&& wic_ascii_caseeq(w->origins[j], origin, len))
 				return w;
 		}
@@ -953,26 +970,26 @@ const wic_wwsf_t *wic_prov_wwsf_by_origin(const wic_prov_t *p,
 	return NULL;
 }
 
-const wic_wwsf_t *wic_prov_wwsf_by_issuer(const wic_prov_t *p,
-		const char *iss, size_t len)
+const wic_wwsf_t *wic_prov_wwsf_by_issuer(
+		const wic_prov_t *p, const char *iss, size_t len)
 {
-	if (p == NULL || iss == NULL || len == 0)
+	if(p == NULL || iss == NULL || len == 0)
 		return NULL;
-	for (size_t i = 0; i < p->n_wwsfs; i++) {
+	for(size_t i = 0; i < p->n_wwsfs; i++) {
 		const wic_wwsf_t *w = &p->wwsfs[i];
-		for (size_t j = 0; j < w->n_issuers; j++) {
-			if (str_eq_n(w->issuers[j], iss, len))
+		for(size_t j = 0; j < w->n_issuers; j++) {
+			if(str_eq_n(w->issuers[j], iss, len))
 				return w;
 		}
 	}
 	return NULL;
 }
 
-static const wic_range_t *range_in(const wic_wwsf_t *w, const char *impu,
-		size_t len)
+static const wic_range_t *range_in(
+		const wic_wwsf_t *w, const char *impu, size_t len)
 {
-	for (size_t i = 0; i < w->n_ranges; i++) {
-		if (wic_pui_range_match(w->ranges[i].pui, impu, len))
+	for(size_t i = 0; i < w->n_ranges; i++) {
+		if(wic_pui_range_match(w->ranges[i].pui, impu, len))
 			return &w->ranges[i];
 	}
 	return NULL;
@@ -981,16 +998,16 @@ static const wic_range_t *range_in(const wic_wwsf_t *w, const char *impu,
 const wic_range_t *wic_prov_range_of(const wic_prov_t *p, const wic_wwsf_t *w,
 		const char *impu, size_t len, const wic_wwsf_t **owner)
 {
-	if (owner != NULL)
+	if(owner != NULL)
 		*owner = NULL;
-	if (impu == NULL || len == 0 || (w == NULL && p == NULL))
+	if(impu == NULL || len == 0 || (w == NULL && p == NULL))
 		return NULL;
 	size_t n = w != NULL ? 1 : p->n_wwsfs;
-	for (size_t i = 0; i < n; i++) {
+	for(size_t i = 0; i < n; i++) {
 		const wic_wwsf_t *cand = w != NULL ? w : &p->wwsfs[i];
 		const wic_range_t *r = range_in(cand, impu, len);
-		if (r != NULL) {
-			if (owner != NULL)
+		if(r != NULL) {
+			if(owner != NULL)
 				*owner = cand;
 			return r;
 		}
@@ -998,13 +1015,13 @@ const wic_range_t *wic_prov_range_of(const wic_prov_t *p, const wic_wwsf_t *w,
 	return NULL;
 }
 
-const wic_range_t *wic_prov_range_by_text(const wic_wwsf_t *w,
-		const char *text, size_t len)
+const wic_range_t *wic_prov_range_by_text(
+		const wic_wwsf_t *w, const char *text, size_t len)
 {
-	if (w == NULL || text == NULL || len == 0)
+	if(w == NULL || text == NULL || len == 0)
 		return NULL;
-	for (size_t i = 0; i < w->n_ranges; i++) {
-		if (str_eq_n(w->ranges[i].wildcard, text, len))
+	for(size_t i = 0; i < w->n_ranges; i++) {
+		if(str_eq_n(w->ranges[i].wildcard, text, len))
 			return &w->ranges[i];
 	}
 	return NULL;

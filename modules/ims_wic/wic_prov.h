@@ -11,54 +11,60 @@
 #include "wic_keys.h"
 #include "wic_pui.h"
 
-enum wic_trigger {
+enum wic_trigger
+{
 	WIC_TRIGGER_STARTUP = 1u << 0,
 	WIC_TRIGGER_ON_DEMAND = 1u << 1,
 	WIC_TRIGGER_TOKEN = 1u << 2,
 };
 
-typedef struct wic_range {
-	char *wildcard;       /* "sip:demo!.*!@wwsf.lab" */
+typedef struct wic_range
+{
+	char *wildcard; /* "sip:demo!.*!@wwsf.lab" */
 	wic_pui_range_t *pui;
-	char *distinct_pui;   /* registered on the range's behalf */
-	char *impi;           /* Authorization username of the range REGISTER */
-	unsigned triggers;    /* enum wic_trigger bits */
-	unsigned linger;      /* s before de-registering an empty range */
-	unsigned expires;     /* Expires asked for in the range REGISTER */
+	char *distinct_pui; /* registered on the range's behalf */
+	char *impi;			/* Authorization username of the range REGISTER */
+	unsigned triggers;	/* enum wic_trigger bits */
+	unsigned linger;	/* s before de-registering an empty range */
+	unsigned expires;	/* Expires asked for in the range REGISTER */
 } wic_range_t;
 
 /* Per-WWSF registrar limits. */
-typedef struct wic_limits {
+typedef struct wic_limits
+{
 	unsigned max_contacts_per_impu; /* default 5 */
-	unsigned max_expires;           /* s, default 3600 */
+	unsigned max_expires;			/* s, default 3600 */
 } wic_limits_t;
 
-typedef struct wic_wwsf {
+typedef struct wic_wwsf
+{
 	char *id;
-	char **origins;       /* exact scheme://host[:port] */
+	char **origins; /* exact scheme://host[:port] */
 	size_t n_origins;
 	char **issuers;
 	size_t n_issuers;
-	char *audience;       /* NULL: the file's default */
+	char *audience; /* NULL: the file's default */
 	wic_keyset_t keys;
 	wic_range_t *ranges;
 	size_t n_ranges;
 	wic_limits_t limits;
 } wic_wwsf_t;
 
-typedef struct wic_claim_names {
-	char *impu;   /* default "impu" (string or array) */
-	char *impi;   /* default "impi" */
-	char *range;  /* default "range" */
-	char *anon;   /* default "anon" */
+typedef struct wic_claim_names
+{
+	char *impu;	 /* default "impu" (string or array) */
+	char *impi;	 /* default "impi" */
+	char *range; /* default "range" */
+	char *anon;	 /* default "anon" */
 } wic_claim_names_t;
 
-typedef struct wic_prov {
-	char *path;               /* file it came from, for messages */
-	char *audience;           /* default audience ("aud" must contain it) */
+typedef struct wic_prov
+{
+	char *path;		/* file it came from, for messages */
+	char *audience; /* default audience ("aud" must contain it) */
 	wic_claim_names_t claims;
-	unsigned max_token_size;  /* bytes, default 8192 */
-	unsigned leeway;          /* s, default 30 */
+	unsigned max_token_size; /* bytes, default 8192 */
+	unsigned leeway;		 /* s, default 30 */
 	wic_wwsf_t *wwsfs;
 	size_t n_wwsfs;
 } wic_prov_t;
@@ -66,20 +72,20 @@ typedef struct wic_prov {
 /* Load and check a provisioning file. Relative key paths are relative to
  * the file's folder. On error returns -1 and err says
  * "<file>: line N: ..." or "<file>: wwsfs[0].ranges[1].trigger: ...". */
-int wic_prov_load_file(const char *path, wic_prov_t **out, char *err,
-		size_t errlen);
+int wic_prov_load_file(
+		const char *path, wic_prov_t **out, char *err, size_t errlen);
 void wic_prov_free(wic_prov_t *p);
 
 const wic_wwsf_t *wic_prov_wwsf_by_id(const wic_prov_t *p, const char *id);
-const wic_wwsf_t *wic_prov_wwsf_by_origin(const wic_prov_t *p,
-		const char *origin, size_t len);
-const wic_wwsf_t *wic_prov_wwsf_by_issuer(const wic_prov_t *p,
-		const char *iss, size_t len);
+const wic_wwsf_t *wic_prov_wwsf_by_origin(
+		const wic_prov_t *p, const char *origin, size_t len);
+const wic_wwsf_t *wic_prov_wwsf_by_issuer(
+		const wic_prov_t *p, const char *iss, size_t len);
 /* First range of w (or of any WWSF when w is NULL) that contains impu. */
 const wic_range_t *wic_prov_range_of(const wic_prov_t *p, const wic_wwsf_t *w,
 		const char *impu, size_t len, const wic_wwsf_t **owner);
 /* Range of w whose wildcard text equals text (token trigger). */
-const wic_range_t *wic_prov_range_by_text(const wic_wwsf_t *w,
-		const char *text, size_t len);
+const wic_range_t *wic_prov_range_by_text(
+		const wic_wwsf_t *w, const char *text, size_t len);
 
 #endif

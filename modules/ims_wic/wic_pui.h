@@ -21,7 +21,8 @@ int wic_pui_range_compile(const char *wildcard, size_t len,
 /* Whole-URI match: static prefix and suffix literally (host part
  * case-insensitive, scheme case-insensitive), the expression anchored on
  * the rest of the user part. impu is a bare URI without parameters. */
-bool wic_pui_range_match(const wic_pui_range_t *r, const char *impu, size_t len);
+bool wic_pui_range_match(
+		const wic_pui_range_t *r, const char *impu, size_t len);
 
 const char *wic_pui_range_text(const wic_pui_range_t *r);
 void wic_pui_range_free(wic_pui_range_t *r);

@@ -25,23 +25,24 @@
 #define RS_DEFAULT_EXPIRES 3600
 #define RS_MIN_REFRESH 5 /* s: never refresh more often than this */
 
-typedef struct rs_range {
+typedef struct rs_range
+{
 	struct rs_range *next;
-	char *names;             /* "distinct_pui\0wildcard\0", one allocation */
+	char *names; /* "distinct_pui\0wildcard\0", one allocation */
 	size_t names_len;
-	const char *wildcard;    /* into names */
+	const char *wildcard; /* into names */
 	unsigned triggers;
 	unsigned expires;
 	unsigned linger;
 	wic_rs_state_t state;
-	int refreshing;          /* UP with a REGISTER in flight */
-	int forced;              /* operator asked for it registered */
-	int admin_down;          /* operator asked for it de-registered */
-	int removed;             /* no longer configured: de-register, drop */
+	int refreshing; /* UP with a REGISTER in flight */
+	int forced;		/* operator asked for it registered */
+	int admin_down; /* operator asked for it de-registered */
+	int removed;	/* no longer configured: de-register, drop */
 	time_t sent_at;
 	time_t next_action;
 	time_t expires_at;
-	time_t linger_at;        /* wanted until then although empty; 0: no */
+	time_t linger_at; /* wanted until then although empty; 0: no */
 	unsigned attempts;
 	unsigned wic_count;
 	int last_code;
@@ -50,13 +51,14 @@ typedef struct rs_range {
 	char pau[sizeof(((wic_rs_view_t *)0)->pau)];
 } rs_range_t;
 
-struct wic_rstate {
+struct wic_rstate
+{
 	wic_mem_ops_t mem;
 	wic_lock_ops_t locks;
 	int has_locks;
 	wic_rs_timing_t timing;
 	unsigned (*random_fn)(void);
-	uint32_t seed;           /* fallback generator when random_fn is NULL */
+	uint32_t seed; /* fallback generator when random_fn is NULL */
 	rs_range_t *ranges;
 };
 
@@ -190,8 +192,8 @@ static int range_wanted(const rs_range_t *r, time_t now)
 {
 	if(r->removed || r->admin_down)
 		return 0;
-	return (r->triggers & WIC_TRIGGER_STARTUP) || r->wic_count > 0
-		   || r->forced || (r->linger_at != 0 && now < r->linger_at);
+	return (r->triggers & WIC_TRIGGER_STARTUP) || r->wic_count > 0 || r->forced
+		   || (r->linger_at != 0 && now < r->linger_at);
 }
 
 static void set_down(rs_range_t *r)
@@ -204,22 +206,21 @@ static void set_down(rs_range_t *r)
 }
 
 /* Failure or timeout (code 0) of the request in flight. */
-static void range_failed(wic_rstate_t *rs, rs_range_t *r, int code,
-		time_t now)
+static void range_failed(wic_rstate_t *rs, rs_range_t *r, int code, time_t now)
 {
 	r->last_code = code;
 	if(r->state == WIC_RS_DEREGISTERING) {
 		/* nothing to retry: the IMS Core lets the registration expire */
 		set_down(r);
 		r->next_action = now;
-		set_error(r, code ? "de-registration failed"
-						  : "de-registration timed out", code);
+		set_error(r,
+				code ? "de-registration failed" : "de-registration timed out",
+				code);
 		return;
 	}
 	r->attempts++;
 	r->next_action = now + backoff_delay(rs, r->attempts);
-	set_error(r, code ? "registration failed" : "registration timed out",
-			code);
+	set_error(r, code ? "registration failed" : "registration timed out", code);
 	if(r->state == WIC_RS_UP && r->expires_at > now) {
 		r->refreshing = 0; /* still registered until expires_at */
 		return;
@@ -405,8 +406,8 @@ static void free_array(wic_rstate_t *rs, rs_range_t **arr, size_t n)
 
 /* New nodes for every entry, built before locking so that a lack of memory
  * changes nothing. */
-static rs_range_t **build_nodes(wic_rstate_t *rs, const wic_rs_config_t *cfg,
-		size_t n)
+static rs_range_t **build_nodes(
+		wic_rstate_t *rs, const wic_rs_config_t *cfg, size_t n)
 {
 	rs_range_t **nodes = rs->mem.alloc((n ? n : 1) * sizeof(*nodes));
 
@@ -442,8 +443,8 @@ static rs_range_t *unlink_finished(wic_rstate_t *rs)
 	return dead;
 }
 
-int wic_rstate_sync(wic_rstate_t *rs, const wic_rs_config_t *cfg, size_t n,
-		time_t now)
+int wic_rstate_sync(
+		wic_rstate_t *rs, const wic_rs_config_t *cfg, size_t n, time_t now)
 {
 	rs_range_t **nodes, *dead;
 
@@ -477,7 +478,8 @@ int wic_rstate_sync(wic_rstate_t *rs, const wic_rs_config_t *cfg, size_t n,
 
 /* ---- run -------------------------------------------------------------- */
 
-typedef struct rs_action {
+typedef struct rs_action
+{
 	struct rs_action *next;
 	wic_rs_action_t action;
 	unsigned expires;
@@ -500,8 +502,8 @@ static void range_tick(wic_rstate_t *rs, rs_range_t *r, time_t now)
 }
 
 /* What r needs now; returns 0 when nothing. */
-static int range_decide(const rs_range_t *r, time_t now,
-		wic_rs_action_t *action)
+static int range_decide(
+		const rs_range_t *r, time_t now, wic_rs_action_t *action)
 {
 	int wanted = range_wanted(r, now);
 
@@ -528,8 +530,8 @@ static void range_sent(rs_range_t *r, wic_rs_action_t action, time_t now)
 
 /* Allocated under the lock (shm has its own); when it fails the range is
  * left as it was and becomes due again at the next run. */
-static rs_action_t *action_new(wic_rstate_t *rs, const rs_range_t *r,
-		wic_rs_action_t action)
+static rs_action_t *action_new(
+		wic_rstate_t *rs, const rs_range_t *r, wic_rs_action_t action)
 {
 	size_t len = strlen(range_pui(r));
 	rs_action_t *a = rs->mem.alloc(sizeof(*a) + len + 1);
@@ -631,8 +633,7 @@ int wic_rstate_on_reply(wic_rstate_t *rs, const char *distinct_pui, int code,
 	return rc;
 }
 
-int wic_rstate_wic_added(wic_rstate_t *rs, const char *distinct_pui,
-		time_t now)
+int wic_rstate_wic_added(wic_rstate_t *rs, const char *distinct_pui, time_t now)
 {
 	rs_range_t *r;
 	int rc = -1;
@@ -651,8 +652,8 @@ int wic_rstate_wic_added(wic_rstate_t *rs, const char *distinct_pui,
 	return rc;
 }
 
-int wic_rstate_wic_removed(wic_rstate_t *rs, const char *distinct_pui,
-		time_t now)
+int wic_rstate_wic_removed(
+		wic_rstate_t *rs, const char *distinct_pui, time_t now)
 {
 	rs_range_t *r;
 	int rc = -1;
@@ -722,8 +723,8 @@ int wic_rstate_force(wic_rstate_t *rs, const char *distinct_pui,
 
 /* ---- reading ---------------------------------------------------------- */
 
-static void view_fill(const wic_rstate_t *rs, const rs_range_t *r,
-		time_t now, wic_rs_view_t *v)
+static void view_fill(const wic_rstate_t *rs, const rs_range_t *r, time_t now,
+		wic_rs_view_t *v)
 {
 	v->state = r->state;
 	v->expires_at = r->state == WIC_RS_UP ? r->expires_at : 0;
@@ -755,8 +756,8 @@ int wic_rstate_view(wic_rstate_t *rs, const char *distinct_pui, time_t now,
 	return r != NULL ? 0 : -1;
 }
 
-static unsigned retry_after_locked(const wic_rstate_t *rs,
-		const rs_range_t *r, time_t now)
+static unsigned retry_after_locked(
+		const wic_rstate_t *rs, const rs_range_t *r, time_t now)
 {
 	unsigned cap = rs->timing.backoff_max;
 	time_t wait = 1; /* registration in flight or about to start */
@@ -770,8 +771,8 @@ static unsigned retry_after_locked(const wic_rstate_t *rs,
 	return wait > (time_t)cap ? cap : (unsigned)wait;
 }
 
-unsigned wic_rstate_retry_after(wic_rstate_t *rs, const char *distinct_pui,
-		time_t now)
+unsigned wic_rstate_retry_after(
+		wic_rstate_t *rs, const char *distinct_pui, time_t now)
 {
 	rs_range_t *r;
 	unsigned s = 0;
@@ -786,7 +787,8 @@ unsigned wic_rstate_retry_after(wic_rstate_t *rs, const char *distinct_pui,
 	return s;
 }
 
-typedef struct rs_snap {
+typedef struct rs_snap
+{
 	wic_rs_view_t view;
 	const char *pui;
 	const char *wildcard;
@@ -820,8 +822,8 @@ static rs_snap_t *snapshot(wic_rstate_t *rs, time_t now, size_t *count)
 	return snap;
 }
 
-int wic_rstate_foreach(wic_rstate_t *rs, time_t now, wic_rs_visit_f visit,
-		void *ctx)
+int wic_rstate_foreach(
+		wic_rstate_t *rs, time_t now, wic_rs_visit_f visit, void *ctx)
 {
 	rs_snap_t *snap;
 	size_t n;
@@ -909,8 +911,7 @@ static int pau_params(const char *v, size_t len, size_t *pos)
 	return 0;
 }
 
-static int pau_entry(const char *v, size_t len, size_t *pos,
-		wic_pau_entry_t *e)
+static int pau_entry(const char *v, size_t len, size_t *pos, wic_pau_entry_t *e)
 {
 	size_t i = *pos, start;
 
@@ -934,8 +935,8 @@ static int pau_entry(const char *v, size_t len, size_t *pos,
 	return 0;
 }
 
-int wic_pau_parse(const char *value, size_t len, wic_pau_entry_t *out,
-		size_t max)
+int wic_pau_parse(
+		const char *value, size_t len, wic_pau_entry_t *out, size_t max)
 {
 	size_t pos, n = 0;
 	wic_pau_entry_t e;

@@ -12,7 +12,8 @@
 #include <time.h>
 #include "wic_mem.h"
 
-typedef enum wic_rs_state {
+typedef enum wic_rs_state
+{
 	WIC_RS_DOWN,
 	WIC_RS_REGISTERING,
 	WIC_RS_UP,
@@ -21,19 +22,23 @@ typedef enum wic_rs_state {
 
 const char *wic_rs_state_name(wic_rs_state_t s);
 
-typedef struct wic_rs_config {
-	const char *distinct_pui;  /* key of the range */
+typedef struct wic_rs_config
+{
+	const char *distinct_pui; /* key of the range */
 	const char *wildcard;
-	unsigned triggers;         /* enum wic_trigger bits (wic_prov.h) */
-	unsigned expires;          /* asked for */
+	unsigned triggers; /* enum wic_trigger bits (wic_prov.h) */
+	unsigned expires;  /* asked for */
 	unsigned linger;
 } wic_rs_config_t;
 
-typedef struct wic_rs_timing {
-	unsigned backoff_min;   /* s, first retry delay, default 2 */
-	unsigned backoff_max;   /* s, cap, default 300 */
-	unsigned refresh_margin;/* s, refresh at min(granted/2, granted-margin), default 600 */
-	unsigned reply_timeout; /* s, REGISTERING longer than this counts as timeout */
+typedef struct wic_rs_timing
+{
+	unsigned backoff_min; /* s, first retry delay, default 2 */
+	unsigned backoff_max; /* s, cap, default 300 */
+	unsigned
+			refresh_margin; /* s, refresh at min(granted/2, granted-margin), default 600 */
+	unsigned
+			reply_timeout; /* s, REGISTERING longer than this counts as timeout */
 } wic_rs_timing_t;
 
 typedef struct wic_rstate wic_rstate_t;
@@ -46,11 +51,15 @@ void wic_rstate_destroy(wic_rstate_t *rs);
 /* Make the set of ranges equal to cfg (after load or reload): ranges kept
  * keep their state, new ones start DOWN, removed ones are marked for
  * de-registration when UP. Returns 0 or -1 (no memory). */
-int wic_rstate_sync(wic_rstate_t *rs, const wic_rs_config_t *cfg, size_t n,
-		time_t now);
+int wic_rstate_sync(
+		wic_rstate_t *rs, const wic_rs_config_t *cfg, size_t n, time_t now);
 
 /* What kamailio.cfg must send now. */
-typedef enum { WIC_RS_SEND_REGISTER, WIC_RS_SEND_DEREGISTER } wic_rs_action_t;
+typedef enum
+{
+	WIC_RS_SEND_REGISTER,
+	WIC_RS_SEND_DEREGISTER
+} wic_rs_action_t;
 typedef void (*wic_rs_due_f)(void *ctx, const char *distinct_pui,
 		wic_rs_action_t action, unsigned expires);
 /* Calls due() for every range due at now and moves it to REGISTERING or
@@ -70,8 +79,10 @@ int wic_rstate_on_reply(wic_rstate_t *rs, const char *distinct_pui, int code,
 /* A WIC of the range registered (first contact of an IMPU) or left.
  * on-demand ranges become due on the first; on-demand/token ranges are
  * de-registered linger s after the count reaches 0. */
-int wic_rstate_wic_added(wic_rstate_t *rs, const char *distinct_pui, time_t now);
-int wic_rstate_wic_removed(wic_rstate_t *rs, const char *distinct_pui, time_t now);
+int wic_rstate_wic_added(
+		wic_rstate_t *rs, const char *distinct_pui, time_t now);
+int wic_rstate_wic_removed(
+		wic_rstate_t *rs, const char *distinct_pui, time_t now);
 /* A WIC of an on-demand/token range is waiting (answered 503 + Retry-After)
  * while the range is not UP: keep the range wanted for linger +
  * reply_timeout s so that it registers and the WIC can come back. */
@@ -85,11 +96,12 @@ int wic_rstate_force(wic_rstate_t *rs, const char *distinct_pui,
 
 /* Snapshot of one range, for admission (503 + Retry-After), routing
  * (Service-Route) and RPC. Strings are copied into the caller's buffers. */
-typedef struct wic_rs_view {
+typedef struct wic_rs_view
+{
 	wic_rs_state_t state;
-	time_t expires_at;     /* 0 unless UP */
-	time_t next_action;    /* refresh or retry time */
-	unsigned attempts;     /* failures since last success */
+	time_t expires_at;	/* 0 unless UP */
+	time_t next_action; /* refresh or retry time */
+	unsigned attempts;	/* failures since last success */
 	unsigned wic_count;
 	int last_code;
 	char last_error[64];
@@ -101,21 +113,22 @@ int wic_rstate_view(wic_rstate_t *rs, const char *distinct_pui, time_t now,
 /* Seconds a WIC should wait before retrying (Retry-After) while the range
  * is not UP: time to the next attempt, 1..backoff_max; 0 when UP or
  * unknown. */
-unsigned wic_rstate_retry_after(wic_rstate_t *rs, const char *distinct_pui,
-		time_t now);
+unsigned wic_rstate_retry_after(
+		wic_rstate_t *rs, const char *distinct_pui, time_t now);
 typedef void (*wic_rs_visit_f)(void *ctx, const char *distinct_pui,
 		const char *wildcard, const wic_rs_view_t *v);
-int wic_rstate_foreach(wic_rstate_t *rs, time_t now, wic_rs_visit_f visit,
-		void *ctx);
+int wic_rstate_foreach(
+		wic_rstate_t *rs, time_t now, wic_rs_visit_f visit, void *ctx);
 
 /* P-Associated-URI parsing: the <uri> entries of a header value, in order;
  * wildcarded ones flagged. Returns the count (<= max), -1 on syntax error. */
-typedef struct wic_pau_entry {
-	const char *uri;   /* points into value */
+typedef struct wic_pau_entry
+{
+	const char *uri; /* points into value */
 	size_t len;
 	int wildcarded;
 } wic_pau_entry_t;
-int wic_pau_parse(const char *value, size_t len, wic_pau_entry_t *out,
-		size_t max);
+int wic_pau_parse(
+		const char *value, size_t len, wic_pau_entry_t *out, size_t max);
 
 #endif

@@ -15,15 +15,17 @@
 
 #define WIC_TCACHE_WAYS 4u
 
-typedef struct tc_entry {
+typedef struct tc_entry
+{
 	unsigned char digest[SHA256_DIGEST_LENGTH];
 	bool used;
-	unsigned gen;    /* provisioning generation it was verified under */
-	time_t exp;      /* token exp: dead from then on */
-	time_t stored;   /* for "replace the oldest" */
+	unsigned gen;  /* provisioning generation it was verified under */
+	time_t exp;	   /* token exp: dead from then on */
+	time_t stored; /* for "replace the oldest" */
 } tc_entry_t;
 
-struct wic_tcache {
+struct wic_tcache
+{
 	wic_mem_ops_t mem;
 	wic_lock_ops_t locks;
 	bool has_locks;
@@ -40,18 +42,18 @@ wic_tcache_t *wic_tcache_create(unsigned capacity, unsigned nlocks,
 	size_t size;
 	wic_tcache_t *c;
 
-	if (capacity == 0 || !mem || !mem->alloc || !mem->release)
+	if(capacity == 0 || !mem || !mem->alloc || !mem->release)
 		return NULL;
 	ways = capacity < WIC_TCACHE_WAYS ? capacity : WIC_TCACHE_WAYS;
 	nslots = capacity / ways; /* nslots * ways <= capacity: bounded */
 	size = sizeof(*c) + (size_t)nslots * ways * sizeof(tc_entry_t);
 	c = mem->alloc(size);
-	if (!c)
+	if(!c)
 		return NULL;
 	memset(c, 0, size);
 	c->mem = *mem;
 	c->has_locks = locks && locks->lock && locks->unlock && nlocks > 0;
-	if (c->has_locks)
+	if(c->has_locks)
 		c->locks = *locks;
 	c->nlocks = nlocks ? nlocks : 1;
 	c->nslots = nslots;
@@ -61,38 +63,38 @@ wic_tcache_t *wic_tcache_create(unsigned capacity, unsigned nlocks,
 
 void wic_tcache_destroy(wic_tcache_t *c)
 {
-	if (c)
+	if(c)
 		c->mem.release(c);
 }
 
 static void slot_lock(wic_tcache_t *c, unsigned slot)
 {
-	if (c->has_locks)
+	if(c->has_locks)
 		c->locks.lock(c->locks.ctx, slot % c->nlocks);
 }
 
 static void slot_unlock(wic_tcache_t *c, unsigned slot)
 {
-	if (c->has_locks)
+	if(c->has_locks)
 		c->locks.unlock(c->locks.ctx, slot % c->nlocks);
 }
 
-static bool token_digest(const char *tok, size_t len,
-		unsigned char d[SHA256_DIGEST_LENGTH])
+static bool token_digest(
+		const char *tok, size_t len, unsigned char d[SHA256_DIGEST_LENGTH])
 {
 	unsigned dlen = 0;
 
 	return tok && len > 0
-		&& EVP_Digest(tok, len, d, &dlen, EVP_sha256(), NULL) == 1
-		&& dlen == SHA256_DIGEST_LENGTH;
+		   && EVP_Digest(tok, len, d, &dlen, EVP_sha256(), NULL) == 1
+		   && dlen == SHA256_DIGEST_LENGTH;
 }
 
 /* The digest is uniformly distributed: its first bytes are a fine hash. */
-static unsigned slot_of(const wic_tcache_t *c,
-		const unsigned char d[SHA256_DIGEST_LENGTH])
+static unsigned slot_of(
+		const wic_tcache_t *c, const unsigned char d[SHA256_DIGEST_LENGTH])
 {
 	unsigned h = (unsigned)d[0] << 24 | (unsigned)d[1] << 16
-			| (unsigned)d[2] << 8 | d[3];
+				 | (unsigned)d[2] << 8 | d[3];
 	return h % c->nslots;
 }
 
@@ -106,24 +108,24 @@ static bool entry_dead(const tc_entry_t *e, unsigned gen, time_t now)
 	return !e->used || e->gen != gen || e->exp <= now;
 }
 
-bool wic_tcache_hit(wic_tcache_t *c, const char *tok, size_t len,
-		unsigned gen, time_t now)
+bool wic_tcache_hit(
+		wic_tcache_t *c, const char *tok, size_t len, unsigned gen, time_t now)
 {
 	unsigned char d[SHA256_DIGEST_LENGTH];
 	unsigned slot, i;
 	tc_entry_t *e;
 	bool hit = false;
 
-	if (!c || !token_digest(tok, len, d))
+	if(!c || !token_digest(tok, len, d))
 		return false;
 	slot = slot_of(c, d);
 	slot_lock(c, slot);
 	e = slot_entries(c, slot);
-	for (i = 0; i < c->ways; i++) {
-		if (!e[i].used || memcmp(e[i].digest, d, sizeof(d)) != 0)
+	for(i = 0; i < c->ways; i++) {
+		if(!e[i].used || memcmp(e[i].digest, d, sizeof(d)) != 0)
 			continue;
 		hit = !entry_dead(&e[i], gen, now);
-		if (!hit)
+		if(!hit)
 			e[i].used = false; /* expired or older generation: drop it */
 		break;
 	}
@@ -139,27 +141,27 @@ static tc_entry_t *victim_of(tc_entry_t *e, unsigned ways,
 	tc_entry_t *victim = NULL;
 	unsigned i;
 
-	for (i = 0; i < ways; i++) {
-		if (e[i].used && memcmp(e[i].digest, d, SHA256_DIGEST_LENGTH) == 0)
+	for(i = 0; i < ways; i++) {
+		if(e[i].used && memcmp(e[i].digest, d, SHA256_DIGEST_LENGTH) == 0)
 			return &e[i];
 	}
-	for (i = 0; i < ways; i++) {
-		if (entry_dead(&e[i], gen, now))
+	for(i = 0; i < ways; i++) {
+		if(entry_dead(&e[i], gen, now))
 			return &e[i];
-		if (!victim || e[i].stored < victim->stored)
+		if(!victim || e[i].stored < victim->stored)
 			victim = &e[i];
 	}
 	return victim;
 }
 
-void wic_tcache_put(wic_tcache_t *c, const char *tok, size_t len,
-		unsigned gen, time_t exp, time_t now)
+void wic_tcache_put(wic_tcache_t *c, const char *tok, size_t len, unsigned gen,
+		time_t exp, time_t now)
 {
 	unsigned char d[SHA256_DIGEST_LENGTH];
 	unsigned slot;
 	tc_entry_t *e;
 
-	if (!c || exp <= now || !token_digest(tok, len, d))
+	if(!c || exp <= now || !token_digest(tok, len, d))
 		return; /* a dead token is not worth a slot */
 	slot = slot_of(c, d);
 	slot_lock(c, slot);
@@ -176,13 +178,13 @@ unsigned wic_tcache_count(wic_tcache_t *c)
 {
 	unsigned slot, i, n = 0;
 
-	if (!c)
+	if(!c)
 		return 0;
-	for (slot = 0; slot < c->nslots; slot++) {
+	for(slot = 0; slot < c->nslots; slot++) {
 		const tc_entry_t *e;
 		slot_lock(c, slot);
 		e = slot_entries(c, slot);
-		for (i = 0; i < c->ways; i++)
+		for(i = 0; i < c->ways; i++)
 			n += e[i].used ? 1 : 0;
 		slot_unlock(c, slot);
 	}

@@ -22,12 +22,12 @@ void wic_tcache_destroy(wic_tcache_t *c);
 
 /* True when the token (by SHA-256 of its text) was stored under generation
  * gen and its exp has not passed. */
-bool wic_tcache_hit(wic_tcache_t *c, const char *tok, size_t len,
-		unsigned gen, time_t now);
+bool wic_tcache_hit(
+		wic_tcache_t *c, const char *tok, size_t len, unsigned gen, time_t now);
 /* Remember a verified token until exp. When full, an expired or the
  * oldest entry of the slot is replaced. */
-void wic_tcache_put(wic_tcache_t *c, const char *tok, size_t len,
-		unsigned gen, time_t exp, time_t now);
+void wic_tcache_put(wic_tcache_t *c, const char *tok, size_t len, unsigned gen,
+		time_t exp, time_t now);
 
 unsigned wic_tcache_count(wic_tcache_t *c);
 

@@ -17,8 +17,8 @@ long wic_b64url_decode(const char *in, size_t len, unsigned char *out);
 /* The same into a fresh malloc'ed buffer (freed by the caller, who should
  * cleanse it when it holds a secret). NULL when in is not base64url or
  * empty. */
-unsigned char *wic_b64url_decode_alloc(const char *in, size_t len,
-		size_t *outlen);
+unsigned char *wic_b64url_decode_alloc(
+		const char *in, size_t len, size_t *outlen);
 
 /* Equal over n bytes, ASCII letters compared case-insensitively. */
 bool wic_ascii_caseeq(const char *a, const char *b, size_t n);

@@ -42,36 +42,36 @@ static bool is_ws(char c)
 /* Trims whitespace on both ends of [*s, *s + *len). */
 static void trim(const char **s, size_t *len)
 {
-	while (*len && is_ws(**s)) {
+	while(*len && is_ws(**s)) {
 		(*s)++;
 		(*len)--;
 	}
-	while (*len && is_ws((*s)[*len - 1]))
+	while(*len && is_ws((*s)[*len - 1]))
 		(*len)--;
 }
 
-int wic_token_from_bearer(const char *hval, size_t len, const char **tok,
-		size_t *toklen)
+int wic_token_from_bearer(
+		const char *hval, size_t len, const char **tok, size_t *toklen)
 {
 	static const char scheme[] = "Bearer";
 	const size_t slen = sizeof(scheme) - 1;
 	size_t i;
 
-	if (!hval || !tok || !toklen)
+	if(!hval || !tok || !toklen)
 		return -1;
 	trim(&hval, &len);
 	/* the scheme must be followed by whitespace, then one b64token */
-	if (len <= slen || strncasecmp(hval, scheme, slen) != 0
+	if(len <= slen || strncasecmp(hval, scheme, slen) != 0
 			|| !is_ws(hval[slen]))
 		return -1;
 	hval += slen;
 	len -= slen;
 	trim(&hval, &len);
-	for (i = 0; i < len; i++) {
-		if (is_ws(hval[i]))
+	for(i = 0; i < len; i++) {
+		if(is_ws(hval[i]))
 			return -1; /* "Bearer a b", or auth-params: not a bearer token */
 	}
-	if (len == 0)
+	if(len == 0)
 		return -1;
 	*tok = hval;
 	*toklen = len;
@@ -85,7 +85,7 @@ static bool media_type_is(const char *ct, size_t len, const char *want)
 	const char *semi = memchr(ct, ';', len);
 	size_t wlen = strlen(want);
 
-	if (semi)
+	if(semi)
 		len = (size_t)(semi - ct);
 	trim(&ct, &len);
 	return len == wlen && strncasecmp(ct, want, wlen) == 0;
@@ -93,35 +93,34 @@ static bool media_type_is(const char *ct, size_t len, const char *want)
 
 /* Value of the boundary parameter of a multipart Content-Type, quoted or
  * not (RFC 2046 5.1.1). */
-static int boundary_of(const char *ct, size_t len, const char **b,
-		size_t *blen)
+static int boundary_of(const char *ct, size_t len, const char **b, size_t *blen)
 {
 	const char *end = ct + len, *p = ct;
 
-	while ((p = memchr(p, ';', (size_t)(end - p))) != NULL) {
+	while((p = memchr(p, ';', (size_t)(end - p))) != NULL) {
 		const char *v;
 		p++;
-		while (p < end && is_ws(*p))
+		while(p < end && is_ws(*p))
 			p++;
-		if ((size_t)(end - p) < 9 || strncasecmp(p, "boundary", 8) != 0)
+		if((size_t)(end - p) < 9 || strncasecmp(p, "boundary", 8) != 0)
 			continue;
 		v = p + 8;
-		while (v < end && is_ws(*v))
+		while(v < end && is_ws(*v))
 			v++;
-		if (v >= end || *v != '=')
+		if(v >= end || *v != '=')
 			continue;
 		v++;
-		while (v < end && is_ws(*v))
+		while(v < end && is_ws(*v))
 			v++;
-		if (v < end && *v == '"') {
+		if(v < end && *v == '"') {
 			const char *q = memchr(v + 1, '"', (size_t)(end - v - 1));
-			if (!q)
+			if(!q)
 				return -1;
 			*b = v + 1;
 			*blen = (size_t)(q - v - 1);
 		} else {
 			const char *q = v;
-			while (q < end && *q != ';' && !is_ws(*q))
+			while(q < end && *q != ';' && !is_ws(*q))
 				q++;
 			*b = v;
 			*blen = (size_t)(q - v);
@@ -139,7 +138,7 @@ static size_t next_line(const char *p, const char *end, const char **next)
 	size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
 
 	*next = nl ? nl + 1 : end;
-	if (len && p[len - 1] == '\r')
+	if(len && p[len - 1] == '\r')
 		len--;
 	return len;
 }
@@ -150,22 +149,22 @@ static bool part_is_jwt(const char *p, const char *end, const char **content)
 {
 	bool jwt = false;
 
-	while (p < end) {
+	while(p < end) {
 		const char *next, *colon;
 		size_t len = next_line(p, end, &next);
-		if (len == 0) {
+		if(len == 0) {
 			*content = next;
 			return jwt;
 		}
 		colon = memchr(p, ':', len);
-		if (colon) {
+		if(colon) {
 			const char *name = p;
 			size_t nlen = (size_t)(colon - p);
 			trim(&name, &nlen);
-			if ((nlen == 12 && strncasecmp(name, "content-type", 12) == 0)
+			if((nlen == 12 && strncasecmp(name, "content-type", 12) == 0)
 					|| (nlen == 1 && (*name == 'c' || *name == 'C')))
-				jwt = media_type_is(colon + 1,
-						len - (size_t)(colon + 1 - p), "application/jwt");
+				jwt = media_type_is(colon + 1, len - (size_t)(colon + 1 - p),
+						"application/jwt");
 		}
 		p = next;
 	}
@@ -176,11 +175,11 @@ static bool part_is_jwt(const char *p, const char *end, const char **content)
 static const char *find_delimiter(const char *body, const char *p,
 		const char *end, const char *b, size_t blen)
 {
-	while (p < end) {
+	while(p < end) {
 		const char *d = memmem(p, (size_t)(end - p), "--", 2);
-		if (!d)
+		if(!d)
 			return NULL;
-		if ((d == body || d[-1] == '\n') && (size_t)(end - d - 2) >= blen
+		if((d == body || d[-1] == '\n') && (size_t)(end - d - 2) >= blen
 				&& memcmp(d + 2, b, blen) == 0)
 			return d;
 		p = d + 1;
@@ -194,23 +193,23 @@ static int token_from_multipart(const char *ctype, size_t ctlen,
 	const char *b, *end = body + blen, *d;
 	size_t bl;
 
-	if (boundary_of(ctype, ctlen, &b, &bl) < 0)
+	if(boundary_of(ctype, ctlen, &b, &bl) < 0)
 		return -1;
 	d = find_delimiter(body, body, end, b, bl);
-	while (d) {
+	while(d) {
 		const char *part, *content = NULL, *nextd;
 		d += 2 + bl;
-		if ((size_t)(end - d) >= 2 && d[0] == '-' && d[1] == '-')
-			return -1; /* close delimiter: no JWT part */
+		if((size_t)(end - d) >= 2 && d[0] == '-' && d[1] == '-')
+			return -1;			  /* close delimiter: no JWT part */
 		next_line(d, end, &part); /* transport padding up to the EOL */
 		nextd = find_delimiter(body, part, end, b, bl);
-		if (!nextd)
+		if(!nextd)
 			return -1; /* unterminated part */
-		if (part_is_jwt(part, nextd, &content) && content) {
+		if(part_is_jwt(part, nextd, &content) && content) {
 			/* the CRLF before a delimiter belongs to the delimiter */
 			size_t clen = (size_t)(nextd - content);
 			trim(&content, &clen);
-			if (clen == 0)
+			if(clen == 0)
 				return -1;
 			*tok = content;
 			*toklen = clen;
@@ -224,17 +223,17 @@ static int token_from_multipart(const char *ctype, size_t ctlen,
 int wic_token_from_body(const char *ctype, size_t ctlen, const char *body,
 		size_t blen, const char **tok, size_t *toklen)
 {
-	if (!ctype || !body || !tok || !toklen || blen == 0)
+	if(!ctype || !body || !tok || !toklen || blen == 0)
 		return -1;
-	if (media_type_is(ctype, ctlen, "application/jwt")) {
+	if(media_type_is(ctype, ctlen, "application/jwt")) {
 		trim(&body, &blen);
-		if (blen == 0)
+		if(blen == 0)
 			return -1;
 		*tok = body;
 		*toklen = blen;
 		return 0;
 	}
-	if (media_type_is(ctype, ctlen, "multipart/mixed")
+	if(media_type_is(ctype, ctlen, "multipart/mixed")
 			|| media_type_is(ctype, ctlen, "multipart/related"))
 		return token_from_multipart(ctype, ctlen, body, blen, tok, toklen);
 	return -1;
@@ -250,7 +249,7 @@ static void why_plain(char *why, size_t whylen, const char *text)
 {
 	size_t n;
 
-	if (!why || whylen == 0)
+	if(!why || whylen == 0)
 		return;
 	n = strnlen(text, whylen - 1);
 	memcpy(why, text, n);
@@ -258,14 +257,15 @@ static void why_plain(char *why, size_t whylen, const char *text)
 }
 
 
-typedef struct jws {
-	const char *seg[3];   /* header, payload, signature (base64url text) */
+typedef struct jws
+{
+	const char *seg[3]; /* header, payload, signature (base64url text) */
 	size_t seglen[3];
 	json_t *header;
 	json_t *claims;
 	unsigned char *sig;
 	size_t siglen;
-	unsigned char *buf;   /* decoded segments, when not on the stack */
+	unsigned char *buf; /* decoded segments, when not on the stack */
 } jws_t;
 
 static void jws_release(jws_t *j)
@@ -281,10 +281,10 @@ static int jws_split(const char *tok, size_t len, jws_t *j)
 {
 	const char *d1 = memchr(tok, '.', len), *d2;
 
-	if (!d1)
+	if(!d1)
 		return -1;
 	d2 = memchr(d1 + 1, '.', (size_t)(tok + len - d1 - 1));
-	if (!d2 || memchr(d2 + 1, '.', (size_t)(tok + len - d2 - 1)))
+	if(!d2 || memchr(d2 + 1, '.', (size_t)(tok + len - d2 - 1)))
 		return -1;
 	j->seg[0] = tok;
 	j->seglen[0] = (size_t)(d1 - tok);
@@ -297,10 +297,10 @@ static int jws_split(const char *tok, size_t len, jws_t *j)
 
 static json_t *json_object_of(const unsigned char *text, size_t len)
 {
-	json_t *o = json_loadb((const char *)text, len, JSON_REJECT_DUPLICATES,
-			NULL);
+	json_t *o =
+			json_loadb((const char *)text, len, JSON_REJECT_DUPLICATES, NULL);
 
-	if (o && !json_is_object(o)) {
+	if(o && !json_is_object(o)) {
 		json_decref(o);
 		return NULL;
 	}
@@ -316,23 +316,23 @@ static wic_tok_status_t jws_parse(const char *tok, size_t len, jws_t *j,
 	size_t need = 0, i;
 	unsigned char *buf = stackbuf;
 
-	if (jws_split(tok, len, j) < 0) {
+	if(jws_split(tok, len, j) < 0) {
 		wic_why(why, whylen, "token is not three dot-separated parts");
 		return WIC_TOK_MALFORMED;
 	}
-	for (i = 0; i < 3; i++)
+	for(i = 0; i < 3; i++)
 		need += j->seglen[i] * 3 / 4 + 1;
-	if (need > stacklen) {
+	if(need > stacklen) {
 		buf = j->buf = malloc(need);
-		if (!buf) {
+		if(!buf) {
 			wic_why(why, whylen, "out of memory");
 			return WIC_TOK_MALFORMED;
 		}
 	}
-	for (i = 0; i < 3; i++) {
+	for(i = 0; i < 3; i++) {
 		out[i] = buf;
 		n[i] = wic_b64url_decode(j->seg[i], j->seglen[i], buf);
-		if (n[i] < 0) {
+		if(n[i] < 0) {
 			wic_why(why, whylen, "token part %zu is not base64url", i + 1);
 			return WIC_TOK_MALFORMED;
 		}
@@ -342,7 +342,7 @@ static wic_tok_status_t jws_parse(const char *tok, size_t len, jws_t *j,
 	j->siglen = (size_t)n[2];
 	j->header = json_object_of(out[0], (size_t)n[0]);
 	j->claims = j->header ? json_object_of(out[1], (size_t)n[1]) : NULL;
-	if (!j->header || !j->claims) {
+	if(!j->header || !j->claims) {
 		wic_why(why, whylen, "token %s is not a JSON object",
 				j->header ? "payload" : "header");
 		return WIC_TOK_MALFORMED;
@@ -358,17 +358,17 @@ static wic_tok_status_t jws_header(const jws_t *j, unsigned *alg,
 	json_t *a = json_object_get(j->header, "alg");
 	json_t *k = json_object_get(j->header, "kid");
 
-	if (json_object_get(j->header, "crit")) {
+	if(json_object_get(j->header, "crit")) {
 		wic_why(why, whylen, "token header has a crit parameter");
 		return WIC_TOK_MALFORMED;
 	}
-	if (!json_is_string(a) || (k && !json_is_string(k))) {
+	if(!json_is_string(a) || (k && !json_is_string(k))) {
 		wic_why(why, whylen, "token header alg/kid missing or not a string");
 		return WIC_TOK_MALFORMED;
 	}
 	*kid = k ? json_string_value(k) : NULL;
 	*alg = wic_alg_from_name(json_string_value(a), json_string_length(a));
-	if (*alg == 0) {
+	if(*alg == 0) {
 		wic_why(why, whylen, "token alg is none or unknown");
 		return WIC_TOK_ALG;
 	}
@@ -383,16 +383,15 @@ static wic_tok_status_t pick_key(const wic_wwsf_t *w, const char *kid,
 	const wic_key_t *byk = kid ? wic_keyset_by_kid(&w->keys, kid) : NULL;
 
 	*key = wic_keyset_find(&w->keys, kid, alg);
-	if (*key)
+	if(*key)
 		return WIC_TOK_OK;
-	if ((byk && !(byk->algs & alg))
-			|| !(wic_keyset_algs(&w->keys) & alg)) {
+	if((byk && !(byk->algs & alg)) || !(wic_keyset_algs(&w->keys) & alg)) {
 		wic_why(why, whylen, "alg %s not allowed for the key of WWSF %s",
 				wic_alg_name(alg), w->id);
 		return WIC_TOK_ALG;
 	}
-	wic_why(why, whylen, "no key of WWSF %s fits the token's %s",
-			w->id, kid ? "kid" : "alg (several keys: kid needed)");
+	wic_why(why, whylen, "no key of WWSF %s fits the token's %s", w->id,
+			kid ? "kid" : "alg (several keys: kid needed)");
 	return WIC_TOK_NO_KEY;
 }
 
@@ -406,16 +405,17 @@ static bool hmac_compute(const wic_key_t *k, unsigned alg,
 	unsigned ulen = 0;
 	bool ok;
 
-	if (!tmpl) {
-		if (k->secret_len > (size_t)INT_MAX || !HMAC(wic_alg_md(alg),
-				k->secret, (int)k->secret_len, data, dlen, mac, &ulen))
+	if(!tmpl) {
+		if(k->secret_len > (size_t)INT_MAX
+				|| !HMAC(wic_alg_md(alg), k->secret, (int)k->secret_len, data,
+						dlen, mac, &ulen))
 			return false;
 		*maclen = ulen;
 		return true;
 	}
 	ctx = EVP_MAC_CTX_dup(tmpl);
 	ok = ctx && EVP_MAC_update(ctx, data, dlen) == 1
-			&& EVP_MAC_final(ctx, mac, maclen, EVP_MAX_MD_SIZE) == 1;
+		 && EVP_MAC_final(ctx, mac, maclen, EVP_MAX_MD_SIZE) == 1;
 	EVP_MAC_CTX_free(ctx);
 	return ok;
 }
@@ -427,7 +427,7 @@ static bool verify_hmac(const wic_key_t *k, unsigned alg,
 	unsigned char mac[EVP_MAX_MD_SIZE];
 	size_t maclen = 0;
 
-	if (!hmac_compute(k, alg, data, dlen, mac, &maclen))
+	if(!hmac_compute(k, alg, data, dlen, mac, &maclen))
 		return false;
 	/* a truncated MAC is not a MAC; compare in constant time */
 	return maclen == siglen && CRYPTO_memcmp(mac, sig, siglen) == 0;
@@ -438,7 +438,7 @@ static size_t der_uint(unsigned char *out, const unsigned char *v, size_t n)
 {
 	size_t pad;
 
-	while (n > 1 && v[0] == 0) {
+	while(n > 1 && v[0] == 0) {
 		v++;
 		n--;
 	}
@@ -459,12 +459,12 @@ static size_t ecdsa_raw_to_der(unsigned alg, const unsigned char *sig,
 	unsigned char body[2 * (2 + 1 + 66)];
 	size_t blen, hdr;
 
-	if (siglen != 2 * half)
+	if(siglen != 2 * half)
 		return 0;
 	blen = der_uint(body, sig, half);
 	blen += der_uint(body + blen, sig + half, half);
 	der[0] = 0x30;
-	if (blen < 0x80) {
+	if(blen < 0x80) {
 		der[1] = (unsigned char)blen;
 		hdr = 2;
 	} else {
@@ -482,13 +482,15 @@ static bool verify_init(EVP_MD_CTX *ctx, const wic_key_t *k, unsigned alg)
 	EVP_MD_CTX *tmpl = k->vctx[wic_alg_index(alg)];
 	EVP_PKEY_CTX *pctx = NULL;
 
-	if (tmpl)
+	if(tmpl)
 		return EVP_MD_CTX_copy_ex(ctx, tmpl) == 1;
-	if (EVP_DigestVerifyInit(ctx, &pctx, wic_alg_md(alg), NULL, k->pkey) != 1)
+	if(EVP_DigestVerifyInit(ctx, &pctx, wic_alg_md(alg), NULL, k->pkey) != 1)
 		return false;
 	return alg != WIC_ALG_PS256
-		|| (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) > 0
-		&& EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST) > 0);
+		   || (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) > 0
+				   && EVP_PKEY_CTX_set_rsa_pss_saltlen(
+							  pctx, RSA_PSS_SALTLEN_DIGEST)
+							  > 0);
 }
 
 static bool verify_pkey(const wic_key_t *k, unsigned alg,
@@ -499,14 +501,14 @@ static bool verify_pkey(const wic_key_t *k, unsigned alg,
 	EVP_MD_CTX *ctx;
 	bool ok = false;
 
-	if (k->type == WIC_KEY_EC) {
+	if(k->type == WIC_KEY_EC) {
 		siglen = ecdsa_raw_to_der(alg, sig, siglen, der);
-		if (siglen == 0)
+		if(siglen == 0)
 			return false;
 		sig = der;
 	}
 	ctx = EVP_MD_CTX_new();
-	if (!ctx || !verify_init(ctx, k, alg))
+	if(!ctx || !verify_init(ctx, k, alg))
 		goto out;
 	/* one use only: lets OpenSSL skip duplicating the context at final */
 	EVP_MD_CTX_set_flags(ctx, EVP_MD_CTX_FLAG_FINALISE);
@@ -516,21 +518,20 @@ out:
 	return ok;
 }
 
-static bool jws_signature_ok(const jws_t *j, const wic_key_t *k,
-		unsigned alg)
+static bool jws_signature_ok(const jws_t *j, const wic_key_t *k, unsigned alg)
 {
 	/* the signing input is the token text up to the second dot */
 	const unsigned char *data = (const unsigned char *)j->seg[0];
 	size_t dlen = j->seglen[0] + 1 + j->seglen[1];
 	bool ok;
 
-	if (!(k->algs & alg))
+	if(!(k->algs & alg))
 		return false; /* pick_key guarantees it; never rely on alg alone */
-	if (k->type == WIC_KEY_HMAC)
+	if(k->type == WIC_KEY_HMAC)
 		ok = verify_hmac(k, alg, data, dlen, j->sig, j->siglen);
 	else
 		ok = verify_pkey(k, alg, data, dlen, j->sig, j->siglen);
-	if (!ok)
+	if(!ok)
 		ERR_clear_error(); /* leave no stale errors for the TLS layer */
 	return ok;
 }
@@ -545,49 +546,47 @@ static int numeric_date(json_t *claims, const char *name, long *v)
 	json_t *n = json_object_get(claims, name);
 	double d;
 
-	if (!n)
+	if(!n)
 		return 0;
-	if (json_is_integer(n)) {
+	if(json_is_integer(n)) {
 		json_int_t i = json_integer_value(n);
-		if (i > (json_int_t)WIC_TIME_LIMIT || i < -(json_int_t)WIC_TIME_LIMIT)
+		if(i > (json_int_t)WIC_TIME_LIMIT || i < -(json_int_t)WIC_TIME_LIMIT)
 			return -1;
 		*v = (long)i;
 		return 1;
 	}
-	if (!json_is_real(n))
+	if(!json_is_real(n))
 		return -1;
 	d = json_real_value(n);
-	if (!isfinite(d) || d > WIC_TIME_LIMIT || d < -WIC_TIME_LIMIT)
+	if(!isfinite(d) || d > WIC_TIME_LIMIT || d < -WIC_TIME_LIMIT)
 		return -1;
 	*v = (long)d; /* toward zero: same as floor for real dates */
 	return 1;
 }
 
-static wic_tok_status_t check_times(json_t *claims, time_t now,
-		unsigned leeway, wic_token_t *out, char *why, size_t whylen)
+static wic_tok_status_t check_times(json_t *claims, time_t now, unsigned leeway,
+		wic_token_t *out, char *why, size_t whylen)
 {
 	long t = (long)now, lw = (long)leeway;
 	int has_exp = numeric_date(claims, "exp", &out->exp);
 	int has_nbf = numeric_date(claims, "nbf", &out->nbf);
 	int has_iat = numeric_date(claims, "iat", &out->iat);
 
-	if (has_exp <= 0 || has_nbf < 0 || has_iat < 0) {
+	if(has_exp <= 0 || has_nbf < 0 || has_iat < 0) {
 		wic_why(why, whylen, "exp missing, or exp/nbf/iat not a number");
 		return WIC_TOK_CLAIMS;
 	}
 	/* written so that no sum can overflow: |values| <= 2^62 */
-	if (out->exp <= t - lw) {
+	if(out->exp <= t - lw) {
 		wic_why(why, whylen, "token expired %ld s ago", t - out->exp);
 		return WIC_TOK_EXPIRED;
 	}
-	if (has_nbf && out->nbf - t > lw) {
-		wic_why(why, whylen, "token nbf is %ld s in the future",
-				out->nbf - t);
+	if(has_nbf && out->nbf - t > lw) {
+		wic_why(why, whylen, "token nbf is %ld s in the future", out->nbf - t);
 		return WIC_TOK_NOT_YET_VALID;
 	}
-	if (has_iat && out->iat - t > lw) {
-		wic_why(why, whylen, "token iat is %ld s in the future",
-				out->iat - t);
+	if(has_iat && out->iat - t > lw) {
+		wic_why(why, whylen, "token iat is %ld s in the future", out->iat - t);
 		return WIC_TOK_NOT_YET_VALID;
 	}
 	return WIC_TOK_OK;
@@ -596,25 +595,25 @@ static wic_tok_status_t check_times(json_t *claims, time_t now,
 static bool json_str_eq(json_t *s, const char *want, size_t wlen)
 {
 	return json_is_string(s) && json_string_length(s) == wlen
-			&& memcmp(json_string_value(s), want, wlen) == 0;
+		   && memcmp(json_string_value(s), want, wlen) == 0;
 }
 
 /* aud is a string or an array of strings (RFC 7519 4.1.3). */
-static wic_tok_status_t check_audience(json_t *claims, const char *want,
-		char *why, size_t whylen)
+static wic_tok_status_t check_audience(
+		json_t *claims, const char *want, char *why, size_t whylen)
 {
 	json_t *aud = json_object_get(claims, "aud");
 	size_t i, wlen;
 
-	if (!want) {
+	if(!want) {
 		wic_why(why, whylen, "no audience configured");
 		return WIC_TOK_AUDIENCE;
 	}
 	wlen = strlen(want);
-	if (json_str_eq(aud, want, wlen))
+	if(json_str_eq(aud, want, wlen))
 		return WIC_TOK_OK;
-	for (i = 0; json_is_array(aud) && i < json_array_size(aud); i++) {
-		if (json_str_eq(json_array_get(aud, i), want, wlen))
+	for(i = 0; json_is_array(aud) && i < json_array_size(aud); i++) {
+		if(json_str_eq(json_array_get(aud, i), want, wlen))
 			return WIC_TOK_OK;
 	}
 	wic_why(why, whylen, "token aud does not contain %s", want);
@@ -631,18 +630,18 @@ static int copy_impus(json_t *v, wic_token_t *out)
 {
 	size_t i, n = json_is_array(v) ? json_array_size(v) : 1;
 
-	if (!json_is_string(v) && !(json_is_array(v) && n > 0))
+	if(!json_is_string(v) && !(json_is_array(v) && n > 0))
 		return -1;
 	out->impu = calloc(n, sizeof(char *));
-	if (!out->impu)
+	if(!out->impu)
 		return -1;
-	for (i = 0; i < n; i++) {
+	for(i = 0; i < n; i++) {
 		json_t *s = json_is_array(v) ? json_array_get(v, i) : v;
-		if (!json_is_string(s) || json_string_length(s) == 0
+		if(!json_is_string(s) || json_string_length(s) == 0
 				|| strlen(json_string_value(s)) != json_string_length(s))
 			return -1; /* also refuses embedded NULs */
 		out->impu[i] = dup_json_str(s);
-		if (!out->impu[i])
+		if(!out->impu[i])
 			return -1;
 		out->n_impu = i + 1;
 	}
@@ -654,9 +653,9 @@ static int copy_opt_str(json_t *claims, const char *name, char **dst)
 {
 	json_t *v = json_object_get(claims, name);
 
-	if (!v)
+	if(!v)
 		return 0;
-	if (!json_is_string(v)
+	if(!json_is_string(v)
 			|| strlen(json_string_value(v)) != json_string_length(v))
 		return -1;
 	*dst = dup_json_str(v);
@@ -674,14 +673,14 @@ static wic_tok_status_t copy_claims(const wic_prov_t *prov, json_t *claims,
 	const wic_claim_names_t *cn = &prov->claims;
 	json_t *anon = json_object_get(claims, claim_name(cn->anon, "anon"));
 
-	if (copy_impus(json_object_get(claims, claim_name(cn->impu, "impu")),
-			out) < 0) {
+	if(copy_impus(json_object_get(claims, claim_name(cn->impu, "impu")), out)
+			< 0) {
 		wic_why(why, whylen, "impu claim missing or not string(s)");
 		return WIC_TOK_CLAIMS;
 	}
-	if (copy_opt_str(claims, claim_name(cn->impi, "impi"), &out->impi) < 0
-			|| copy_opt_str(claims, claim_name(cn->range, "range"),
-				&out->range) < 0
+	if(copy_opt_str(claims, claim_name(cn->impi, "impi"), &out->impi) < 0
+			|| copy_opt_str(claims, claim_name(cn->range, "range"), &out->range)
+					   < 0
 			|| (anon && !json_is_boolean(anon))) {
 		wic_why(why, whylen, "impi/range/anon claim of the wrong type");
 		return WIC_TOK_CLAIMS;
@@ -696,18 +695,18 @@ static wic_tok_status_t find_issuer(const wic_prov_t *prov, json_t *claims,
 {
 	json_t *iss = json_object_get(claims, "iss");
 
-	if (!json_is_string(iss)) {
+	if(!json_is_string(iss)) {
 		wic_why(why, whylen, "token iss missing or not a string");
 		return WIC_TOK_ISSUER;
 	}
-	out->wwsf = wic_prov_wwsf_by_issuer(prov, json_string_value(iss),
-			json_string_length(iss));
-	if (!out->wwsf) {
+	out->wwsf = wic_prov_wwsf_by_issuer(
+			prov, json_string_value(iss), json_string_length(iss));
+	if(!out->wwsf) {
 		wic_why(why, whylen, "token iss is not a configured WWSF issuer");
 		return WIC_TOK_ISSUER;
 	}
 	out->iss = dup_json_str(iss);
-	if (!out->iss) {
+	if(!out->iss) {
 		wic_why(why, whylen, "out of memory");
 		return WIC_TOK_ISSUER;
 	}
@@ -723,22 +722,24 @@ static wic_tok_status_t verify_parsed(const wic_prov_t *prov, jws_t *j,
 	unsigned alg = 0;
 	wic_tok_status_t st;
 
-	if ((st = jws_header(j, &alg, &kid, why, whylen)) != WIC_TOK_OK
+	if((st = jws_header(j, &alg, &kid, why, whylen)) != WIC_TOK_OK
 			|| (st = find_issuer(prov, j->claims, out, why, whylen))
-				!= WIC_TOK_OK
+					   != WIC_TOK_OK
 			|| (st = pick_key(out->wwsf, kid, alg, &key, why, whylen))
-				!= WIC_TOK_OK)
+					   != WIC_TOK_OK)
 		return st;
-	if (mode == WIC_VERIFY_SIGNATURE && !jws_signature_ok(j, key, alg)) {
+	if(mode == WIC_VERIFY_SIGNATURE && !jws_signature_ok(j, key, alg)) {
 		wic_why(why, whylen, "token signature invalid (WWSF %s, %s)",
 				out->wwsf->id, wic_alg_name(alg));
 		return WIC_TOK_SIGNATURE;
 	}
-	if ((st = check_times(j->claims, now, prov->leeway, out, why, whylen))
-			!= WIC_TOK_OK
-			|| (st = check_audience(j->claims, out->wwsf->audience
-				? out->wwsf->audience : prov->audience, why, whylen))
-				!= WIC_TOK_OK)
+	if((st = check_times(j->claims, now, prov->leeway, out, why, whylen))
+					!= WIC_TOK_OK
+			|| (st = check_audience(j->claims,
+						out->wwsf->audience ? out->wwsf->audience
+											: prov->audience,
+						why, whylen))
+					   != WIC_TOK_OK)
 		return st;
 	return copy_claims(prov, j->claims, out, why, whylen);
 }
@@ -753,23 +754,23 @@ wic_tok_status_t wic_token_verify(const wic_prov_t *prov, const char *tok,
 	wic_tok_status_t st;
 
 	why_plain(why, whylen, "ok");
-	if (!out)
+	if(!out)
 		return WIC_TOK_MALFORMED;
 	memset(out, 0, sizeof(*out));
-	if (!prov || !tok) {
+	if(!prov || !tok) {
 		wic_why(why, whylen, "no token");
 		return WIC_TOK_MALFORMED;
 	}
 	max = prov->max_token_size ? prov->max_token_size : WIC_DEFAULT_MAX_TOKEN;
-	if (len == 0 || len > max) {
+	if(len == 0 || len > max) {
 		wic_why(why, whylen, "token of %zu bytes (limit %u)", len, max);
 		return WIC_TOK_MALFORMED;
 	}
 	st = jws_parse(tok, len, &j, stackbuf, sizeof(stackbuf), why, whylen);
-	if (st == WIC_TOK_OK)
+	if(st == WIC_TOK_OK)
 		st = verify_parsed(prov, &j, now, mode, out, why, whylen);
 	jws_release(&j);
-	if (st != WIC_TOK_OK)
+	if(st != WIC_TOK_OK)
 		wic_token_clear(out); /* failure leaves nothing behind */
 	return st;
 }
@@ -778,10 +779,10 @@ void wic_token_clear(wic_token_t *t)
 {
 	size_t i;
 
-	if (!t)
+	if(!t)
 		return;
 	free(t->iss);
-	for (i = 0; t->impu && i < t->n_impu; i++)
+	for(i = 0; t->impu && i < t->n_impu; i++)
 		free(t->impu[i]);
 	free(t->impu);
 	free(t->impi);
