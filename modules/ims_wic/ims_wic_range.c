@@ -11,6 +11,7 @@
 #include "../../core/dprint.h"
 #include "../../core/fmsg.h"
 #include "../../core/mem/pkg.h"
+#include "../../core/pvar.h"
 #include "../../core/route.h"
 #include "../../core/parser/contact/parse_contact.h"
 #include "../../core/parser/parse_expires.h"
@@ -237,6 +238,23 @@ static void check_associated_uris(const char *pui, const char *pau)
 				pui, range ? range->wildcard : "?", wildcarded);
 }
 
+/* The code of a reply tm made up itself (408 on timeout): uac runs
+ * event_route[uac:reply] with a faked request then, and only
+ * $uac_req(evcode) has the code. */
+static int uac_event_code(struct sip_msg *msg)
+{
+	static str name = STR_STATIC_INIT("$uac_req(evcode)");
+	static pv_spec_t *spec;
+	pv_value_t val;
+
+	if(spec == NULL && (spec = pv_cache_get(&name)) == NULL)
+		return 0;
+	memset(&val, 0, sizeof(val));
+	if(pv_get_spec_value(msg, spec, &val) != 0 || !(val.flags & PV_VAL_INT))
+		return 0;
+	return (int)val.ri;
+}
+
 int wic_range_reply(struct sip_msg *msg, str *distinct_pui)
 {
 	char pui[256];
@@ -260,6 +278,8 @@ int wic_range_reply(struct sip_msg *msg, str *distinct_pui)
 			if(pau.s)
 				check_associated_uris(pui, pau.s);
 		}
+	} else if(msg->first_line.type != SIP_REPLY) {
+		code = uac_event_code(msg); /* no reply came: tm's own (408) */
 	}
 	LM_INFO("range %s: IMS Core answered %d (granted %u s)\n", pui, code,
 			granted);
