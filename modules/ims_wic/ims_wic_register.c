@@ -23,7 +23,8 @@
 #define WIC_URI_MAX 512
 
 /* What one REGISTER asks for, read before any state is touched. */
-typedef struct reg_request {
+typedef struct reg_request
+{
 	char impu[WIC_URI_MAX];
 	const char *token;
 	size_t token_len;
@@ -31,7 +32,7 @@ typedef struct reg_request {
 	int has_conn_wwsf;
 	contact_body_t *contacts; /* first Contact header; NULL: fetch only */
 	int star;
-	int expires_hdr;          /* -1 when absent */
+	int expires_hdr; /* -1 when absent */
 	str call_id;
 	unsigned cseq;
 } reg_request_t;
@@ -60,8 +61,9 @@ static int find_bearer(struct sip_msg *msg, reg_request_t *rq)
 	for(hf = msg->headers; hf; hf = hf->next) {
 		if(hf->type != HDR_AUTHORIZATION_T)
 			continue;
-		if(wic_token_from_bearer(hf->body.s, (size_t)hf->body.len, &rq->token,
-				   &rq->token_len) == 0)
+		if(wic_token_from_bearer(
+				   hf->body.s, (size_t)hf->body.len, &rq->token, &rq->token_len)
+				== 0)
 			return 0;
 	}
 	return -1;
@@ -81,8 +83,8 @@ static int find_body_token(struct sip_msg *msg, reg_request_t *rq)
 	if(msg->content_length)
 		blen = get_content_length(msg) < blen ? get_content_length(msg) : blen;
 	return wic_token_from_body(msg->content_type->body.s,
-			(size_t)msg->content_type->body.len, body, (size_t)blen,
-			&rq->token, &rq->token_len);
+			(size_t)msg->content_type->body.len, body, (size_t)blen, &rq->token,
+			&rq->token_len);
 }
 
 static int read_contacts(struct sip_msg *msg, reg_request_t *rq)
@@ -131,10 +133,10 @@ static int read_request(struct sip_msg *msg, reg_request_t *rq)
 		return -1;
 	if(find_bearer(msg, rq) < 0)
 		find_body_token(msg, rq);
-	rq->has_conn_wwsf = wic_btable_conn_wwsf(wic_bindings,
-								wic_connection_id(msg), rq->conn_wwsf,
-								sizeof(rq->conn_wwsf))
-						== 0;
+	rq->has_conn_wwsf =
+			wic_btable_conn_wwsf(wic_bindings, wic_connection_id(msg),
+					rq->conn_wwsf, sizeof(rq->conn_wwsf))
+			== 0;
 	return 0;
 }
 
@@ -154,7 +156,8 @@ static void reject(struct sip_msg *msg, wic_verdict_t v, const char *why)
 	else if(v == WIC_EXPIRED)
 		wic_buf_printf(&hdrs,
 				"WWW-Authenticate: Bearer realm=\"%.*s\", "
-				"error=\"invalid_token\", error_description=\"token expired\"\r\n",
+				"error=\"invalid_token\", error_description=\"token "
+				"expired\"\r\n",
 				wic_bearer_realm.len, wic_bearer_realm.s);
 	wic_buf_printf(&hdrs, "Warning: 399 ims_wic \"%s\"\r\n", a->stat);
 	send_with_headers(msg, a->code, a->reason, &hdrs);
@@ -174,8 +177,8 @@ static wic_verdict_t admit(struct sip_msg *msg, reg_request_t *rq,
 		send_plain(msg, 500, "Server Internal Error - No Provisioning");
 		return WIC_WRONG_WWSF;
 	}
-	if(rq->token && wic_tcache_hit(wic_tokens, rq->token, rq->token_len, gen,
-							now))
+	if(rq->token
+			&& wic_tcache_hit(wic_tokens, rq->token, rq->token_len, gen, now))
 		mode = WIC_SKIP_SIGNATURE;
 	update_stat(mode == WIC_SKIP_SIGNATURE ? wic_stat_token_cache_hits
 										   : wic_stat_tokens_verified,
@@ -194,7 +197,8 @@ static wic_verdict_t admit(struct sip_msg *msg, reg_request_t *rq,
 }
 
 /* The range must be registered with the IMS Core before its WICs are. */
-static int range_ready(struct sip_msg *msg, const wic_range_t *range, time_t now)
+static int range_ready(
+		struct sip_msg *msg, const wic_range_t *range, time_t now)
 {
 	wic_rs_view_t view;
 	wic_buf_t hdrs = {0};
@@ -264,7 +268,8 @@ static const char *zstr_opt(const str *s, char *buf, size_t len)
 	return s ? zstr(s, buf, len) : "";
 }
 
-typedef struct contact_strings {
+typedef struct contact_strings
+{
 	char uri[WIC_URI_MAX];
 	char instance[160];
 	char socket[96];
@@ -296,10 +301,9 @@ static int fill_contact(struct sip_msg *msg, contact_t *c,
 	out->instance = zstr_opt(c->instance ? &c->instance->body : NULL,
 			cs->instance, sizeof(cs->instance));
 	out->call_id = zstr(&rq->call_id, cs->call_id, sizeof(cs->call_id));
-	out->socket = msg->rcv.bind_address
-						  ? zstr(&msg->rcv.bind_address->sock_str, cs->socket,
-								  sizeof(cs->socket))
-						  : NULL;
+	out->socket = msg->rcv.bind_address ? zstr(&msg->rcv.bind_address->sock_str,
+						  cs->socket, sizeof(cs->socket))
+										: NULL;
 	out->user_agent = "";
 	if(msg->user_agent) {
 		/* informational only: a long one is cut */
@@ -324,7 +328,8 @@ static int fill_contact(struct sip_msg *msg, contact_t *c,
 }
 
 /* What applying the Contacts of a REGISTER came to. */
-typedef enum apply_result {
+typedef enum apply_result
+{
 	APPLY_OK = 0,
 	APPLY_BAD_CONTACT,
 	APPLY_OUT_OF_ORDER,
@@ -332,15 +337,16 @@ typedef enum apply_result {
 	APPLY_NO_MEMORY,
 } apply_result_t;
 
-static const struct {
+static const struct
+{
 	int code;
 	const char *reason;
 } apply_answers[] = {
-	[APPLY_OK] = {200, "OK"},
-	[APPLY_BAD_CONTACT] = {400, "Bad Request - Contact"},
-	[APPLY_OUT_OF_ORDER] = {400, "Bad Request - CSeq Out Of Order"},
-	[APPLY_TOO_MANY] = {403, "Forbidden - Too Many Contacts"},
-	[APPLY_NO_MEMORY] = {500, "Server Internal Error"},
+		[APPLY_OK] = {200, "OK"},
+		[APPLY_BAD_CONTACT] = {400, "Bad Request - Contact"},
+		[APPLY_OUT_OF_ORDER] = {400, "Bad Request - CSeq Out Of Order"},
+		[APPLY_TOO_MANY] = {403, "Forbidden - Too Many Contacts"},
+		[APPLY_NO_MEMORY] = {500, "Server Internal Error"},
 };
 
 /* The WWSF's limit, never above the module's max_contacts. */
@@ -391,18 +397,20 @@ static apply_result_t apply_contact(struct sip_msg *msg, contact_t *c,
 	}
 }
 
-typedef struct reply_ctx {
+typedef struct reply_ctx
+{
 	wic_buf_t *hdrs;
 	time_t now;
 } reply_ctx_t;
 
-static void add_contact_line(void *ctx, const char *impu, const wic_contact_t *c)
+static void add_contact_line(
+		void *ctx, const char *impu, const wic_contact_t *c)
 {
 	reply_ctx_t *rc = ctx;
 	long left = (long)(c->expires - rc->now);
 
-	wic_buf_printf(rc->hdrs, "Contact: <%s>;expires=%ld", c->uri,
-			left > 0 ? left : 0);
+	wic_buf_printf(
+			rc->hdrs, "Contact: <%s>;expires=%ld", c->uri, left > 0 ? left : 0);
 	if(c->instance[0])
 		wic_buf_printf(rc->hdrs, ";+sip.instance=\"%s\"", c->instance);
 	if(c->reg_id)
@@ -485,7 +493,8 @@ int wic_register(struct sip_msg *msg)
 	apply_result_t res;
 
 	if(!wic_over_websocket(msg)) {
-		send_plain(msg, 403, "Forbidden - WIC registration only over WebSocket");
+		send_plain(
+				msg, 403, "Forbidden - WIC registration only over WebSocket");
 		return -1;
 	}
 	if(read_request(msg, &rq) < 0) {
