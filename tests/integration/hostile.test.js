@@ -15,7 +15,7 @@ const crypto = require('node:crypto');
 const { startEnv, OTHER_ORIGIN, signJws, AUDIENCE, DEMO_ISS } = require('../lib/env');
 const { SipWs } = require('../lib/sipws');
 const { runSipp, startUas } = require('../lib/sipp');
-const { REPO } = require('../lib/common');
+const { REPO, pollUntil } = require('../lib/common');
 
 const WSS = 'wss://127.0.0.1:8443';
 const ORIGIN = 'http://127.0.0.1:8000';
