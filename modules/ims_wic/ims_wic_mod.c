@@ -5,6 +5,7 @@
  */
 #include <stdatomic.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -49,10 +50,6 @@ static gen_lock_t *range_lock;
 static atomic_uint *prov_generation;
 static wic_prov_t *prov;
 static unsigned prov_loaded_generation;
-/* The provisioning loaded in mod_init is inherited by every child at fork.
- * With the tls module loaded, OpenSSL allocates in shared memory, so the
- * keys of that copy are shared by all processes: no child may free it. */
-static int prov_inherited = 1;
 
 static int mod_init(void);
 static int child_init(int rank);
@@ -272,12 +269,50 @@ static int load_provisioning(wic_prov_t **out, char *err, size_t errlen)
 	return wic_prov_load_file(wic_provisioning_path.s, out, err, errlen);
 }
 
+/* The provisioning a process replaces is kept, not freed: freeing its
+ * OpenSSL key objects in a worker while the tls module shares OpenSSL's
+ * internal state across processes corrupts shared memory (seen as double
+ * frees under registration load). A reload costs each process the few KiB
+ * of the old copy. */
 static void replace_prov(wic_prov_t *fresh)
 {
-	if(!prov_inherited)
-		wic_prov_free(prov);
 	prov = fresh;
-	prov_inherited = 0;
+}
+
+typedef struct prov_load_job
+{
+	wic_prov_t *prov;
+	char err[512];
+	int rc;
+} prov_load_job_t;
+
+static void *run_prov_load_job(void *arg)
+{
+	prov_load_job_t *job = arg;
+
+	job->rc = load_provisioning(&job->prov, job->err, sizeof(job->err));
+	return NULL;
+}
+
+/* OpenSSL keeps per-thread state (its error queue among others) that a
+ * forked child inherits from the forking thread; with the tls module it
+ * lives in shared memory, so every child would share one copy. Loading the
+ * keys in mod_init from a thread of its own leaves the main thread, and so
+ * every child, without such state from us. */
+static int load_provisioning_before_fork(wic_prov_t **out, char *err,
+		size_t errlen)
+{
+	prov_load_job_t job = {NULL, "", -1};
+	pthread_t loader;
+
+	if(pthread_create(&loader, NULL, run_prov_load_job, &job) != 0
+			|| pthread_join(loader, NULL) != 0) {
+		snprintf(err, errlen, "cannot start the loader thread");
+		return -1;
+	}
+	snprintf(err, errlen, "%s", job.err);
+	*out = job.prov;
+	return job.rc;
 }
 
 const wic_prov_t *wic_prov_current(void)
@@ -358,7 +393,7 @@ static int mod_init(void)
 			   "range_backoff_min <= range_backoff_max\n");
 		return -1;
 	}
-	if(load_provisioning(&prov, err, sizeof(err)) < 0) {
+	if(load_provisioning_before_fork(&prov, err, sizeof(err)) < 0) {
 		LM_ERR("cannot load the provisioning: %s\n", err);
 		return -1;
 	}
@@ -388,7 +423,7 @@ static int mod_init(void)
 static int child_init(int rank)
 {
 	/* Each process loads its own copy at first use: OpenSSL objects are
-	 * never shared between processes (see prov_inherited). */
+	 * never shared between processes (see replace_prov). */
 	if(rank != PROC_INIT)
 		prov_loaded_generation = UINT_MAX;
 	if(rank != PROC_MAIN)

@@ -164,3 +164,12 @@ test('a request from a connection without a registered identity gets 403', async
   assert.strictEqual(Number((await env.stats()).originating_refused), before + 1);
   await ua.close();
 });
+
+test('load: 300 calls to unregistered identities at 150 calls/s all get 480 with the Reason', async () => {
+  const before = Number((await env.stats()).terminating_rejected_unregistered);
+  const r = await runSipp({ scenario: require('node:path').join(__dirname, '../../lab/sipp/load-unregistered.xml'),
+    target: IMS_CORE, service: 'demoload', keys: { from: 'sip:carol@ims.lab' }, calls: 300,
+    args: ['-r', '150'], name: 'calls-load-480', timeoutS: 30 });
+  assert.strictEqual(r.code, 0, r.errors);
+  assert.strictEqual(Number((await env.stats()).terminating_rejected_unregistered), before + 300);
+});
