@@ -137,7 +137,9 @@ WIC_DEFS=(-f "$REPO/kamailio-cfg/kamailio.cfg"
 	-A "WIC_MODULE=\"$WORK/ims_wic.so\"" -A "PROVISIONING=\"$WORK/prov.json\""
 	-A "IMS_CORE_URI=\"sip:127.0.0.1:$IMS_PORT\"")
 STOCK_DEFS=(-f "$REPO/kamailio-cfg/bench-stock.cfg"
-	-A "TCP_MAX_CONNECTIONS=30000" -A "TLS_MAX_CONNECTIONS=20000")
+	-A "TCP_MAX_CONNECTIONS=30000" -A "TLS_MAX_CONNECTIONS=20000"
+	-A WITH_OPENSSL_THREAD_FIX -A "WIC_MODULE=\"$WORK/ims_wic.so\""
+	-A "PROVISIONING=\"$WORK/prov.json\"")
 
 CTL=
 KPID=

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include <openssl/crypto.h>
+
 #include "../../core/sr_module.h"
 #include "../../core/dprint.h"
 #include "../../core/mem/shm_mem.h"
@@ -422,6 +424,11 @@ static int mod_init(void)
 
 static int child_init(int rank)
 {
+	if(rank == PROC_INIT) {
+		/* the main process, before any fork: drop OpenSSL's thread-local
+		 * state of this thread, so that each child builds its own */
+		OPENSSL_thread_stop();
+	}
 	/* Each process loads its own copy at first use: OpenSSL objects are
 	 * never shared between processes (see replace_prov). */
 	if(rank != PROC_INIT)
