@@ -226,3 +226,31 @@ test('JsSIP with a token for another identity is refused with 403 and the reason
   assert.deepStrictEqual(await env.bindings(impu), []);
   await w.close();
 });
+
+// The token-minting CLI that WWSF integrators use: its tokens register.
+test('tokens minted by wic-token (ES256, RS256, PS256, EdDSA, HS256) register', async () => {
+  const { execFileSync } = require('node:child_process');
+  const path = require('node:path');
+  const bin = path.join(__dirname, '../../build/wic-token');
+  const pem = (name, key) => {
+    const file = path.join(env.dir, `${name}.key.pem`);
+    fs.writeFileSync(file, key.export({ type: 'pkcs8', format: 'pem' }));
+    return file;
+  };
+  const cases = [
+    ['ES256', 'demo-1', ['--key', pem('demo', env.keys.demo.privateKey)]],
+    ['RS256', 'demo-rsa', ['--key', pem('rsa', env.keys.rsa.privateKey)]],
+    ['PS256', 'demo-rsa', ['--key', pem('rsa', env.keys.rsa.privateKey)]],
+    ['EdDSA', 'demo-ed', ['--key', pem('ed', env.keys.ed.privateKey)]],
+    ['HS256', 'demo-hs', ['--hmac', env.keys.hmac.toString('base64url')]],
+  ];
+  for (const [alg, kid, keyArgs] of cases) {
+    const impu = `sip:democli${alg.toLowerCase()}@wwsf.lab`;
+    const token = execFileSync(bin, [...keyArgs, '--alg', alg, '--kid', kid, '--iss', 'http://127.0.0.1:8000',
+      '--aud', 'epcscf.lab', '--impu', impu, '--lifetime', '300'], { encoding: 'utf8' }).trim();
+    const ua = await wic();
+    const r = await ua.register({ impu, token });
+    assert.strictEqual(r.status, 200, `${alg}: ${r.raw}`);
+    await ua.close();
+  }
+});
