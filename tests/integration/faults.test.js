@@ -11,7 +11,7 @@ const path = require('node:path');
 const dgram = require('node:dgram');
 const crypto = require('node:crypto');
 const WebSocket = require('ws');
-const { startEnv, defaultProvisioning, Env, MODULE, PORTS } = require('../lib/env');
+const { startEnv, demoOnlyProvisioning: demoOnly, Env, MODULE, PORTS } = require('../lib/env');
 const { startKamailio } = require('../lib/kamailio');
 const { SipWs } = require('../lib/sipws');
 const { startUas } = require('../lib/sipp');
@@ -21,15 +21,6 @@ const WSS = 'wss://127.0.0.1:8443';
 const WS = 'ws://127.0.0.1:8080';
 const ORIGIN = 'http://127.0.0.1:8000';
 const DEMO = 'sip:demo@wwsf.lab';
-
-function demoOnly(mutate = () => {}) {
-  return (keys) => {
-    const p = defaultProvisioning(keys);
-    p.wwsfs = p.wwsfs.slice(0, 1);
-    mutate(p);
-    return p;
-  };
-}
 
 const range = async (env) => (await env.ranges()).find((x) => x.distinct_pui === DEMO);
 

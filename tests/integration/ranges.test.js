@@ -4,7 +4,7 @@
 // on-demand and token triggers, linger de-registration, forced actions.
 const test = require('node:test');
 const assert = require('node:assert');
-const { startEnv, defaultProvisioning } = require('../lib/env');
+const { startEnv, demoOnlyProvisioning: demoOnly } = require('../lib/env');
 const { SipWs } = require('../lib/sipws');
 const { startUas } = require('../lib/sipp');
 const { pollUntil } = require('../lib/common');
@@ -12,15 +12,6 @@ const { pollUntil } = require('../lib/common');
 const WSS = 'wss://127.0.0.1:8443';
 const ORIGIN = 'http://127.0.0.1:8000';
 const DEMO = 'sip:demo@wwsf.lab';
-
-function demoOnly(mutate = () => {}) {
-  return (keys) => {
-    const p = defaultProvisioning(keys);
-    p.wwsfs = p.wwsfs.slice(0, 1);
-    mutate(p.wwsfs[0].ranges[0], p);
-    return p;
-  };
-}
 
 async function register(env, impu, opts = {}) {
   const ua = await SipWs.connect({ url: WSS, origin: ORIGIN });
@@ -96,7 +87,7 @@ test('IMS Core down at start: back-off, 503 to WICs, then service without a rest
 
 test('on-demand: the first WIC registers the range, the last one leaving de-registers it after the linger', async (t) => {
   const env = await startEnv({ name: 'ranges-ondemand', waitRanges: false,
-    provisioning: demoOnly((range) => { range.trigger = 'on-demand'; range.linger = 1; }) });
+    provisioning: demoOnly((p) => Object.assign(p.wwsfs[0].ranges[0], { trigger: 'on-demand', linger: 1 })) });
   t.after(() => env.stop());
   const idle = (await env.ranges()).find((x) => x.distinct_pui === DEMO);
   assert.strictEqual(idle.state, 'down');
@@ -121,7 +112,7 @@ test('on-demand: the first WIC registers the range, the last one leaving de-regi
 
 test('token trigger: a range named in the token registers; one not allocated to the WWSF is refused', async (t) => {
   const env = await startEnv({ name: 'ranges-token', waitRanges: false,
-    provisioning: demoOnly((range) => { range.trigger = 'token'; range.linger = 60; }) });
+    provisioning: demoOnly((p) => Object.assign(p.wwsfs[0].ranges[0], { trigger: 'token', linger: 60 })) });
   t.after(() => env.stop());
   const impu = 'sip:demotok@wwsf.lab';
 

@@ -74,6 +74,17 @@ function defaultProvisioning(keys) {
   };
 }
 
+// The default provisioning with WWSF demo alone (one range, one REGISTER);
+// mutate(p) edits it further.
+function demoOnlyProvisioning(mutate = () => {}) {
+  return (keys) => {
+    const p = defaultProvisioning(keys);
+    p.wwsfs = p.wwsfs.slice(0, 1);
+    mutate(p);
+    return p;
+  };
+}
+
 const b64u = (v) => Buffer.from(typeof v === 'string' ? v : JSON.stringify(v)).toString('base64url');
 
 // Signs a compact JWS. opts.key: a KeyObject or HMAC Buffer; opts.alg decides the primitive.
@@ -211,6 +222,6 @@ async function startEnv({ name, provisioning, imsCore = true, imsCoreDefines = {
 }
 
 module.exports = {
-  startEnv, Env, defaultProvisioning, signJws, parseRpcStructs, PORTS, AUDIENCE,
+  startEnv, Env, defaultProvisioning, demoOnlyProvisioning, signJws, parseRpcStructs, PORTS, AUDIENCE,
   DEMO_ISS, OTHER_ISS, DEMO_ORIGIN, OTHER_ORIGIN, MODULE,
 };
