@@ -611,7 +611,7 @@ test('RFC 4475 torture messages over WebSocket: 4xx or no answer, never a 2xx, n
     const { responses, closed } = await rawExchange(ua, tortureText(f, ua));
     outcome[f] = responses.map((m) => m.status).join(',') || (closed ? 'closed' : 'none');
     for (const m of responses) {
-      assert.ok(m.status >= 400 && m.status < 500, `${f}: answered ${m.first}`);
+      assert.ok(m.status >= 400 && m.status < 500, `${f}: answered ${m.firstLine}`);
     }
   }
   t.diagnostic(JSON.stringify(outcome));

@@ -11,28 +11,9 @@
 
 const crypto = require('node:crypto');
 const WebSocket = require('ws');
+const { parseSip } = require('./wic');
 
 const rand = (n = 8) => crypto.randomBytes(n).toString('hex');
-
-function parseSip(text) {
-  const sep = text.indexOf('\r\n\r\n');
-  const head = sep >= 0 ? text.slice(0, sep) : text;
-  const body = sep >= 0 ? text.slice(sep + 4) : '';
-  const lines = head.split('\r\n');
-  const first = lines.shift();
-  const headers = [];
-  for (const l of lines) {
-    const i = l.indexOf(':');
-    if (i > 0) headers.push([l.slice(0, i).trim().toLowerCase(), l.slice(i + 1).trim()]);
-  }
-  const msg = { first, headers, body, raw: text };
-  const m = /^SIP\/2\.0 (\d{3}) ?(.*)$/.exec(first);
-  if (m) { msg.status = Number(m[1]); msg.reason = m[2]; }
-  else { const r = first.split(' '); msg.method = r[0]; msg.ruri = r[1]; }
-  msg.header = (name) => { const h = headers.find(([n]) => n === name.toLowerCase()); return h ? h[1] : undefined; };
-  msg.headerAll = (name) => headers.filter(([n]) => n === name.toLowerCase()).map(([, v]) => v);
-  return msg;
-}
 
 class SipWs {
   static connect({ url = 'ws://127.0.0.1:8080', origin = 'http://127.0.0.1:8000', protocol = 'sip', timeoutMs = 5000 } = {}) {
@@ -134,12 +115,13 @@ class SipWs {
   }
 
   reply(req, status, reason, extra = [], body = '') {
-    const copy = ['via', 'from', 'call-id', 'cseq', 'record-route'];
     const lines = [`SIP/2.0 ${status} ${reason}`];
-    for (const [n, v] of req.headers) {
-      if (copy.includes(n)) lines.push(`${n === 'call-id' ? 'Call-ID' : n.replace(/(^|-)([a-z])/g, (m) => m.toUpperCase())}: ${v}`);
-      if (n === 'to') lines.push(`To: ${v}${/;tag=/.test(v) ? '' : `;tag=${this.toTag || (this.toTag = rand(4))}`}`);
+    for (const [name, hdr] of [['Via', 'via'], ['From', 'from'], ['Call-ID', 'call-id'], ['CSeq', 'cseq'],
+      ['Record-Route', 'record-route']]) {
+      for (const v of req.headerLines(hdr)) lines.push(`${name}: ${v}`);
     }
+    const to = req.header('to');
+    lines.push(`To: ${to}${/;tag=/.test(to) ? '' : `;tag=${this.toTag || (this.toTag = rand(4))}`}`);
     if (status >= 200 && status < 300 && req.method === 'INVITE') lines.push(`Contact: <${this.contactUri}>`);
     lines.push(...extra);
     if (body) lines.push('Content-Type: application/sdp');
