@@ -24,6 +24,13 @@ test('kamailio -c accepts the eP-CSCF config with the built module', () => {
   assert.doesNotMatch(r.stderr, /ERROR|CRITICAL/);
 });
 
+test('`kamailio -c -f kamailio-cfg/kamailio.cfg` from the checkout is clean, with no define', () => {
+  const r = spawnSync('/usr/sbin/kamailio', ['-c', '-f', 'kamailio-cfg/kamailio.cfg'], { encoding: 'utf8', cwd: REPO });
+  assert.strictEqual(r.status, 0, r.stderr);
+  assert.match(r.stderr, /config file ok/);
+  assert.doesNotMatch(r.stderr, /ERROR|CRITICAL/);
+});
+
 test('kamailio -c accepts the IMS Core stand-in config', () => {
   const r = spawnSync('/usr/sbin/kamailio', ['-c', '-f', path.join(REPO, 'kamailio-cfg/ims-core.cfg')],
     { encoding: 'utf8' });
