@@ -56,6 +56,19 @@ typedef struct ims_core_net
 } ims_core_net_t;
 static ims_core_net_t *ims_core_nets;
 
+/* "24" -> 24; -1 unless one to three digits and nothing else */
+static int prefix_bits(const char *s)
+{
+	int bits = 0, n = 0;
+
+	for(; *s; s++, n++) {
+		if(*s < '0' || *s > '9' || n == 3)
+			return -1;
+		bits = bits * 10 + (*s - '0');
+	}
+	return n ? bits : -1;
+}
+
 int wic_add_ims_core(const char *cidr)
 {
 	char addr[64];
@@ -81,7 +94,7 @@ int wic_add_ims_core(const char *cidr)
 		LM_ERR("ims_core: [%s] is not an IP address\n", addr);
 		return -1;
 	}
-	bits = slash ? atoi(slash + 1) : (int)ip->len * 8;
+	bits = slash ? prefix_bits(slash + 1) : (int)ip->len * 8;
 	if(bits < 0 || bits > (int)ip->len * 8) {
 		LM_ERR("ims_core: bad prefix length in [%s]\n", cidr);
 		return -1;

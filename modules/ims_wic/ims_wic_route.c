@@ -135,6 +135,7 @@ int wic_originating(struct sip_msg *msg)
 {
 	int conn = wic_connection_id(msg);
 	char asserted[WIC_URI_MAX];
+	char preferred[WIC_URI_MAX];
 	char route_set[1024];
 	wic_buf_t pai = {0};
 	int rc;
@@ -152,10 +153,8 @@ int wic_originating(struct sip_msg *msg)
 		update_stat(wic_stat_orig_refused, 1);
 		return -1;
 	}
-	preferred_identity(msg, conn, asserted, sizeof(asserted)) == 0
-			? (void)0
-			: (void)wic_btable_conn_default_impu(
-					wic_bindings, conn, asserted, sizeof(asserted));
+	if(preferred_identity(msg, conn, preferred, sizeof(preferred)) == 0)
+		memcpy(asserted, preferred, sizeof(asserted));
 	if(remove_headers_named(msg, "P-Asserted-Identity") < 0
 			|| remove_headers_named(msg, "P-Preferred-Identity") < 0
 			|| remove_headers_named(msg, "Route") < 0)

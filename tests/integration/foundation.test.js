@@ -31,6 +31,15 @@ test('`kamailio -c -f kamailio-cfg/kamailio.cfg` from the checkout is clean, wit
   assert.doesNotMatch(r.stderr, /ERROR|CRITICAL/);
 });
 
+test('a malformed IMS Core address in modparam ims_core stops the configuration check', () => {
+  for (const bad of ['10.0.0.0/abc', '10.0.0.0/33', 'not-an-ip', '10.0.0.0/']) {
+    const r = spawnSync('/usr/sbin/kamailio', ['-c', '-f', 'kamailio-cfg/kamailio.cfg', '-A', `IMS_CORE="${bad}"`],
+      { encoding: 'utf8', cwd: REPO });
+    assert.notStrictEqual(r.status, 0, bad);
+    assert.match(r.stderr, /ims_core: /, bad);
+  }
+});
+
 test('kamailio -c accepts the IMS Core stand-in config', () => {
   const r = spawnSync('/usr/sbin/kamailio', ['-c', '-f', path.join(REPO, 'kamailio-cfg/ims-core.cfg')],
     { encoding: 'utf8' });
