@@ -314,4 +314,33 @@ static inline void fz_split(const uint8_t *data, size_t size,
 	} \
 } while (0)
 
+
+/* The fixture of the targets that verify tokens: both fixture keys and the
+ * provisioning that trusts them, made once and freed at exit. One use per
+ * target: FZ_PROV_FIXTURE("fuzz_token"). */
+#define FZ_PROV_FIXTURE(target_name)                                     \
+	static wic_prov_t *prov;                                             \
+	static EVP_PKEY *ec256, *ed;                                         \
+	static void fz_fixture_teardown(void)                                \
+	{                                                                    \
+		wic_prov_free(prov);                                             \
+		EVP_PKEY_free(ec256);                                            \
+		EVP_PKEY_free(ed);                                               \
+	}                                                                    \
+	int LLVMFuzzerInitialize(int *argc, char ***argv);                   \
+	int LLVMFuzzerInitialize(int *argc, char ***argv)                    \
+	{                                                                    \
+		(void)argc;                                                      \
+		(void)argv;                                                      \
+		ec256 = fz_ec256_key();                                          \
+		ed = fz_ed25519_key();                                           \
+		prov = (ec256 && ed) ? fz_prov_new(ec256, ed) : NULL;            \
+		if (!prov) {                                                     \
+			fprintf(stderr, target_name ": fixture setup failed\n");   \
+			abort();                                                     \
+		}                                                                \
+		atexit(fz_fixture_teardown);                                     \
+		return 0;                                                        \
+	}
+
 #endif

@@ -14,33 +14,9 @@
 #include "fuzz_common.h"
 #include "wic_token.h"
 
-int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static wic_prov_t *prov;
-static EVP_PKEY *ec256, *ed;
-
-static void teardown(void)
-{
-	wic_prov_free(prov);
-	EVP_PKEY_free(ec256);
-	EVP_PKEY_free(ed);
-}
-
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	ec256 = fz_ec256_key();
-	ed = fz_ed25519_key();
-	prov = (ec256 && ed) ? fz_prov_new(ec256, ed) : NULL;
-	if (!prov) {
-		fprintf(stderr, "fuzz_token: fixture setup failed\n");
-		abort();
-	}
-	atexit(teardown);
-	return 0;
-}
+FZ_PROV_FIXTURE("fuzz_token")
 
 static bool is_empty(const wic_token_t *t)
 {

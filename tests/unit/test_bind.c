@@ -14,71 +14,7 @@
 
 #include "wic_bind.h"
 
-/* ---- counting fakes --------------------------------------------------- */
-
-typedef struct fake_state {
-	long live_allocs;
-	long long live_bytes;
-	long fail_in;            /* > 0: the fail_in-th next allocation fails */
-	int held;                /* lock index held, -1 when none */
-	long locks, unlocks;
-	unsigned max_idx;
-} fake_state_t;
-
-static fake_state_t fk;
-
-typedef struct fake_hdr {
-	size_t size;
-	max_align_t align;       /* keeps the user pointer aligned */
-} fake_hdr_t;
-
-static void *fake_alloc(size_t size)
-{
-	fake_hdr_t *h;
-
-	if(fk.fail_in > 0 && --fk.fail_in == 0)
-		return NULL;
-	h = malloc(offsetof(fake_hdr_t, align) + size);
-	if(h == NULL)
-		return NULL;
-	h->size = size;
-	fk.live_allocs++;
-	fk.live_bytes += (long long)size;
-	return (char *)h + offsetof(fake_hdr_t, align);
-}
-
-static void fake_release(void *p)
-{
-	fake_hdr_t *h;
-
-	if(p == NULL)
-		return;
-	h = (fake_hdr_t *)((char *)p - offsetof(fake_hdr_t, align));
-	fk.live_allocs--;
-	fk.live_bytes -= (long long)h->size;
-	free(h);
-}
-
-static void fake_lock(void *ctx, unsigned idx)
-{
-	(void)ctx;
-	assert_int_equal(fk.held, -1); /* never two locks at once */
-	fk.held = (int)idx;
-	fk.locks++;
-	if(idx > fk.max_idx)
-		fk.max_idx = idx;
-}
-
-static void fake_unlock(void *ctx, unsigned idx)
-{
-	(void)ctx;
-	assert_int_equal(fk.held, (int)idx);
-	fk.held = -1;
-	fk.unlocks++;
-}
-
-static const wic_mem_ops_t mem_ops = {fake_alloc, fake_release};
-static const wic_lock_ops_t lock_ops = {NULL, fake_lock, fake_unlock};
+#include "fake_shm.h"
 
 /* ---- event recorder --------------------------------------------------- */
 
@@ -109,8 +45,7 @@ static int setup_n(void **state, unsigned max_contacts)
 	fixture_t *f = calloc(1, sizeof(*f));
 
 	assert_non_null(f);
-	memset(&fk, 0, sizeof(fk));
-	fk.held = -1;
+	fake_shm_reset();
 	f->t = wic_btable_create(16, max_contacts, &mem_ops, &lock_ops, on_event,
 			&f->ev);
 	assert_non_null(f->t);
@@ -572,8 +507,7 @@ static void test_bench_100k_remove_by_conn(void **state)
 	char impu[64], uri[96], inst[64], cid[40];
 
 	(void)state;
-	memset(&fk, 0, sizeof(fk));
-	fk.held = -1;
+	fake_shm_reset();
 	t = wic_btable_create(65536, 0, &mem_ops, &lock_ops, on_event, &ev);
 	assert_non_null(t);
 	base = fk.live_bytes;

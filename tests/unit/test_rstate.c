@@ -16,63 +16,7 @@
 #include "wic_prov.h"
 #include "wic_rstate.h"
 
-/* ---- counting fakes --------------------------------------------------- */
-
-typedef struct fake_state {
-	long live_allocs;
-	long fail_in;            /* > 0: the fail_in-th next allocation fails */
-	int held;                /* lock index held, -1 when none */
-	long locks, unlocks;
-} fake_state_t;
-
-static fake_state_t fk;
-
-typedef struct fake_hdr {
-	size_t size;
-	max_align_t align;
-} fake_hdr_t;
-
-static void *fake_alloc(size_t size)
-{
-	fake_hdr_t *h;
-
-	if(fk.fail_in > 0 && --fk.fail_in == 0)
-		return NULL;
-	h = malloc(offsetof(fake_hdr_t, align) + size);
-	if(h == NULL)
-		return NULL;
-	h->size = size;
-	fk.live_allocs++;
-	return (char *)h + offsetof(fake_hdr_t, align);
-}
-
-static void fake_release(void *p)
-{
-	if(p == NULL)
-		return;
-	fk.live_allocs--;
-	free((char *)p - offsetof(fake_hdr_t, align));
-}
-
-static void fake_lock(void *ctx, unsigned idx)
-{
-	(void)ctx;
-	assert_int_equal(idx, 0);
-	assert_int_equal(fk.held, -1);
-	fk.held = (int)idx;
-	fk.locks++;
-}
-
-static void fake_unlock(void *ctx, unsigned idx)
-{
-	(void)ctx;
-	assert_int_equal(fk.held, (int)idx);
-	fk.held = -1;
-	fk.unlocks++;
-}
-
-static const wic_mem_ops_t mem_ops = {fake_alloc, fake_release};
-static const wic_lock_ops_t lock_ops = {NULL, fake_lock, fake_unlock};
+#include "fake_shm.h"
 
 /* Jitter source: a fixed value, or a counter when counting. */
 static unsigned rnd_value;
@@ -117,8 +61,7 @@ static const wic_rs_timing_t timing = {2, 300, 600, 32};
 
 static int setup(void **state)
 {
-	memset(&fk, 0, sizeof(fk));
-	fk.held = -1;
+	fake_shm_reset();
 	rnd_value = 0;
 	rnd_counting = 0;
 	*state = wic_rstate_create(&mem_ops, &lock_ops, &timing, fake_random);
@@ -131,6 +74,7 @@ static int teardown(void **state)
 	wic_rstate_destroy(*state);
 	assert_int_equal(fk.held, -1);
 	assert_int_equal(fk.locks, fk.unlocks);
+	assert_int_equal(fk.max_idx, 0); /* the range table has one lock */
 	assert_int_equal(fk.live_allocs, 0);
 	return 0;
 }
@@ -738,8 +682,7 @@ static void test_create_defaults_and_null(void **state)
 	wic_rs_view_t v;
 
 	(void)state;
-	memset(&fk, 0, sizeof(fk));
-	fk.held = -1;
+	fake_shm_reset();
 	assert_null(wic_rstate_create(NULL, &lock_ops, NULL, NULL));
 	rs = wic_rstate_create(&mem_ops, NULL, NULL, NULL); /* no locks: ok */
 	assert_non_null(rs);
