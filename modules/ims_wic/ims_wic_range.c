@@ -201,10 +201,9 @@ static unsigned granted_expiry(struct sip_msg *rpl)
 static void join_headers(struct sip_msg *rpl, const char *name, wic_buf_t *out)
 {
 	struct hdr_field *hf;
-	size_t len = strlen(name);
 
 	for(hf = rpl->headers; hf; hf = hf->next) {
-		if(hf->name.len != (int)len || strncasecmp(hf->name.s, name, len) != 0)
+		if(!wic_header_is(hf, name))
 			continue;
 		if(out->len)
 			wic_buf_addz(out, ", ");

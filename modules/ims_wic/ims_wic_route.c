@@ -26,11 +26,10 @@
 static int remove_headers_named(struct sip_msg *msg, const char *name)
 {
 	struct hdr_field *hf;
-	size_t len = strlen(name);
 	int removed = 0;
 
 	for(hf = msg->headers; hf; hf = hf->next) {
-		if(hf->name.len != (int)len || strncasecmp(hf->name.s, name, len) != 0)
+		if(!wic_header_is(hf, name))
 			continue;
 		if(del_lump(msg, hf->name.s - msg->buf, hf->len, 0) == NULL)
 			return -1;

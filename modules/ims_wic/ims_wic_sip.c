@@ -12,15 +12,21 @@
 
 #include "ims_wic_sip.h"
 
+int wic_header_is(struct hdr_field *hf, const char *name)
+{
+	size_t len = strlen(name);
+
+	return hf->name.len == (int)len && strncasecmp(hf->name.s, name, len) == 0;
+}
+
 struct hdr_field *wic_find_header(struct sip_msg *msg, const char *name)
 {
 	struct hdr_field *hf;
-	size_t len = strlen(name);
 
 	if(parse_headers(msg, HDR_EOH_F, 0) < 0)
 		return NULL;
 	for(hf = msg->headers; hf; hf = hf->next) {
-		if(hf->name.len == (int)len && strncasecmp(hf->name.s, name, len) == 0)
+		if(wic_header_is(hf, name))
 			return hf;
 	}
 	return NULL;

@@ -7,6 +7,9 @@
 #include <stddef.h>
 #include "../../core/parser/msg_parser.h"
 
+/* True when hf is named name (case-insensitive). */
+int wic_header_is(struct hdr_field *hf, const char *name);
+
 /* First header named name (case-insensitive), NULL when absent. */
 struct hdr_field *wic_find_header(struct sip_msg *msg, const char *name);
 
