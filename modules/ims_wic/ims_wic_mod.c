@@ -5,7 +5,6 @@
  */
 #include <stdatomic.h>
 #include <limits.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -281,42 +280,6 @@ static void replace_prov(wic_prov_t *fresh)
 	prov = fresh;
 }
 
-typedef struct prov_load_job
-{
-	wic_prov_t *prov;
-	char err[512];
-	int rc;
-} prov_load_job_t;
-
-static void *run_prov_load_job(void *arg)
-{
-	prov_load_job_t *job = arg;
-
-	job->rc = load_provisioning(&job->prov, job->err, sizeof(job->err));
-	return NULL;
-}
-
-/* OpenSSL keeps per-thread state (its error queue among others) that a
- * forked child inherits from the forking thread; with the tls module it
- * lives in shared memory, so every child would share one copy. Loading the
- * keys in mod_init from a thread of its own leaves the main thread, and so
- * every child, without such state from us. */
-static int load_provisioning_before_fork(wic_prov_t **out, char *err,
-		size_t errlen)
-{
-	prov_load_job_t job = {NULL, "", -1};
-	pthread_t loader;
-
-	if(pthread_create(&loader, NULL, run_prov_load_job, &job) != 0
-			|| pthread_join(loader, NULL) != 0) {
-		snprintf(err, errlen, "cannot start the loader thread");
-		return -1;
-	}
-	snprintf(err, errlen, "%s", job.err);
-	*out = job.prov;
-	return job.rc;
-}
-
 const wic_prov_t *wic_prov_current(void)
 {
 	unsigned gen = atomic_load(prov_generation);
@@ -395,7 +358,7 @@ static int mod_init(void)
 			   "range_backoff_min <= range_backoff_max\n");
 		return -1;
 	}
-	if(load_provisioning_before_fork(&prov, err, sizeof(err)) < 0) {
+	if(load_provisioning(&prov, err, sizeof(err)) < 0) {
 		LM_ERR("cannot load the provisioning: %s\n", err);
 		return -1;
 	}
