@@ -150,7 +150,7 @@ start_parts() {
 
 	local ep_defs=(-A WITH_LAB_WS -A "WIC_MODULE=\"$MODULE\"" -A "PROVISIONING=\"$PROV\""
 		-A "TLS_CERT=\"$TLS/epcscf-cert.pem\"" -A "TLS_KEY=\"$TLS/epcscf-key.pem\""
-		-A "CTL_SOCK=\"$EPCSCF_CTL\"")
+		-A "CTL_SOCK=\"$EPCSCF_CTL\"" -A "LOG_LEVEL=${LAB_LOG_LEVEL:-2}")
 	if [ "$LAB_IP" != 127.0.0.1 ]; then
 		ep_defs+=(-A "EPCSCF_IP=\"$LAB_IP\"" -A "IMS_CORE=\"$LAB_IP\"")
 	fi

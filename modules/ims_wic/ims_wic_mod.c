@@ -91,6 +91,41 @@ static int w_wic_range_reply(struct sip_msg *msg, char *pui, char *p2)
 	return wic_range_reply(msg, &distinct_pui);
 }
 
+static int w_wic_police(struct sip_msg *msg, char *p1, char *p2)
+{
+	return wic_police(msg);
+}
+static int w_wic_next_hop_is_ims_core(struct sip_msg *msg, char *p1, char *p2)
+{
+	return wic_next_hop_is_ims_core(msg);
+}
+static int w_wic_assert_identity(struct sip_msg *msg, char *identity, char *p2)
+{
+	str s;
+	if(fixup_get_svalue(msg, (gparam_t *)identity, &s) < 0) {
+		LM_ERR("cannot read the identity parameter\n");
+		return -1;
+	}
+	return wic_assert_identity(msg, &s);
+}
+static int w_wic_sign_dialog(struct sip_msg *msg, char *p1, char *p2)
+{
+	return wic_sign_dialog(msg);
+}
+static int w_wic_dialog_owner(struct sip_msg *msg, char *p1, char *p2)
+{
+	return wic_dialog_owner(msg);
+}
+static int w_wic_conn_unregistered(struct sip_msg *msg, char *conn, char *p2)
+{
+	int id;
+	if(fixup_get_ivalue(msg, (gparam_t *)conn, &id) < 0) {
+		LM_ERR("cannot read the connection id parameter\n");
+		return -1;
+	}
+	return wic_conn_unregistered(id);
+}
+
 #define WIC_ANY_ROUTE ANY_ROUTE
 static cmd_export_t cmds[] = {{"wic_origin_check", w_wic_origin_check, 0, 0, 0,
 									  EVENT_ROUTE | REQUEST_ROUTE},
@@ -102,6 +137,15 @@ static cmd_export_t cmds[] = {{"wic_origin_check", w_wic_origin_check, 0, 0, 0,
 		{"wic_from_ims_core", w_wic_from_ims_core, 0, 0, 0, WIC_ANY_ROUTE},
 		{"wic_range_reply", w_wic_range_reply, 1, fixup_spve_null,
 				fixup_free_spve_null, WIC_ANY_ROUTE},
+		{"wic_police", w_wic_police, 0, 0, 0, REQUEST_ROUTE | ONREPLY_ROUTE},
+		{"wic_next_hop_is_ims_core", w_wic_next_hop_is_ims_core, 0, 0, 0,
+				REQUEST_ROUTE | FAILURE_ROUTE},
+		{"wic_assert_identity", w_wic_assert_identity, 1, fixup_spve_null,
+				fixup_free_spve_null, REQUEST_ROUTE | ONREPLY_ROUTE},
+		{"wic_sign_dialog", w_wic_sign_dialog, 0, 0, 0, REQUEST_ROUTE},
+		{"wic_dialog_owner", w_wic_dialog_owner, 0, 0, 0, REQUEST_ROUTE},
+		{"wic_conn_unregistered", w_wic_conn_unregistered, 1, fixup_igp_null,
+				fixup_free_igp_null, WIC_ANY_ROUTE},
 		{0, 0, 0, 0, 0, 0}};
 
 static param_export_t params[] = {
@@ -124,6 +168,8 @@ static param_export_t params[] = {
 static pv_export_t pvars[] = {
 		{{"wic_range", sizeof("wic_range") - 1}, PVT_OTHER, wic_pv_get_range, 0,
 				wic_pv_parse_range_name, 0, 0, 0},
+		{{"wic", sizeof("wic") - 1}, PVT_OTHER, wic_pv_get_wic, 0,
+				wic_pv_parse_wic_name, 0, 0, 0},
 		{{0, 0}, 0, 0, 0, 0, 0, 0, 0}};
 
 stat_var *wic_stat_accepted;
@@ -379,7 +425,8 @@ static int mod_init(void)
 		LM_ERR("cannot register statistics\n");
 		return -1;
 	}
-	if(wic_rpc_register() < 0 || wic_range_init() < 0)
+	if(wic_rpc_register() < 0 || wic_range_init() < 0
+			|| wic_dialog_init() < 0)
 		return -1;
 	register_basic_timers(1);
 	return 0;

@@ -68,6 +68,19 @@ int wic_from_ims_core(struct sip_msg *msg);
 int wic_add_ims_core(const char *cidr);
 int wic_range_reply(struct sip_msg *msg, str *distinct_pui);
 
+/* ims_wic_police.c: requests from WICs (TS 24.229 5.2.6.3) */
+int wic_police(struct sip_msg *msg);
+int wic_assert_identity(struct sip_msg *msg, str *identity);
+int wic_insert_charging_vector(struct sip_msg *msg);
+int wic_dialog_init(void);
+int wic_sign_dialog(struct sip_msg *msg);
+int wic_dialog_owner(struct sip_msg *msg);
+int wic_conn_unregistered(int conn_id);
+void wic_set_identity(struct sip_msg *msg, const char *uri);
+int wic_pv_get_wic(struct sip_msg *msg, pv_param_t *param, pv_value_t *res);
+int wic_pv_parse_wic_name(pv_spec_p sp, str *in);
+int wic_next_hop_is_ims_core(struct sip_msg *msg);
+
 /* range registration timer (ims_wic_range.c) */
 int wic_range_init(void);
 void wic_range_timer(unsigned int ticks, void *param);

@@ -10,6 +10,7 @@
 #include "../../core/ip_addr.h"
 #include "../../core/mem/pkg.h"
 #include "../../core/parser/msg_parser.h"
+#include "../../core/parser/parse_uri.h"
 #include "../../core/resolve.h"
 
 #include "ims_wic_mod.h"
@@ -124,5 +125,57 @@ int wic_from_ims_core(struct sip_msg *msg)
 		if(matchnet(&msg->rcv.src_ip, &n->net) == 1)
 			return 1;
 	}
+	return -1;
+}
+
+/* The address the next hop's host names: an IP literal as it is, a name
+ * through Kamailio's resolver (and its DNS cache). 0, or -1. */
+static int next_hop_address(str *host, struct ip_addr *ip)
+{
+	char name[256];
+	struct ip_addr *literal;
+	struct hostent *he;
+
+	literal = str2ip(host);
+	if(literal == NULL)
+		literal = str2ip6(host);
+	if(literal) {
+		*ip = *literal;
+		return 0;
+	}
+	if(host->len <= 0 || host->len >= (int)sizeof(name))
+		return -1;
+	memcpy(name, host->s, host->len);
+	name[host->len] = '\0';
+	he = resolvehost(name);
+	if(he == NULL)
+		return -1;
+	hostent2ip_addr(ip, he, 0);
+	return 0;
+}
+
+int wic_next_hop_is_ims_core(struct sip_msg *msg)
+{
+	str *hop = GET_NEXT_HOP(msg);
+	struct sip_uri u;
+	struct ip_addr ip;
+	ims_core_net_t *n;
+	str host;
+
+	if(hop == NULL || hop->len <= 0 || parse_uri(hop->s, hop->len, &u) < 0)
+		return -1;
+	/* RFC 3261 19.1.1: maddr overrides the host as the destination */
+	host = u.maddr_val.len > 0 ? u.maddr_val : u.host;
+	if(host.len > 1 && host.s[0] == '[') {
+		host.s++;
+		host.len -= 2;
+	}
+	if(next_hop_address(&host, &ip) < 0)
+		return -1;
+	for(n = ims_core_nets; n; n = n->next) {
+		if(matchnet(&ip, &n->net) == 1)
+			return 1;
+	}
+	LM_DBG("next hop [%.*s] is not in the IMS Core\n", hop->len, hop->s);
 	return -1;
 }

@@ -23,44 +23,6 @@
 
 /* ---- originating --------------------------------------------------- */
 
-static int remove_headers_named(struct sip_msg *msg, const char *name)
-{
-	struct hdr_field *hf;
-	int removed = 0;
-
-	for(hf = msg->headers; hf; hf = hf->next) {
-		if(!wic_header_is(hf, name))
-			continue;
-		if(del_lump(msg, hf->name.s - msg->buf, hf->len, 0) == NULL)
-			return -1;
-		removed++;
-	}
-	return removed;
-}
-
-static int insert_header(struct sip_msg *msg, wic_buf_t *line)
-{
-	struct lump *anchor;
-	char *copy;
-
-	if(line->failed)
-		return -1;
-	anchor = anchor_lump(msg, msg->headers->name.s - msg->buf, 0, 0);
-	copy = pkg_malloc(line->len);
-	if(anchor == NULL || copy == NULL) {
-		if(copy)
-			pkg_free(copy);
-		LM_ERR("cannot add a header to the request\n");
-		return -1;
-	}
-	memcpy(copy, line->s, line->len);
-	if(insert_new_lump_before(anchor, copy, line->len, 0) == NULL) {
-		pkg_free(copy);
-		return -1;
-	}
-	return 0;
-}
-
 /* The P-Preferred-Identity the WIC asked for, when it is one of the IMPUs
  * registered on its own connection. */
 static int preferred_identity(
@@ -125,7 +87,7 @@ static int set_route(struct sip_msg *msg, const char *route_set)
 	if(set_dst_uri(msg, &first) < 0)
 		return -1;
 	wic_buf_printf(&line, "Route: %s\r\n", route_set);
-	rc = insert_header(msg, &line);
+	rc = wic_insert_header(msg, &line);
 	wic_buf_free(&line);
 	return rc;
 }
@@ -154,20 +116,27 @@ int wic_originating(struct sip_msg *msg)
 	}
 	if(preferred_identity(msg, conn, preferred, sizeof(preferred)) == 0)
 		memcpy(asserted, preferred, sizeof(asserted));
-	if(remove_headers_named(msg, "P-Asserted-Identity") < 0
-			|| remove_headers_named(msg, "P-Preferred-Identity") < 0
-			|| remove_headers_named(msg, "Route") < 0)
+	if(wic_remove_headers(msg, "P-Asserted-Identity") < 0
+			|| wic_remove_headers(msg, "P-Preferred-Identity") < 0
+			|| wic_remove_headers(msg, "Route") < 0)
 		return -2;
 	wic_buf_printf(&pai, "P-Asserted-Identity: <%s>\r\n", asserted);
-	rc = insert_header(msg, &pai);
+	rc = wic_insert_header(msg, &pai);
 	wic_buf_free(&pai);
 	if(rc < 0)
 		return -2;
-	if(route_set_of(asserted, route_set, sizeof(route_set)) == 0
-			&& set_route(msg, route_set) < 0) {
+	/* without a route set the client's Request-URI would pick the next hop */
+	if(route_set_of(asserted, route_set, sizeof(route_set)) < 0) {
+		LM_ERR("no Service-Route and no default route for %s\n", asserted);
+		return -2;
+	}
+	if(set_route(msg, route_set) < 0) {
 		LM_ERR("cannot set the route set [%s]\n", route_set);
 		return -2;
 	}
+	if(wic_insert_charging_vector(msg) < 0)
+		return -2;
+	wic_set_identity(msg, asserted);
 	update_stat(wic_stat_orig_accepted, 1);
 	return 1;
 }
@@ -314,6 +283,7 @@ int wic_terminating(struct sip_msg *msg)
 		update_stat(wic_stat_term_unregistered, 1);
 		return -1;
 	}
+	wic_set_identity(msg, impu);
 	update_stat(wic_stat_term_forwarded, 1);
 	return 1;
 }

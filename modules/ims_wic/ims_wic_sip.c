@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../../core/data_lump.h"
 #include "../../core/data_lump_rpl.h"
 #include "../../core/dprint.h"
 #include "../../core/mem/pkg.h"
@@ -134,6 +135,46 @@ int wic_add_reply_headers(struct sip_msg *msg, wic_buf_t *b)
 		return 0;
 	if(add_lump_rpl(msg, b->s, b->len, LUMP_RPL_HDR) == NULL) {
 		LM_ERR("cannot add headers to the reply\n");
+		return -1;
+	}
+	return 0;
+}
+
+int wic_remove_headers(struct sip_msg *msg, const char *name)
+{
+	struct hdr_field *hf;
+	int removed = 0;
+
+	if(parse_headers(msg, HDR_EOH_F, 0) < 0)
+		return -1;
+	for(hf = msg->headers; hf; hf = hf->next) {
+		if(!wic_header_is(hf, name))
+			continue;
+		if(del_lump(msg, hf->name.s - msg->buf, hf->len, 0) == NULL)
+			return -1;
+		removed++;
+	}
+	return removed;
+}
+
+int wic_insert_header(struct sip_msg *msg, wic_buf_t *line)
+{
+	struct lump *anchor;
+	char *copy;
+
+	if(line->failed)
+		return -1;
+	anchor = anchor_lump(msg, msg->headers->name.s - msg->buf, 0, 0);
+	copy = pkg_malloc(line->len);
+	if(anchor == NULL || copy == NULL) {
+		if(copy)
+			pkg_free(copy);
+		LM_ERR("cannot add a header to the request\n");
+		return -1;
+	}
+	memcpy(copy, line->s, line->len);
+	if(insert_new_lump_before(anchor, copy, line->len, 0) == NULL) {
+		pkg_free(copy);
 		return -1;
 	}
 	return 0;

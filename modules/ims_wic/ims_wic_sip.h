@@ -42,6 +42,14 @@ void wic_buf_printf(wic_buf_t *b, const char *fmt, ...)
 		__attribute__((format(printf, 2, 3)));
 void wic_buf_free(wic_buf_t *b);
 
+/* Remove every header named name (case-insensitive) from the request being
+ * relayed: the count removed, or -1 when the message does not parse. */
+int wic_remove_headers(struct sip_msg *msg, const char *name);
+
+/* Insert the complete header line(s) of line ("Name: value\r\n") at the top
+ * of the request's headers. 0, or -1 on a memory or lump error. */
+int wic_insert_header(struct sip_msg *msg, wic_buf_t *line);
+
 /* Add the buffer as header lines to the reply we are about to send. */
 int wic_add_reply_headers(struct sip_msg *msg, wic_buf_t *b);
 

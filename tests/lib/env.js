@@ -137,7 +137,9 @@ class Env {
   async startEpcscf(defines = {}, strDefines = {}) {
     this.epcscf = await startKamailio({
       name: `${this.name}-epcscf`, cfg: 'kamailio-cfg/kamailio.cfg',
-      defines: { WITH_LAB_WS: true, WORKERS: 2, ...defines },
+      // one address sends every test's traffic: the per-source limits of
+      // the WIC side are raised unless a test sets its own
+      defines: { WITH_LAB_WS: true, WORKERS: 2, UPGRADE_LIMIT: 60000, REQUEST_LIMIT: 60000, ...defines },
       strDefines: {
         WIC_MODULE: MODULE, PROVISIONING: this.provPath,
         TLS_CERT: path.join(this.dir, 'epcscf-cert.pem'),

@@ -163,7 +163,7 @@ class SipWs {
     return { res, dialog };
   }
 
-  inDialog(method, d, { cseq = ++d.cseq, expectResponse = true } = {}) {
+  inDialog(method, d, { cseq = ++d.cseq, expectResponse = true, headers = [] } = {}) {
     const branch = `z9hG4bK${rand()}`;
     const lines = [
       `${method} ${d.remoteTarget} SIP/2.0`,
@@ -171,7 +171,7 @@ class SipWs {
       'Max-Forwards: 70',
       ...d.routeSet.map((r) => `Route: ${r}`),
       `From: ${d.local}`, `To: ${d.remote}`, `Call-ID: ${d.callId}`, `CSeq: ${cseq} ${method}`,
-      'Content-Length: 0', '', ''];
+      ...headers, 'Content-Length: 0', '', ''];
     if (!expectResponse) { this.send(lines.join('\r\n')); return null; }
     return new Promise((resolve, reject) => {
       const t = setTimeout(() => { this.pending.delete(branch); reject(new Error(`${method}: no final response`)); }, 8000);

@@ -1,0 +1,425 @@
+/*
+ * ims_wic - policing of requests that arrive from WICs (TS 24.229 5.2.6.3:
+ * the P-CSCF removes or replaces what a UE must not assert), the identity
+ * asserted in a dialog, and who may own a dialog or a WebSocket.
+ *
+ * The WIC side is untrusted: nothing a browser writes in a header may reach
+ * the IMS Core as if this node had asserted it, name a next hop, or carry
+ * the WIC's token further.
+ */
+#include <string.h>
+#include <time.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
+
+#include "../../core/data_lump.h"
+#include "../../core/dprint.h"
+#include "../../core/mem/pkg.h"
+#include "../../core/parser/contact/parse_contact.h"
+#include "../../core/parser/parse_to.h"
+#include "../../core/parser/parse_uri.h"
+#include "../../core/tcp_conn.h"
+#include "../../core/trim.h"
+#include "../../core/ut.h"
+/* rr's header casts its binder between function types in an inline
+ * function: harmless, but -Wextra would flag it in this module */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wcast-function-type"
+#include "../../modules/rr/api.h"
+#pragma GCC diagnostic pop
+
+#include "ims_wic_mod.h"
+#include "ims_wic_sip.h"
+
+#define WIC_IDENTITY_MAX 512
+#define WIC_ICID_BYTES 16
+
+/* Header fields that only the P-CSCF or the IMS Core may set (TS 24.229
+ * 5.2.6.3.3, 5.2.7; RFC 7315): a WIC's copies are removed from every
+ * request it sends. P-Asserted-Identity and P-Preferred-Identity are
+ * handled where the identity is asserted (wic_originating,
+ * wic_assert_identity). */
+static const char *const untrusted_headers[] = {"P-Charging-Vector",
+		"P-Charging-Function-Addresses", "P-Served-User",
+		"P-Visited-Network-ID", "P-Access-Network-Info", "P-Called-Party-ID",
+		"P-Profile-Key", "P-Asserted-Service", NULL};
+
+/* The WIC identity of the request being processed, set by wic_originating
+ * (the asserted identity) and wic_terminating (the called identity), read
+ * as $wic(identity). Per process; valid for one message. */
+static struct
+{
+	unsigned int msg_id;
+	int pid;
+	char uri[WIC_IDENTITY_MAX];
+} current_identity;
+
+void wic_set_identity(struct sip_msg *msg, const char *uri)
+{
+	current_identity.msg_id = msg->id;
+	current_identity.pid = msg->pid;
+	snprintf(current_identity.uri, sizeof(current_identity.uri), "%s", uri);
+}
+
+static const char *identity_of(struct sip_msg *msg)
+{
+	if(current_identity.uri[0] == '\0' || current_identity.msg_id != msg->id
+			|| current_identity.pid != msg->pid)
+		return NULL;
+	return current_identity.uri;
+}
+
+int wic_pv_get_wic(struct sip_msg *msg, pv_param_t *param, pv_value_t *res)
+{
+	const char *id = identity_of(msg);
+	str s;
+
+	if(id == NULL)
+		return pv_get_null(msg, param, res);
+	s.s = (char *)id;
+	s.len = (int)strlen(id);
+	return pv_get_strval(msg, param, res, &s);
+}
+
+int wic_pv_parse_wic_name(pv_spec_p sp, str *in)
+{
+	if(in == NULL || in->len != 8 || strncmp(in->s, "identity", 8) != 0) {
+		LM_ERR("unknown $wic(%.*s): only $wic(identity)\n", in ? in->len : 0,
+				in ? in->s : "");
+		return -1;
+	}
+	sp->pvp.pvn.type = PV_NAME_INTSTR;
+	sp->pvp.pvn.u.isname.type = 0;
+	return 0;
+}
+
+/* ---- client-supplied alias parameters ---------------------------------- */
+
+/* True when the URI's parameters name "alias" (case-insensitive): nathelper
+ * would take it as the address to reach the WIC, so a WIC may not write one
+ * itself. */
+static int uri_has_alias(str *uri)
+{
+	struct sip_uri u;
+	char *p, *end;
+
+	if(parse_uri(uri->s, uri->len, &u) < 0)
+		return 0;
+	p = u.params.s;
+	end = p ? p + u.params.len : NULL;
+	while(p && p < end) {
+		char *name = p;
+		while(p < end && *p != ';' && *p != '=')
+			p++;
+		if(p - name == 5 && strncasecmp(name, "alias", 5) == 0)
+			return 1;
+		while(p < end && *p != ';')
+			p++;
+		if(p < end)
+			p++;
+	}
+	return 0;
+}
+
+static int contacts_have_alias(struct sip_msg *msg)
+{
+	struct hdr_field *hf;
+	contact_t *c;
+
+	for(hf = msg->contact; hf; hf = next_sibling_hdr(hf)) {
+		if(parse_contact(hf) < 0 || hf->parsed == NULL)
+			continue;
+		for(c = ((contact_body_t *)hf->parsed)->contacts; c; c = c->next) {
+			if(uri_has_alias(&c->uri))
+				return 1;
+		}
+	}
+	return 0;
+}
+
+/* ---- Bearer credentials ------------------------------------------------ */
+
+static int is_bearer_credential(struct hdr_field *hf)
+{
+	str b = hf->body;
+
+	trim_leading(&b);
+	return b.len > 6 && strncasecmp(b.s, "Bearer", 6) == 0
+		   && (b.s[6] == ' ' || b.s[6] == '\t');
+}
+
+/* RFC 8898: the token authorises the WIC at this node only. */
+static int remove_bearer_credentials(struct sip_msg *msg)
+{
+	struct hdr_field *hf;
+	int removed = 0;
+
+	for(hf = msg->headers; hf; hf = hf->next) {
+		if(hf->type != HDR_AUTHORIZATION_T && hf->type != HDR_PROXYAUTH_T)
+			continue;
+		if(!is_bearer_credential(hf))
+			continue;
+		if(del_lump(msg, hf->name.s - msg->buf, hf->len, 0) == NULL)
+			return -1;
+		removed++;
+	}
+	return removed;
+}
+
+static int has_client_alias(struct sip_msg *msg)
+{
+	if(msg->first_line.type == SIP_REQUEST
+			&& (parse_sip_msg_uri(msg) < 0
+					|| uri_has_alias(&msg->first_line.u.request.uri)))
+		return 1;
+	return contacts_have_alias(msg);
+}
+
+static int is_register(struct sip_msg *msg)
+{
+	return msg->first_line.type == SIP_REQUEST
+		   && msg->first_line.u.request.method_value == METHOD_REGISTER;
+}
+
+int wic_police(struct sip_msg *msg)
+{
+	int i;
+
+	if(!wic_over_websocket(msg))
+		return -1;
+	if(parse_headers(msg, HDR_EOH_F, 0) < 0)
+		return -2;
+	if(has_client_alias(msg)) {
+		LM_DBG("message carries a client-supplied alias parameter\n");
+		return -3;
+	}
+	/* a REGISTER ends here: its Authorization is read, never relayed */
+	if(is_register(msg))
+		return 1;
+	for(i = 0; untrusted_headers[i]; i++) {
+		if(wic_remove_headers(msg, untrusted_headers[i]) < 0)
+			return -2;
+	}
+	if(remove_bearer_credentials(msg) < 0)
+		return -2;
+	return 1;
+}
+
+/* ---- identity in a dialog ---------------------------------------------- */
+
+int wic_assert_identity(struct sip_msg *msg, str *identity)
+{
+	wic_buf_t pai = {0};
+	int rc;
+
+	if(identity == NULL || identity->len <= 0
+			|| identity->len >= WIC_IDENTITY_MAX)
+		return -1;
+	if(wic_remove_headers(msg, "P-Asserted-Identity") < 0
+			|| wic_remove_headers(msg, "P-Preferred-Identity") < 0)
+		return -1;
+	wic_buf_printf(&pai, "P-Asserted-Identity: <%.*s>\r\n", identity->len,
+			identity->s);
+	rc = wic_insert_header(msg, &pai);
+	wic_buf_free(&pai);
+	return rc < 0 ? -1 : 1;
+}
+
+/* TS 24.229 5.2.7 / RFC 7315 4.6: the P-CSCF starts the charging
+ * correlation of a request from its UE with a fresh icid-value. */
+int wic_insert_charging_vector(struct sip_msg *msg)
+{
+	unsigned char icid[WIC_ICID_BYTES];
+	char hex[2 * WIC_ICID_BYTES + 1];
+	wic_buf_t line = {0};
+	int rc;
+
+	if(RAND_bytes(icid, sizeof(icid)) != 1) {
+		LM_ERR("no random bytes for the icid-value\n");
+		return -1;
+	}
+	string2hex(icid, sizeof(icid), hex);
+	hex[2 * WIC_ICID_BYTES] = '\0';
+	wic_buf_printf(&line, "P-Charging-Vector: icid-value=%s\r\n", hex);
+	rc = wic_insert_header(msg, &line);
+	wic_buf_free(&line);
+	return rc;
+}
+
+/* ---- ownership --------------------------------------------------------- */
+
+int wic_conn_unregistered(int conn_id)
+{
+	struct tcp_connection *con = tcpconn_get(conn_id, 0, 0, 0, 0);
+	char impu[WIC_IDENTITY_MAX];
+
+	if(con == NULL)
+		return -1;
+	tcpconn_put(con);
+	return wic_btable_conn_default_impu(
+				   wic_bindings, conn_id, impu, sizeof(impu))
+						   < 0
+				   ? 1
+				   : -1;
+}
+
+/* ---- dialogs: Record-Route parameters this node signs ------------------ */
+
+/* In every dialog this node record-routes for a WIC, its Record-Route URI
+ * carries ";wic=<conn>.<hex identity>.<mac>": the WIC's connection id (0
+ * when the WIC answered a terminating request: any of its forks may win),
+ * the identity asserted for it, and an HMAC-SHA-256 over both and the
+ * Call-ID under a key made at start. WebSocket connections do not outlive
+ * the process, so neither need the key. An in-dialog request of a WIC is
+ * relayed only when that parameter comes back intact in the Route this
+ * node consumed and names its own connection (or an identity it holds). */
+#define WIC_DIALOG_KEY_BYTES 32
+#define WIC_DIALOG_MAC_BYTES 16
+#define WIC_DIALOG_PARAM "wic"
+
+static unsigned char dialog_key[WIC_DIALOG_KEY_BYTES];
+static rr_api_t rrb;
+
+int wic_dialog_init(void)
+{
+	if(RAND_bytes(dialog_key, sizeof(dialog_key)) != 1) {
+		LM_ERR("no random bytes for the dialog key\n");
+		return -1;
+	}
+	if(load_rr_api(&rrb) != 0) {
+		LM_ERR("cannot bind the rr module (load rr before ims_wic)\n");
+		return -1;
+	}
+	return 0;
+}
+
+/* hex of the first WIC_DIALOG_MAC_BYTES of HMAC(key, Call-ID \n conn \n
+ * identity) into out (2 * WIC_DIALOG_MAC_BYTES + 1). 0, or -1. */
+static int dialog_mac(str *callid, int conn, const char *identity, char *out)
+{
+	unsigned char mac[EVP_MAX_MD_SIZE];
+	unsigned int maclen = 0;
+	char data[WIC_IDENTITY_MAX + 320];
+	int n;
+
+	n = snprintf(data, sizeof(data), "%.*s\n%d\n%s", callid->len, callid->s,
+			conn, identity);
+	if(n < 0 || n >= (int)sizeof(data))
+		return -1;
+	if(HMAC(EVP_sha256(), dialog_key, sizeof(dialog_key),
+			   (unsigned char *)data, (size_t)n, mac, &maclen)
+					== NULL
+			|| maclen < WIC_DIALOG_MAC_BYTES)
+		return -1;
+	string2hex(mac, WIC_DIALOG_MAC_BYTES, out);
+	out[2 * WIC_DIALOG_MAC_BYTES] = '\0';
+	return 0;
+}
+
+static int call_id_of(struct sip_msg *msg, str *callid)
+{
+	if((msg->callid == NULL && parse_headers(msg, HDR_CALLID_F, 0) < 0)
+			|| msg->callid == NULL)
+		return -1;
+	*callid = msg->callid->body;
+	trim(callid);
+	return callid->len > 0 ? 0 : -1;
+}
+
+int wic_sign_dialog(struct sip_msg *msg)
+{
+	const char *identity = identity_of(msg);
+	int conn = wic_over_websocket(msg) ? wic_connection_id(msg) : 0;
+	char hexid[2 * WIC_IDENTITY_MAX + 1];
+	char mac[2 * WIC_DIALOG_MAC_BYTES + 1];
+	char param[sizeof(hexid) + sizeof(mac) + 32];
+	str callid, p;
+	int n;
+
+	if(identity == NULL || call_id_of(msg, &callid) < 0
+			|| dialog_mac(&callid, conn, identity, mac) < 0) {
+		LM_ERR("no identity or Call-ID to sign the dialog with\n");
+		return -1;
+	}
+	string2hex((unsigned char *)identity, (int)strlen(identity), hexid);
+	hexid[2 * strlen(identity)] = '\0';
+	n = snprintf(param, sizeof(param), ";" WIC_DIALOG_PARAM "=%d.%s.%s", conn,
+			hexid, mac);
+	if(n < 0 || n >= (int)sizeof(param))
+		return -1;
+	p.s = param;
+	p.len = n;
+	return rrb.add_rr_param(msg, &p) == 0 ? 1 : -1;
+}
+
+static int hex_value(char c)
+{
+	if(c >= '0' && c <= '9')
+		return c - '0';
+	if(c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if(c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* "<conn>.<hex identity>.<mac>" into its parts; 0, or -1 when malformed */
+static int parse_dialog_param(str *v, int *conn, char *identity, size_t idlen,
+		char *mac, size_t maclen)
+{
+	char *dot1 = memchr(v->s, '.', v->len);
+	char *end = v->s + v->len;
+	char *dot2 = dot1 ? memchr(dot1 + 1, '.', end - dot1 - 1) : NULL;
+	size_t hexlen, i;
+	str num;
+
+	if(dot1 == NULL || dot2 == NULL || (size_t)(end - dot2 - 1) >= maclen)
+		return -1;
+	num.s = v->s;
+	num.len = (int)(dot1 - v->s);
+	if(num.len == 0 || str2sint(&num, conn) < 0 || *conn < 0)
+		return -1;
+	hexlen = (size_t)(dot2 - dot1 - 1);
+	if(hexlen == 0 || hexlen % 2 || hexlen / 2 >= idlen)
+		return -1;
+	for(i = 0; i < hexlen / 2; i++) {
+		int hi = hex_value(dot1[1 + 2 * i]), lo = hex_value(dot1[2 + 2 * i]);
+		if(hi < 0 || lo < 0 || (hi == 0 && lo == 0))
+			return -1;
+		identity[i] = (char)(hi << 4 | lo);
+	}
+	identity[hexlen / 2] = '\0';
+	memcpy(mac, dot2 + 1, end - dot2 - 1);
+	mac[end - dot2 - 1] = '\0';
+	return 0;
+}
+
+int wic_dialog_owner(struct sip_msg *msg)
+{
+	str name = str_init(WIC_DIALOG_PARAM), value, callid;
+	char identity[WIC_IDENTITY_MAX];
+	char mac[2 * WIC_DIALOG_MAC_BYTES + 1];
+	char want[2 * WIC_DIALOG_MAC_BYTES + 1];
+	int conn;
+
+	if(rrb.get_route_param(msg, &name, &value) != 0 || value.len <= 0
+			|| call_id_of(msg, &callid) < 0
+			|| parse_dialog_param(&value, &conn, identity, sizeof(identity),
+					   mac, sizeof(mac))
+					   < 0
+			|| dialog_mac(&callid, conn, identity, want) < 0
+			|| strlen(mac) != strlen(want)
+			|| CRYPTO_memcmp(mac, want, strlen(want)) != 0)
+		return -1;
+	wic_set_identity(msg, identity);
+	if(!wic_over_websocket(msg))
+		return 1;
+	if(conn != 0)
+		return conn == wic_connection_id(msg) ? 1 : -2;
+	return wic_btable_conn_has_impu(
+				   wic_bindings, wic_connection_id(msg), identity)
+				   ? 1
+				   : -2;
+}
