@@ -187,7 +187,7 @@ class Env {
     if (this.imsCore) await this.imsCore.stop();
     fs.rmSync(this.dir, { recursive: true, force: true });
     const log = this.epcscf ? this.epcscf.log() : '';
-    const crash = /exited by a signal|BUG: |Assertion .* failed|AddressSanitizer/.exec(log);
+    const crash = /exited by a signal|(?<!DE)BUG: |Assertion .* failed|AddressSanitizer/.exec(log);
     if (crash) throw new Error(`${this.name}: eP-CSCF log shows "${crash[0]}" (${this.epcscf.logFile})`);
   }
 }
