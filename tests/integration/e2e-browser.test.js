@@ -145,6 +145,7 @@ test.before(async () => {
   page = context.pages()[0] || await context.newPage();
   page.on('console', (m) => consoleLines.push(`[${m.type()}] ${m.text()}`));
   page.on('pageerror', (e) => consoleLines.push(`[pageerror] ${e.message}`));
+  page.on('crash', () => consoleLines.push('[crash] the page crashed'));
 });
 
 test.after(async () => {
