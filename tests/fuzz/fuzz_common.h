@@ -236,6 +236,7 @@ static inline wic_prov_t *fz_prov_new(EVP_PKEY *ec256, EVP_PKEY *ed)
 	p->leeway = 30;
 	w = &p->wwsfs[0];
 	rc |= fz_wwsf_init(w, "w1", "https://wwsf1.lab", FZ_ISS1);
+	w->keys.allow_hmac = true;
 	rc |= wic_keyset_add_hmac(&w->keys, fz_hmac1(), 64, "hs", 0, err,
 			sizeof(err));
 	rc |= fz_add_pub(&w->keys, dir, ec256, "ec256");
@@ -248,6 +249,7 @@ static inline wic_prov_t *fz_prov_new(EVP_PKEY *ec256, EVP_PKEY *ed)
 	rc |= fz_wwsf_init(w, "w2", "https://wwsf2.lab", FZ_ISS2);
 	w->audience = strdup("sip:epcscf2.lab");
 	rc |= w->audience ? 0 : -1;
+	w->keys.allow_hmac = true;
 	rc |= wic_keyset_add_hmac(&w->keys, fz_hmac2(), 32, NULL, WIC_ALG_HS256,
 			err, sizeof(err));
 	rc |= fz_add_range(w, "sip:w2!([a-z]+\\.)*[0-9]{2,}!@wwsf2.lab",
