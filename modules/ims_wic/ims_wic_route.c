@@ -300,7 +300,8 @@ int wic_terminating(struct sip_msg *msg)
 	if(prov == NULL
 			|| wic_prov_range_of(prov, NULL, impu, strlen(impu), NULL)
 					   == NULL) {
-		LM_INFO("terminating request for %s: no range served here\n", impu);
+		WIC_LOG_REFUSAL(
+				"terminating request for %s: no range served here\n", impu);
 		update_stat(wic_stat_term_not_served, 1);
 		return -2;
 	}
@@ -308,8 +309,8 @@ int wic_terminating(struct sip_msg *msg)
 	delivered = tl.failed ? 0 : deliver(msg, &tl);
 	free_targets(&tl);
 	if(delivered == 0) {
-		LM_INFO("terminating request for %s (Call-ID %.*s): identity not "
-				"registered\n",
+		WIC_LOG_REFUSAL("terminating request for %s (Call-ID %.*s): identity "
+						"not registered\n",
 				impu, msg->callid ? msg->callid->body.len : 0,
 				msg->callid ? msg->callid->body.s : "");
 		update_stat(wic_stat_term_unregistered, 1);
