@@ -379,13 +379,11 @@ static unsigned contact_limit(const wic_wwsf_t *wwsf)
 	return limit;
 }
 
-static const wic_expiry_policy_t *expiry_policy(void)
+/* The modparams, checked in mod_init (0 <= min <= default, max). */
+static wic_expiry_policy_t expiry_policy(void)
 {
-	static wic_expiry_policy_t pol;
-
-	pol = (wic_expiry_policy_t){(unsigned)wic_default_expires,
+	return (wic_expiry_policy_t){(unsigned)wic_default_expires,
 			(unsigned)wic_max_expires, (unsigned)wic_min_expires};
-	return &pol;
 }
 
 static apply_result_t apply_contact(struct sip_msg *msg, contact_t *c,
@@ -394,6 +392,7 @@ static apply_result_t apply_contact(struct sip_msg *msg, contact_t *c,
 	contact_strings_t cs;
 	wic_contact_t wc;
 	int asked = contact_expires(c, rq);
+	wic_expiry_policy_t pol = expiry_policy();
 	unsigned granted = 0;
 
 	if(fill_contact(msg, c, rq, adm, &cs, &wc) < 0)
@@ -407,8 +406,7 @@ static apply_result_t apply_contact(struct sip_msg *msg, contact_t *c,
 		return APPLY_OK;
 	}
 	/* check_contacts granted it already with the same inputs */
-	if(wic_grant_expires(adm, expiry_policy(), asked, now, &granted, NULL, 0)
-			!= WIC_OK)
+	if(wic_grant_expires(adm, &pol, asked, now, &granted, NULL, 0) != WIC_OK)
 		return APPLY_NO_MEMORY;
 	wc.expires = now + granted;
 	switch(wic_btable_save_limit(
@@ -498,6 +496,7 @@ static int check_contact(struct sip_msg *msg, contact_t *c,
 	contact_strings_t cs;
 	wic_contact_t wc;
 	int asked = contact_expires(c, rq);
+	wic_expiry_policy_t pol = expiry_policy();
 	unsigned granted;
 	wic_verdict_t v;
 	char why[128] = "";
@@ -508,10 +507,9 @@ static int check_contact(struct sip_msg *msg, contact_t *c,
 	}
 	if(asked == 0)
 		return 0;
-	v = wic_grant_expires(
-			adm, expiry_policy(), asked, now, &granted, why, sizeof(why));
+	v = wic_grant_expires(adm, &pol, asked, now, &granted, why, sizeof(why));
 	if(v == WIC_INTERVAL_TOO_BRIEF)
-		reject_too_brief(msg, why, wic_expiry_floor(adm, expiry_policy()));
+		reject_too_brief(msg, why, wic_expiry_floor(adm, &pol));
 	else if(v != WIC_OK)
 		reject(msg, v, why);
 	return v == WIC_OK ? 0 : -2;
