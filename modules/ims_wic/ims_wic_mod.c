@@ -28,6 +28,8 @@ str wic_bearer_realm = str_init("ims_wic");
 str wic_default_route = STR_NULL;
 int wic_max_expires = 3600;
 int wic_default_expires = 600;
+int wic_min_expires = 30;
+static int refusal_log_rate = 10;
 int wic_max_contacts = 5;
 int wic_hash_size = 4096;
 int wic_tcache_size = 65536;
@@ -154,6 +156,8 @@ static param_export_t params[] = {
 		{"default_route", PARAM_STR, &wic_default_route},
 		{"max_expires", PARAM_INT, &wic_max_expires},
 		{"default_expires", PARAM_INT, &wic_default_expires},
+		{"min_expires", PARAM_INT, &wic_min_expires},
+		{"refusal_log_rate", PARAM_INT, &refusal_log_rate},
 		{"max_contacts", PARAM_INT, &wic_max_contacts},
 		{"hash_size", PARAM_INT, &wic_hash_size},
 		{"token_cache_size", PARAM_INT, &wic_tcache_size},
@@ -184,6 +188,7 @@ stat_var *wic_stat_orig_refused;
 stat_var *wic_stat_origin_refused;
 stat_var *wic_stat_tokens_verified;
 stat_var *wic_stat_token_cache_hits;
+stat_var *wic_stat_refusal_logs_suppressed;
 
 static unsigned long stat_active_bindings(void)
 {
@@ -210,6 +215,7 @@ static stat_export_t mod_stats[] = {
 		{"origin_refused", 0, &wic_stat_origin_refused},
 		{"tokens_verified", 0, &wic_stat_tokens_verified},
 		{"token_cache_hits", 0, &wic_stat_token_cache_hits},
+		{"refusal_logs_suppressed", 0, &wic_stat_refusal_logs_suppressed},
 		{"active_bindings", STAT_IS_FUNC, (stat_var **)stat_active_bindings},
 		{"registered_impus", STAT_IS_FUNC, (stat_var **)stat_registered_impus},
 		{"cached_tokens", STAT_IS_FUNC, (stat_var **)stat_cached_tokens},
@@ -222,6 +228,28 @@ struct module_exports exports = {"ims_wic", DEFAULT_DLFLAGS, cmds, params,
 static int ims_core_param(modparam_t type, void *val)
 {
 	return wic_add_ims_core((const char *)val);
+}
+
+/* Per process: a window of one second and the lines dropped in it. */
+int wic_refusal_log_allowed(unsigned *suppressed)
+{
+	static time_t window;
+	static unsigned written, dropped;
+	time_t now = time(NULL);
+
+	if(now != window) {
+		window = now;
+		written = 0;
+	}
+	if(written >= (unsigned)refusal_log_rate) {
+		dropped++;
+		update_stat(wic_stat_refusal_logs_suppressed, 1);
+		return 0;
+	}
+	written++;
+	*suppressed = dropped;
+	dropped = 0;
+	return 1;
 }
 
 static void *wic_shm_alloc(size_t size)
@@ -398,10 +426,16 @@ static int mod_init(void)
 	if(range_backoff_min < 1 || range_backoff_max < range_backoff_min
 			|| range_refresh_margin < 0 || range_reply_timeout < 1
 			|| wic_timer_interval < 1 || wic_max_contacts < 1
-			|| wic_max_expires < 1 || wic_hash_size < 1
-			|| wic_tcache_size < 1) {
+			|| wic_max_expires < 1 || wic_hash_size < 1 || wic_tcache_size < 1
+			|| refusal_log_rate < 1) {
 		LM_ERR("bad timing or size parameter: each must be positive and "
 			   "range_backoff_min <= range_backoff_max\n");
+		return -1;
+	}
+	if(wic_min_expires < 0 || wic_min_expires > wic_max_expires
+			|| wic_default_expires < wic_min_expires) {
+		LM_ERR("bad expiry parameters: need 0 <= min_expires <= "
+			   "default_expires and min_expires <= max_expires\n");
 		return -1;
 	}
 	if(load_provisioning(&prov, err, sizeof(err)) < 0) {

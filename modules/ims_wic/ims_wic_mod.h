@@ -25,6 +25,7 @@ extern str wic_bearer_realm;
 extern str wic_default_route;
 extern int wic_max_expires;
 extern int wic_default_expires;
+extern int wic_min_expires;
 extern int wic_max_contacts;
 extern int wic_hash_size;
 extern int wic_tcache_size;
@@ -57,6 +58,25 @@ extern stat_var *wic_stat_orig_refused;
 extern stat_var *wic_stat_origin_refused;
 extern stat_var *wic_stat_tokens_verified;
 extern stat_var *wic_stat_token_cache_hits;
+extern stat_var *wic_stat_refusal_logs_suppressed;
+
+/* A refused request is logged at INFO, at most refusal_log_rate lines a
+ * second per process, so that a flood of bad requests cannot flood the
+ * log. True when this line may be written; *suppressed then gets the
+ * number of lines dropped since the last one written (each also counted
+ * in the statistic refusal_logs_suppressed). */
+int wic_refusal_log_allowed(unsigned *suppressed);
+#define WIC_LOG_REFUSAL(fmt, ...)                          \
+	do {                                                   \
+		unsigned wic_suppressed_;                          \
+		if(wic_refusal_log_allowed(&wic_suppressed_)) {    \
+			if(wic_suppressed_ > 0)                        \
+				LM_INFO("%u refusal log lines suppressed " \
+						"(refusal_log_rate)\n",            \
+						wic_suppressed_);                  \
+			LM_INFO(fmt, ##__VA_ARGS__);                   \
+		}                                                  \
+	} while(0)
 
 /* cfg functions, one file per concern */
 int wic_origin_check(struct sip_msg *msg);

@@ -23,7 +23,7 @@ int wic_origin_check(struct sip_msg *msg)
 	const wic_wwsf_t *wwsf;
 
 	if(origin == NULL) {
-		LM_NOTICE("WebSocket upgrade refused from %s: no Origin header\n",
+		WIC_LOG_REFUSAL("WebSocket upgrade refused from %s: no Origin header\n",
 				ip_addr2a(&msg->rcv.src_ip));
 		update_stat(wic_stat_origin_refused, 1);
 		return -1;
@@ -32,8 +32,9 @@ int wic_origin_check(struct sip_msg *msg)
 				   prov, origin->body.s, (size_t)origin->body.len)
 				: NULL;
 	if(wwsf == NULL) {
-		LM_NOTICE("WebSocket upgrade refused from %s: Origin [%.*s] belongs "
-				  "to no authorized WWSF\n",
+		WIC_LOG_REFUSAL(
+				"WebSocket upgrade refused from %s: Origin [%.*s] belongs "
+				"to no authorized WWSF\n",
 				ip_addr2a(&msg->rcv.src_ip), origin->body.len, origin->body.s);
 		update_stat(wic_stat_origin_refused, 1);
 		return -1;

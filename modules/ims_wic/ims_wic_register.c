@@ -140,27 +140,55 @@ static int read_request(struct sip_msg *msg, reg_request_t *rq)
 	return 0;
 }
 
-static void reject(struct sip_msg *msg, wic_verdict_t v, const char *why)
+/* RFC 6750 3: error="invalid_token" tells the client to fetch a new
+ * token rather than retry with this one. */
+static void add_challenge(wic_buf_t *hdrs, wic_verdict_t v)
+{
+	if(v == WIC_NO_TOKEN)
+		wic_buf_printf(hdrs, "WWW-Authenticate: Bearer realm=\"%.*s\"\r\n",
+				wic_bearer_realm.len, wic_bearer_realm.s);
+	else if(v == WIC_EXPIRED || v == WIC_TOKEN_TOO_SHORT)
+		wic_buf_printf(hdrs,
+				"WWW-Authenticate: Bearer realm=\"%.*s\", "
+				"error=\"invalid_token\", error_description=\"%s\"\r\n",
+				wic_bearer_realm.len, wic_bearer_realm.s,
+				v == WIC_EXPIRED ? "token expired"
+								 : "token expires too soon to register");
+}
+
+/* Every refusal of a check: its statistic, an INFO line with the reason
+ * and the Call-ID (never the token), and the answer with its Warning. */
+static void refuse(
+		struct sip_msg *msg, wic_verdict_t v, const char *why, wic_buf_t *hdrs)
 {
 	const wic_answer_t *a = wic_answer_of(v);
-	wic_buf_t hdrs = {0};
 
 	update_stat(wic_stat_rejected[v], 1);
-	LM_NOTICE("REGISTER refused (Call-ID %.*s, from %s): %d %s: %s\n",
+	WIC_LOG_REFUSAL("REGISTER refused (Call-ID %.*s, from %s): %d %s: %s\n",
 			msg->callid ? msg->callid->body.len : 0,
 			msg->callid ? msg->callid->body.s : "", ip_addr2a(&msg->rcv.src_ip),
 			a->code, a->reason, why);
-	if(v == WIC_NO_TOKEN)
-		wic_buf_printf(&hdrs, "WWW-Authenticate: Bearer realm=\"%.*s\"\r\n",
-				wic_bearer_realm.len, wic_bearer_realm.s);
-	else if(v == WIC_EXPIRED)
-		wic_buf_printf(&hdrs,
-				"WWW-Authenticate: Bearer realm=\"%.*s\", "
-				"error=\"invalid_token\", error_description=\"token "
-				"expired\"\r\n",
-				wic_bearer_realm.len, wic_bearer_realm.s);
-	wic_buf_printf(&hdrs, "Warning: 399 ims_wic \"%s\"\r\n", a->stat);
-	send_with_headers(msg, a->code, a->reason, &hdrs);
+	wic_buf_printf(hdrs, "Warning: 399 ims_wic \"%s\"\r\n", a->stat);
+	send_with_headers(msg, a->code, a->reason, hdrs);
+}
+
+static void reject(struct sip_msg *msg, wic_verdict_t v, const char *why)
+{
+	wic_buf_t hdrs = {0};
+
+	add_challenge(&hdrs, v);
+	refuse(msg, v, why, &hdrs);
+	wic_buf_free(&hdrs);
+}
+
+/* RFC 3261 10.3 step 7: 423 names the shortest expiry we grant. */
+static void reject_too_brief(
+		struct sip_msg *msg, const char *why, unsigned min_expires)
+{
+	wic_buf_t hdrs = {0};
+
+	wic_buf_printf(&hdrs, "Min-Expires: %u\r\n", min_expires);
+	refuse(msg, WIC_INTERVAL_TOO_BRIEF, why, &hdrs);
 	wic_buf_free(&hdrs);
 }
 
@@ -182,7 +210,7 @@ static wic_verdict_t admit(struct sip_msg *msg, reg_request_t *rq,
 		mode = WIC_SKIP_SIGNATURE;
 	update_stat(mode == WIC_SKIP_SIGNATURE ? wic_stat_token_cache_hits
 										   : wic_stat_tokens_verified,
-			rq->token ? 1 : 0);
+			1);
 	v = wic_admit(prov, rq->has_conn_wwsf ? rq->conn_wwsf : NULL, rq->token,
 			rq->token_len, rq->impu, strlen(rq->impu), now, mode, adm, why,
 			sizeof(why));
@@ -211,8 +239,8 @@ static int range_ready(
 		wic_rstate_demand(wic_ranges, range->distinct_pui, now);
 	retry = wic_rstate_retry_after(wic_ranges, range->distinct_pui, now);
 	update_stat(wic_stat_rejected[WIC_RANGE_DOWN], 1);
-	LM_NOTICE("REGISTER of %.*s held back (Call-ID %.*s): range %s is not "
-			  "registered with the IMS Core, Retry-After %u\n",
+	WIC_LOG_REFUSAL("REGISTER of %.*s held back (Call-ID %.*s): range %s is "
+					"not registered with the IMS Core, Retry-After %u\n",
 			get_to(msg)->uri.len, get_to(msg)->uri.s, msg->callid->body.len,
 			msg->callid->body.s, range->wildcard, retry);
 	wic_buf_printf(&hdrs, "Retry-After: %u\r\n", retry);
@@ -222,23 +250,6 @@ static int range_ready(
 			wic_answer_of(WIC_RANGE_DOWN)->reason, &hdrs);
 	wic_buf_free(&hdrs);
 	return 0;
-}
-
-static unsigned granted_expires(
-		int asked, const wic_admission_t *adm, time_t now)
-{
-	long left = adm->token.exp - (long)now;
-	unsigned cap = (unsigned)wic_max_expires;
-
-	if(adm->wwsf->limits.max_expires > 0 && adm->wwsf->limits.max_expires < cap)
-		cap = adm->wwsf->limits.max_expires;
-	if(asked < 0)
-		asked = wic_default_expires;
-	if((unsigned)asked > cap)
-		asked = (int)cap;
-	if(left < asked)
-		asked = left > 0 ? (int)left : 0;
-	return (unsigned)asked;
 }
 
 static int contact_expires(contact_t *c, const reg_request_t *rq)
@@ -278,9 +289,10 @@ typedef struct contact_strings
 	char call_id[256];
 } contact_strings_t;
 
-static int fill_contact(struct sip_msg *msg, contact_t *c,
-		const reg_request_t *rq, const wic_admission_t *adm,
-		contact_strings_t *cs, wic_contact_t *out)
+/* What identifies a contact (RFC 5626: +sip.instance and reg-id, else
+ * the URI), checked as the Request-URI it becomes. */
+static int contact_identity(
+		contact_t *c, contact_strings_t *cs, wic_contact_t *out)
 {
 	unsigned reg_id = 0;
 	struct sip_uri pu;
@@ -300,6 +312,16 @@ static int fill_contact(struct sip_msg *msg, contact_t *c,
 	out->uri = zstr(&c->uri, cs->uri, sizeof(cs->uri));
 	out->instance = zstr_opt(c->instance ? &c->instance->body : NULL,
 			cs->instance, sizeof(cs->instance));
+	out->reg_id = reg_id;
+	return out->uri != NULL && out->instance != NULL ? 0 : -1;
+}
+
+static int fill_contact(struct sip_msg *msg, contact_t *c,
+		const reg_request_t *rq, const wic_admission_t *adm,
+		contact_strings_t *cs, wic_contact_t *out)
+{
+	if(contact_identity(c, cs, out) < 0)
+		return -1;
 	out->call_id = zstr(&rq->call_id, cs->call_id, sizeof(cs->call_id));
 	out->socket = msg->rcv.bind_address ? zstr(&msg->rcv.bind_address->sock_str,
 						  cs->socket, sizeof(cs->socket))
@@ -311,10 +333,8 @@ static int fill_contact(struct sip_msg *msg, contact_t *c,
 				msg->user_agent->body.len, msg->user_agent->body.s);
 		out->user_agent = cs->user_agent;
 	}
-	if(out->uri == NULL || out->instance == NULL || out->call_id == NULL
-			|| out->socket == NULL)
+	if(out->call_id == NULL || out->socket == NULL)
 		return -1;
-	out->reg_id = reg_id;
 	out->conn_id = wic_connection_id(msg);
 	/* Kamailio has no transport=wss: a WSS connection is found by its
 	 * address through transport=ws (core/forward.c) */
@@ -359,13 +379,21 @@ static unsigned contact_limit(const wic_wwsf_t *wwsf)
 	return limit;
 }
 
+/* The modparams, checked in mod_init (0 <= min <= default, max). */
+static wic_expiry_policy_t expiry_policy(void)
+{
+	return (wic_expiry_policy_t){(unsigned)wic_default_expires,
+			(unsigned)wic_max_expires, (unsigned)wic_min_expires};
+}
+
 static apply_result_t apply_contact(struct sip_msg *msg, contact_t *c,
 		const reg_request_t *rq, const wic_admission_t *adm, time_t now)
 {
 	contact_strings_t cs;
 	wic_contact_t wc;
 	int asked = contact_expires(c, rq);
-	unsigned granted;
+	wic_expiry_policy_t pol = expiry_policy();
+	unsigned granted = 0;
 
 	if(fill_contact(msg, c, rq, adm, &cs, &wc) < 0)
 		return APPLY_BAD_CONTACT;
@@ -377,7 +405,9 @@ static apply_result_t apply_contact(struct sip_msg *msg, contact_t *c,
 			update_stat(wic_stat_deregistered, 1);
 		return APPLY_OK;
 	}
-	granted = granted_expires(asked, adm, now);
+	/* check_contacts granted it already with the same inputs */
+	if(wic_grant_expires(adm, &pol, asked, now, &granted, NULL, 0) != WIC_OK)
+		return APPLY_NO_MEMORY;
 	wc.expires = now + granted;
 	switch(wic_btable_save_limit(
 			wic_bindings, rq->impu, &wc, contact_limit(adm->wwsf))) {
@@ -449,6 +479,62 @@ static int only_removals(struct sip_msg *msg, const reg_request_t *rq)
 	return 1;
 }
 
+static void refuse_apply(
+		struct sip_msg *msg, const reg_request_t *rq, apply_result_t res)
+{
+	WIC_LOG_REFUSAL("REGISTER of %s (Call-ID %.*s) refused: %d %s\n", rq->impu,
+			rq->call_id.len, rq->call_id.s, apply_answers[res].code,
+			apply_answers[res].reason);
+	send_plain(msg, apply_answers[res].code, apply_answers[res].reason);
+}
+
+/* One Contact against the token and the expiry bounds; answers the
+ * REGISTER itself when it fails: 0, or the code wic_register returns. */
+static int check_contact(struct sip_msg *msg, contact_t *c,
+		const reg_request_t *rq, const wic_admission_t *adm, time_t now)
+{
+	contact_strings_t cs;
+	wic_contact_t wc;
+	int asked = contact_expires(c, rq);
+	wic_expiry_policy_t pol = expiry_policy();
+	unsigned granted;
+	wic_verdict_t v;
+	char why[128] = "";
+
+	if(fill_contact(msg, c, rq, adm, &cs, &wc) < 0) {
+		refuse_apply(msg, rq, APPLY_BAD_CONTACT);
+		return -4;
+	}
+	if(asked == 0)
+		return 0;
+	v = wic_grant_expires(adm, &pol, asked, now, &granted, why, sizeof(why));
+	if(v == WIC_INTERVAL_TOO_BRIEF)
+		reject_too_brief(msg, why, wic_expiry_floor(adm, &pol));
+	else if(v != WIC_OK)
+		reject(msg, v, why);
+	return v == WIC_OK ? 0 : -2;
+}
+
+/* Every Contact is checked before any is applied: a bad one after a good
+ * one must not leave the good one bound (RFC 3261 10.3). */
+static int check_contacts(struct sip_msg *msg, const reg_request_t *rq,
+		const wic_admission_t *adm, time_t now)
+{
+	struct hdr_field *hf;
+	contact_t *c;
+	int rc;
+
+	for(hf = msg->contact; hf && !rq->star; hf = hf->next) {
+		if(hf->type != HDR_CONTACT_T)
+			continue;
+		for(c = ((contact_body_t *)hf->parsed)->contacts; c; c = c->next) {
+			if((rc = check_contact(msg, c, rq, adm, now)) != 0)
+				return rc;
+		}
+	}
+	return 0;
+}
+
 static apply_result_t apply_contacts(struct sip_msg *msg,
 		const reg_request_t *rq, const wic_admission_t *adm, time_t now)
 {
@@ -460,18 +546,6 @@ static apply_result_t apply_contacts(struct sip_msg *msg,
 		if(wic_btable_remove_all(wic_bindings, rq->impu) > 0)
 			update_stat(wic_stat_deregistered, 1);
 		return APPLY_OK;
-	}
-	/* every Contact is checked before any is applied: a bad one after a
-	 * good one must not leave the good one bound (RFC 3261 10.3) */
-	for(hf = msg->contact; hf; hf = hf->next) {
-		if(hf->type != HDR_CONTACT_T)
-			continue;
-		for(c = ((contact_body_t *)hf->parsed)->contacts; c; c = c->next) {
-			contact_strings_t cs;
-			wic_contact_t wc;
-			if(fill_contact(msg, c, rq, adm, &cs, &wc) < 0)
-				return APPLY_BAD_CONTACT;
-		}
 	}
 	for(hf = msg->contact; hf; hf = hf->next) {
 		if(hf->type != HDR_CONTACT_T)
@@ -485,12 +559,73 @@ static apply_result_t apply_contacts(struct sip_msg *msg,
 	return APPLY_OK;
 }
 
+/* Contacts a de-registration without token may name (WICs send one). */
+#define WIC_OWN_CONTACTS_MAX 8
+
+/* The identities of the Contacts of a removal; n gets their number (0 for
+ * Contact: *). 0, or -1 when one is unusable or there are too many. */
+static int removal_identities(struct sip_msg *msg, const reg_request_t *rq,
+		contact_strings_t *cs, wic_contact_t *ids, size_t *n)
+{
+	struct hdr_field *hf;
+	contact_t *c;
+
+	*n = 0;
+	for(hf = msg->contact; hf && !rq->star; hf = hf->next) {
+		if(hf->type != HDR_CONTACT_T)
+			continue;
+		for(c = ((contact_body_t *)hf->parsed)->contacts; c; c = c->next) {
+			if(*n == WIC_OWN_CONTACTS_MAX
+					|| contact_identity(c, &cs[*n], &ids[*n]) < 0)
+				return -1;
+			(*n)++;
+		}
+	}
+	return 0;
+}
+
+/* SIP.js's Registerer.unregister() sends only the headers given to that
+ * call, so no token. A REGISTER without token is still served when all it
+ * does is remove contacts its own connection registered, under the same
+ * Call-ID with a lower CSeq: what only the sender of those REGISTERs can
+ * know (RFC 3261 10.3 step 7 ordering). Anything else gets 401. */
+static int deregister_without_token(
+		struct sip_msg *msg, const reg_request_t *rq, time_t now)
+{
+	contact_strings_t cs[WIC_OWN_CONTACTS_MAX];
+	wic_contact_t ids[WIC_OWN_CONTACTS_MAX];
+	char call_id[256];
+	size_t n = 0;
+	int removed = -1;
+
+	if(only_removals(msg, rq) && removal_identities(msg, rq, cs, ids, &n) == 0
+			&& zstr(&rq->call_id, call_id, sizeof(call_id)) != NULL)
+		removed = wic_btable_remove_own(wic_bindings, rq->impu,
+				wic_connection_id(msg), call_id, rq->cseq, ids, n);
+	if(removed < 0) {
+		reject(msg, WIC_NO_TOKEN,
+				only_removals(msg, rq)
+						? "no token, and not a removal of the connection's "
+						  "own contacts (connection, Call-ID, CSeq)"
+						: "no token in REGISTER");
+		return -2;
+	}
+	update_stat(wic_stat_deregistered, 1);
+	LM_DBG("REGISTER without token (Call-ID %.*s) removed %d contact(s) of "
+		   "%s on connection %d\n",
+			rq->call_id.len, rq->call_id.s, removed, rq->impu,
+			wic_connection_id(msg));
+	reply_ok(msg, rq, now);
+	return 1;
+}
+
 int wic_register(struct sip_msg *msg)
 {
 	reg_request_t rq;
 	wic_admission_t adm;
 	time_t now = time(NULL);
 	apply_result_t res;
+	int rc;
 
 	if(!wic_over_websocket(msg)) {
 		send_plain(
@@ -498,33 +633,26 @@ int wic_register(struct sip_msg *msg)
 		return -1;
 	}
 	if(read_request(msg, &rq) < 0) {
-		LM_NOTICE("REGISTER from %s refused: malformed request\n",
+		WIC_LOG_REFUSAL("REGISTER from %s refused: malformed request\n",
 				ip_addr2a(&msg->rcv.src_ip));
 		send_plain(msg, 400, "Bad Request - Malformed REGISTER");
 		return -1;
 	}
+	if(rq.token == NULL)
+		return deregister_without_token(msg, &rq, now);
 	if(admit(msg, &rq, &adm, now) != WIC_OK)
 		return -2;
-	/* exp passed but inside the leeway: the token still verifies, but a
-	 * binding never outlives it, so there is nothing left to grant (a 200
-	 * would create a binding that is already expired) */
-	if(!only_removals(msg, &rq) && adm.token.exp <= (long)now) {
+	rc = check_contacts(msg, &rq, &adm, now);
+	if(rc == 0 && !only_removals(msg, &rq) && !range_ready(msg, adm.range, now))
+		rc = -3;
+	if(rc != 0) {
 		wic_admission_clear(&adm);
-		reject(msg, WIC_EXPIRED,
-				"token exp passed (inside the leeway): no time left to grant");
-		return -2;
-	}
-	if(!only_removals(msg, &rq) && !range_ready(msg, adm.range, now)) {
-		wic_admission_clear(&adm);
-		return -3;
+		return rc;
 	}
 	res = apply_contacts(msg, &rq, &adm, now);
 	wic_admission_clear(&adm);
 	if(res != APPLY_OK) {
-		LM_NOTICE("REGISTER of %s (Call-ID %.*s) refused: %d %s\n", rq.impu,
-				rq.call_id.len, rq.call_id.s, apply_answers[res].code,
-				apply_answers[res].reason);
-		send_plain(msg, apply_answers[res].code, apply_answers[res].reason);
+		refuse_apply(msg, &rq, res);
 		return -4;
 	}
 	reply_ok(msg, &rq, now);

@@ -40,8 +40,9 @@ static int preferred_identity(
 		 && wic_btable_conn_has_impu(wic_bindings, conn, buf);
 	free_to_params(&body);
 	if(!ok)
-		LM_NOTICE("P-Preferred-Identity [%.*s] on connection %d is not one of "
-				  "its registered identities: ignored\n",
+		WIC_LOG_REFUSAL(
+				"P-Preferred-Identity [%.*s] on connection %d is not one of "
+				"its registered identities: ignored\n",
 				ppi->body.len, ppi->body.s, conn);
 	return ok ? 0 : -1;
 }
@@ -105,8 +106,8 @@ int wic_originating(struct sip_msg *msg)
 			|| wic_btable_conn_default_impu(
 					   wic_bindings, conn, asserted, sizeof(asserted))
 					   < 0) {
-		LM_NOTICE("%.*s refused (Call-ID %.*s): connection %d holds no "
-				  "registered identity\n",
+		WIC_LOG_REFUSAL("%.*s refused (Call-ID %.*s): connection %d holds no "
+						"registered identity\n",
 				msg->first_line.u.request.method.len,
 				msg->first_line.u.request.method.s,
 				msg->callid ? msg->callid->body.len : 0,
@@ -262,13 +263,14 @@ int wic_terminating(struct sip_msg *msg)
 	if(parse_sip_msg_uri(msg) < 0
 			|| wic_bare_uri(&msg->first_line.u.request.uri, impu, sizeof(impu))
 					   < 0) {
-		LM_NOTICE("terminating request with an unusable Request-URI\n");
+		WIC_LOG_REFUSAL("terminating request with an unusable Request-URI\n");
 		return -3;
 	}
 	if(prov == NULL
 			|| wic_prov_range_of(prov, NULL, impu, strlen(impu), NULL)
 					   == NULL) {
-		LM_INFO("terminating request for %s: no range served here\n", impu);
+		WIC_LOG_REFUSAL(
+				"terminating request for %s: no range served here\n", impu);
 		update_stat(wic_stat_term_not_served, 1);
 		return -2;
 	}
@@ -276,8 +278,8 @@ int wic_terminating(struct sip_msg *msg)
 	delivered = tl.failed ? 0 : deliver(msg, &tl);
 	free_targets(&tl);
 	if(delivered == 0) {
-		LM_INFO("terminating request for %s (Call-ID %.*s): identity not "
-				"registered\n",
+		WIC_LOG_REFUSAL("terminating request for %s (Call-ID %.*s): identity "
+						"not registered\n",
 				impu, msg->callid ? msg->callid->body.len : 0,
 				msg->callid ? msg->callid->body.s : "");
 		update_stat(wic_stat_term_unregistered, 1);

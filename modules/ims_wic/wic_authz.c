@@ -40,6 +40,13 @@ static const wic_answer_t answers[WIC_VERDICT_COUNT] = {
 				"range_not_allowed"},
 		[WIC_RANGE_DOWN] = {503, "Service Unavailable - Range Not Registered",
 				"range_down"},
+		[WIC_BAD_TYP] = {403, "Forbidden - Token Type Not Accepted", "bad_typ"},
+		[WIC_LIFETIME_TOO_LONG] = {403, "Forbidden - Token Lifetime Too Long",
+				"lifetime_too_long"},
+		[WIC_TOKEN_TOO_SHORT] = {401, "Unauthorized - Token Expires Too Soon",
+				"token_too_short"},
+		[WIC_INTERVAL_TOO_BRIEF] = {423, "Interval Too Brief",
+				"interval_too_brief"},
 };
 
 static const wic_answer_t internal_error = {
@@ -76,6 +83,10 @@ static wic_verdict_t verdict_of(wic_tok_status_t st)
 			return WIC_BAD_AUDIENCE;
 		case WIC_TOK_CLAIMS:
 			return WIC_BAD_CLAIMS;
+		case WIC_TOK_TYP:
+			return WIC_BAD_TYP;
+		case WIC_TOK_LIFETIME:
+			return WIC_LIFETIME_TOO_LONG;
 	}
 	return WIC_BAD_TOKEN;
 }
@@ -193,4 +204,57 @@ void wic_admission_clear(wic_admission_t *adm)
 	wic_token_clear(&adm->token);
 	adm->range = NULL;
 	adm->wwsf = NULL;
+}
+
+/* The module's cap, lowered by the WWSF's limits.max_expires. */
+static unsigned expiry_cap(
+		const wic_admission_t *adm, const wic_expiry_policy_t *pol)
+{
+	unsigned cap = pol->max_expires;
+	unsigned wwsf_cap = adm->wwsf ? adm->wwsf->limits.max_expires : 0;
+
+	return wwsf_cap > 0 && wwsf_cap < cap ? wwsf_cap : cap;
+}
+
+unsigned wic_expiry_floor(
+		const wic_admission_t *adm, const wic_expiry_policy_t *pol)
+{
+	unsigned cap = expiry_cap(adm, pol);
+
+	/* a floor above what the operator allows at all cannot be met */
+	return pol->min_expires < cap ? pol->min_expires : cap;
+}
+
+wic_verdict_t wic_grant_expires(const wic_admission_t *adm,
+		const wic_expiry_policy_t *pol, int asked, time_t now,
+		unsigned *granted, char *why, size_t whylen)
+{
+	long left = adm->token.exp - (long)now;
+	unsigned floor = wic_expiry_floor(adm, pol);
+	unsigned want = asked < 0 ? pol->default_expires : (unsigned)asked;
+	unsigned cap = expiry_cap(adm, pol);
+
+	*granted = 0;
+	if(left <= 0) {
+		/* exp passed inside the leeway: the token still verifies, but a
+		 * binding never outlives it (a 200 would bind an expired contact) */
+		wic_why(why, whylen, "token exp passed (inside the leeway)");
+		return WIC_EXPIRED;
+	}
+	if(left < (long)floor) {
+		wic_why(why, whylen, "token expires in %ld s, under the %u s floor",
+				left, floor);
+		return WIC_TOKEN_TOO_SHORT;
+	}
+	if(asked > 0 && want < floor) {
+		wic_why(why, whylen, "Expires %u under the %u s floor", want, floor);
+		return WIC_INTERVAL_TOO_BRIEF;
+	}
+	if(want > cap)
+		want = cap;
+	if((long)want > left)
+		want = (unsigned)left;
+	/* a default_expires under the floor is raised: nobody asked for less */
+	*granted = want < floor ? floor : want;
+	return WIC_OK;
 }

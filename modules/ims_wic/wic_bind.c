@@ -745,6 +745,83 @@ int wic_btable_remove(wic_btable_t *t, const char *impu, const wic_contact_t *c)
 	return m.out_of_order ? -1 : n;
 }
 
+/* What a credential-less de-registration proves: the connection, the
+ * Call-ID and a later CSeq of the registration it removes. */
+typedef struct own_arg
+{
+	int conn_id;
+	const char *call_id;
+	unsigned cseq;
+	const wic_contact_t *c; /* the contacts named; NULL: all */
+	size_t n;
+} own_arg_t;
+
+static int is_own(const bcontact_t *b, const own_arg_t *o)
+{
+	return b->conn_id == o->conn_id
+		   && strcmp(cstr(b, BS_CALLID), o->call_id) == 0 && b->cseq < o->cseq;
+}
+
+static int pred_named(const bcontact_t *b, const void *arg)
+{
+	const own_arg_t *o = arg;
+
+	if(o->c == NULL)
+		return 1;
+	for(size_t i = 0; i < o->n; i++) {
+		if(contact_matches(b, &o->c[i]))
+			return 1;
+	}
+	return 0;
+}
+
+/* Caller holds the slot lock: every contact named is there and is own. */
+static int all_named_own(const bimpu_t *e, const own_arg_t *o)
+{
+	const bcontact_t *b;
+
+	if(o->c == NULL) {
+		for(b = e->contacts; b != NULL; b = b->next) {
+			if(!is_own(b, o))
+				return 0;
+		}
+		return 1;
+	}
+	for(size_t i = 0; i < o->n; i++) {
+		for(b = e->contacts; b != NULL && !contact_matches(b, &o->c[i]);
+				b = b->next)
+			;
+		if(b == NULL || !is_own(b, o))
+			return 0;
+	}
+	return 1;
+}
+
+int wic_btable_remove_own(wic_btable_t *t, const char *impu, int conn_id,
+		const char *call_id, unsigned cseq, const wic_contact_t *c, size_t n)
+{
+	own_arg_t o = {conn_id, call_id, cseq, n > 0 ? c : NULL, n};
+	uint32_t h;
+	unsigned slot;
+	bcontact_t *gone = NULL;
+	bimpu_t **pp, *emptied = NULL;
+	int removed = -1;
+
+	if(t == NULL || impu == NULL || call_id == NULL || (n > 0 && c == NULL))
+		return -1;
+	h = hash_str(impu);
+	slot = impu_slot(t, h);
+	/* checked and removed under one lock: nothing can slip in between */
+	lock_idx(t, slot);
+	pp = find_impu(t, impu, h);
+	if(*pp != NULL && all_named_own(*pp, &o))
+		removed = detach_where(t, pp, pred_named, &o, &gone, &emptied);
+	unlock_idx(t, slot);
+	release_removed(t, gone, 1, NULL, NULL);
+	release_emptied(t, emptied);
+	return removed;
+}
+
 int wic_btable_remove_all(wic_btable_t *t, const char *impu)
 {
 	if(t == NULL || impu == NULL)

@@ -75,6 +75,15 @@ wic_save_result_t wic_btable_save_limit(wic_btable_t *t, const char *impu,
  * or -1 when out of order. */
 int wic_btable_remove(
 		wic_btable_t *t, const char *impu, const wic_contact_t *c);
+/* A de-registration that carries no credential (RFC 3261 10.2.2 from a
+ * client whose stack sends none): allowed only when it removes nothing but
+ * the sender's own contacts. The n contacts of c (matched as in save), or
+ * every contact of impu when n is 0 (Contact: *), must each exist, be on
+ * conn_id and have been registered with call_id and a CSeq lower than
+ * cseq; then they are removed. Returns the number removed, or -1 (nothing
+ * changed) when any condition fails. */
+int wic_btable_remove_own(wic_btable_t *t, const char *impu, int conn_id,
+		const char *call_id, unsigned cseq, const wic_contact_t *c, size_t n);
 /* Contact: * : every contact of impu; returns number removed. */
 int wic_btable_remove_all(wic_btable_t *t, const char *impu);
 /* Connection closed: every contact on conn_id, and the connection's

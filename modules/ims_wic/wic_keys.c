@@ -235,6 +235,12 @@ static int keyset_append(
 	wic_key_t *grown;
 	char *kid = NULL;
 
+	/* a kid names one key: two keys behind one kid would let the token's
+	 * alg pick between them */
+	if(k->kid && wic_keyset_by_kid(ks, k->kid)) {
+		set_err(err, errlen, "duplicate kid '%s'", k->kid);
+		return -1;
+	}
 	if(k->kid) {
 		kid = strdup(k->kid);
 		if(!kid)
@@ -298,6 +304,47 @@ int wic_keyset_add_pem(wic_keyset_t *ks, const char *path, const char *kid,
 	return 0;
 }
 
+unsigned wic_hmac_algs_for_len(size_t len)
+{
+	unsigned algs = 0;
+
+	/* RFC 7518 3.2: a key of the same size as the hash output or larger */
+	if(len >= 32)
+		algs |= WIC_ALG_HS256;
+	if(len >= 48)
+		algs |= WIC_ALG_HS384;
+	if(len >= 64)
+		algs |= WIC_ALG_HS512;
+	return algs;
+}
+
+/* The allow-list of an HMAC secret: asked (0: what its length supports),
+ * never an algorithm the secret is too short for. */
+static int resolve_hmac_algs(unsigned asked, size_t len, const char *kid,
+		unsigned *out, char *err, size_t errlen)
+{
+	unsigned supported = wic_hmac_algs_for_len(len);
+	unsigned short_for = asked & WIC_ALG_HMAC & ~supported;
+
+	if(supported == 0) {
+		set_err(err, errlen,
+				"HMAC key '%s': secret of %zu bytes refused (at least 32, "
+				"RFC 7518 3.2)",
+				kid ? kid : "(no kid)", len);
+		return -1;
+	}
+	if(short_for) {
+		unsigned one = short_for & (0u - short_for);
+		set_err(err, errlen,
+				"HMAC key '%s': secret of %zu bytes too short for %s "
+				"(at least %d bytes, RFC 7518 3.2)",
+				kid ? kid : "(no kid)", len, wic_alg_name(one),
+				EVP_MD_get_size(wic_alg_md(one)));
+		return -1;
+	}
+	return resolve_algs(asked, supported, out, err, errlen);
+}
+
 int wic_keyset_add_hmac(wic_keyset_t *ks, const unsigned char *secret,
 		size_t len, const char *kid, unsigned algs, char *err, size_t errlen)
 {
@@ -307,7 +354,14 @@ int wic_keyset_add_hmac(wic_keyset_t *ks, const unsigned char *secret,
 		set_err(err, errlen, "empty HMAC secret");
 		return -1;
 	}
-	if(resolve_algs(algs, WIC_ALG_HMAC, &k.algs, err, errlen) < 0)
+	if(!ks->allow_hmac) {
+		set_err(err, errlen,
+				"HMAC key '%s' refused: the WWSF does not allow shared "
+				"secrets (allow_hmac)",
+				kid ? kid : "(no kid)");
+		return -1;
+	}
+	if(resolve_hmac_algs(algs, len, kid, &k.algs, err, errlen) < 0)
 		return -1;
 	k.type = WIC_KEY_HMAC;
 	k.kid = (char *)kid;
@@ -489,24 +543,46 @@ static int jwk_algs(json_t *jwk, unsigned file_algs, unsigned supported,
 	return 0;
 }
 
+/* An oct JWK is the shared secret itself: HMAC algorithms only, from the
+ * JWK's own alg or else what the secret's length supports, narrowed by the
+ * file-level list. */
 static int jwks_add_oct(wic_keyset_t *ks, json_t *jwk, const char *kid,
 		unsigned file_algs, char *err, size_t errlen, size_t idx)
 {
+	json_t *a = json_object_get(jwk, "alg");
 	size_t klen = 0;
 	unsigned char *k;
-	unsigned algs = 0;
-	int rc;
+	unsigned algs;
+	int rc = 0;
 
-	if(jwk_algs(jwk, file_algs, WIC_ALG_HMAC, &algs, err, errlen, idx) < 0)
+	if(!ks->allow_hmac) {
+		set_err(err, errlen,
+				"keys[%zu]: oct JWK (a shared secret) refused: the WWSF "
+				"does not allow shared secrets (allow_hmac)",
+				idx);
 		return -1;
-	if(algs == 0)
-		return 0;
+	}
+	algs = a && json_is_string(a) ? wic_alg_from_name(
+				   json_string_value(a), json_string_length(a))
+								  : 0;
+	if(a && !(algs & WIC_ALG_HMAC)) {
+		set_err(err, errlen,
+				"keys[%zu]: alg unsupported or not fitting the key type", idx);
+		return -1;
+	}
 	k = jwk_b64(jwk, "k", &klen);
 	if(!k) {
 		set_err(err, errlen, "keys[%zu]: bad or missing \"k\"", idx);
 		return -1;
 	}
-	rc = wic_keyset_add_hmac(ks, k, klen, kid, algs, err, errlen);
+	if(!a)
+		algs = wic_hmac_algs_for_len(klen);
+	if(file_algs)
+		algs &= file_algs;
+	/* 0 from the file's list: not usable here, skipped; a secret too short
+	 * for any algorithm is refused by wic_keyset_add_hmac */
+	if(algs || !file_algs || !wic_hmac_algs_for_len(klen))
+		rc = wic_keyset_add_hmac(ks, k, klen, kid, algs, err, errlen);
 	OPENSSL_cleanse(k, klen);
 	free(k);
 	return rc;
@@ -554,6 +630,20 @@ fail:
 	return -1;
 }
 
+/* RFC 7517 / RFC 7518 6.2.2, 6.3.2: members of private keys. */
+static const char *private_member(json_t *jwk)
+{
+	static const char *const names[] = {
+			"d", "p", "q", "dp", "dq", "qi", "oth", NULL};
+	size_t i;
+
+	for(i = 0; names[i]; i++) {
+		if(json_object_get(jwk, names[i]))
+			return names[i];
+	}
+	return NULL;
+}
+
 static int jwks_add_one(wic_keyset_t *ks, json_t *jwk, unsigned algs, char *err,
 		size_t errlen, size_t idx)
 {
@@ -561,9 +651,20 @@ static int jwks_add_one(wic_keyset_t *ks, json_t *jwk, unsigned algs, char *err,
 	const char *use = json_string_value(json_object_get(jwk, "use"));
 	json_t *kidj = json_object_get(jwk, "kid");
 	const char *kid = json_string_value(kidj);
+	const char *priv;
 
 	if(!json_is_object(jwk) || !kty || (kidj && !kid)) {
 		set_err(err, errlen, "keys[%zu]: not a JWK (kty, kid)", idx);
+		return -1;
+	}
+	/* a published private key is compromised: refuse the file, whatever
+	 * the key is used for */
+	if((priv = private_member(jwk)) != NULL) {
+		set_err(err, errlen,
+				"keys[%zu]%s%s%s: private key member '%s' refused (publish "
+				"public keys only)",
+				idx, kid ? " (kid '" : "", kid ? kid : "", kid ? "')" : "",
+				priv);
 		return -1;
 	}
 	if(use && strcmp(use, "sig") != 0)

@@ -5,6 +5,7 @@
 #ifndef WIC_KEYS_H
 #define WIC_KEYS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <openssl/evp.h>
 
@@ -61,17 +62,30 @@ typedef struct wic_keyset
 {
 	wic_key_t *keys;
 	size_t n;
+	/* The WWSF's opt-in to shared secrets (HMAC secrets, oct JWKs): a
+	 * secret is also a signing key, so it is refused unless set. */
+	bool allow_hmac;
 } wic_keyset_t;
 
 /* The add functions return 0, or -1 with the reason in err.
- * algs == 0 means "every algorithm the key type supports"; algs that do not
- * fit the key type (HMAC alg on an RSA key, ...) are an error. */
+ * algs == 0 means "every algorithm the key supports"; algs that do not fit
+ * the key (HMAC alg on an RSA key, HS512 on a 32-byte secret, ...) are an
+ * error. A kid already carried by a key of the set is an error. */
 int wic_keyset_add_pem(wic_keyset_t *ks, const char *path, const char *kid,
 		unsigned algs, char *err, size_t errlen);
+/* A JWKS publishes public keys: a JWK with a private member (d, p, q, dp,
+ * dq, qi, oth) makes the whole file an error, and an oct JWK (a shared
+ * secret) needs ks->allow_hmac. All or nothing: on error, nothing of the
+ * file stays in ks. */
 int wic_keyset_add_jwks(wic_keyset_t *ks, const char *path, unsigned algs,
 		char *err, size_t errlen);
+/* RFC 7518 3.2: a secret supports HS256/384/512 only when it has at least
+ * 32/48/64 bytes; the default allow-list is what its length supports.
+ * Refused unless ks->allow_hmac. */
 int wic_keyset_add_hmac(wic_keyset_t *ks, const unsigned char *secret,
 		size_t len, const char *kid, unsigned algs, char *err, size_t errlen);
+/* HMAC algorithms a secret of len bytes is long enough for. */
+unsigned wic_hmac_algs_for_len(size_t len);
 
 /* The key for a token: by kid when the token has one, else the only key
  * that allows alg. NULL when none fits. A kid that no key carries falls

@@ -7,6 +7,8 @@
  *   "audience": "epcscf.lab",   required: "aud" of tokens must contain it
  *   "max_token_size": 8192,     optional, bytes, 128..65536
  *   "leeway": 30,               optional, s, 0..3600
+ *   "max_token_lifetime": 86400, optional, s, 60..2592000: longest
+ *                               exp - iat and exp - now of a token
  *   "claims": {                 optional claim names (renames)
  *     "impu": "impu", "impi": "impi", "range": "range", "anon": "anon" },
  *   "wwsfs": [ {                required, at least one
@@ -20,6 +22,11 @@
  *                               required, compared exactly; unique across
  *                               the file
  *     "audience": "...",        optional, overrides the top-level one
+ *     "required_typ": "JWT",    optional: the typ header its tokens must
+ *                               carry, compared case-insensitively with
+ *                               "application/" optional (RFC 7515 4.1.9)
+ *     "allow_hmac": false,      optional: true allows shared secrets
+ *                               ("hmac" keys, oct JWKs); default false
  *     "keys": [                 required, at least one; each exactly one of
  *       {"pem": "keys/demo-es256.pub.pem", "kid": "demo-1", "algs": ["ES256"]},
  *       {"jwks": "keys/demo.jwks.json", "algs": ["RS256", "ES256"]},
@@ -27,9 +34,12 @@
  *                               relative paths are relative to this file's
  *                               folder; "kid" not with "jwks" (the JWKS
  *                               names its keys); "algs" optional (default:
- *                               every algorithm the key type supports); an
+ *                               every algorithm the key supports); an
  *                               HMAC secret has at least 32 bytes, and at
  *                               least the hash size of each alg listed
+ *                               (RFC 7518 3.2); a kid names one key of the
+ *                               WWSF (a duplicate is an error); JWKS files
+ *                               hold public keys only
  *     "ranges": [ {             required, at least one
  *       "wildcard": "sip:demo!.*!@wwsf.lab",  required, unique in the file
  *       "distinct_pui": "sip:demo@wwsf.lab",  required, not wildcarded,
@@ -42,7 +52,8 @@
  *       "expires": 3600 } ],    optional, s, 60..86400
  *     "limits": {               optional
  *       "max_contacts_per_impu": 5,   1..100, default 5
- *       "max_expires": 3600 }         60..86400, default 3600
+ *       "max_expires": 3600,          60..86400, default 3600
+ *       "max_token_lifetime": 3600 }  60..2592000, default: the file's
  *   } ]
  * }
  *
@@ -67,7 +78,8 @@
 #include <openssl/crypto.h>
 
 #define WIC_PROV_ID_MAX 63
-#define WIC_PROV_HMAC_MIN 32
+#define WIC_PROV_LIFETIME_MAX 2592000 /* 30 days */
+#define WIC_PROV_LIFETIME_DEFAULT 86400
 /* JSON paths are built from our own key names and indices only. */
 #define WIC_JPATH_MAX 128
 
@@ -222,6 +234,22 @@ static int get_uint(const loader_t *ld, json_t *obj, const char *key,
 	return 0;
 }
 
+static int get_bool(const loader_t *ld, json_t *obj, const char *key,
+		const char *parent, bool *out)
+{
+	char jpath[WIC_JPATH_MAX];
+	json_t *v = json_object_get(obj, key);
+
+	sub_path(jpath, parent, key);
+	*out = false;
+	if(v == NULL)
+		return 0;
+	if(!json_is_boolean(v))
+		return fail(ld, jpath, "not true or false");
+	*out = json_is_true(v);
+	return 0;
+}
+
 /* Required non-empty array member. */
 static int get_array(const loader_t *ld, json_t *obj, const char *key,
 		const char *parent, json_t **out)
@@ -349,17 +377,6 @@ static int check_origins(const loader_t *ld, wic_wwsf_t *w, const char *parent)
 /* ------------------------------------------------------------------ keys */
 
 
-/* Minimum HMAC secret for the algorithms asked for (RFC 7518 3.2: at
- * least the size of the hash output). */
-static size_t hmac_min_len(unsigned algs)
-{
-	if(algs & WIC_ALG_HS512)
-		return 64;
-	if(algs & WIC_ALG_HS384)
-		return 48;
-	return WIC_PROV_HMAC_MIN;
-}
-
 static int get_algs(
 		const loader_t *ld, json_t *key, const char *parent, unsigned *algs)
 {
@@ -397,13 +414,7 @@ static int add_hmac_key(const loader_t *ld, wic_keyset_t *ks,
 	if(secret == NULL)
 		return fail(ld, jpath, "hmac: not base64url (unpadded)");
 	int rc = 0;
-	if(len < hmac_min_len(algs))
-		rc = fail(ld, jpath,
-				"hmac: secret of %zu bytes, at least %zu "
-				"needed",
-				len, hmac_min_len(algs));
-	else if(wic_keyset_add_hmac(ks, secret, len, kid, algs, kerr, sizeof(kerr))
-			< 0)
+	if(wic_keyset_add_hmac(ks, secret, len, kid, algs, kerr, sizeof(kerr)) < 0)
 		rc = fail(ld, jpath, "%s", kerr);
 	OPENSSL_cleanse(secret, len);
 	free(secret);
@@ -611,7 +622,7 @@ static int parse_limits(
 		const loader_t *ld, json_t *wj, const char *parent, wic_limits_t *lim)
 {
 	static const char *const allowed[] = {
-			"max_contacts_per_impu", "max_expires", NULL};
+			"max_contacts_per_impu", "max_expires", "max_token_lifetime", NULL};
 	char jpath[WIC_JPATH_MAX];
 	json_t *lj = json_object_get(wj, "limits");
 
@@ -626,12 +637,32 @@ static int parse_limits(
 					< 0
 			|| get_uint(ld, lj, "max_expires", jpath, 3600, 60, 86400,
 					   &lim->max_expires)
+					   < 0
+			|| get_uint(ld, lj, "max_token_lifetime", jpath, 0, 60,
+					   WIC_PROV_LIFETIME_MAX, &lim->max_token_lifetime)
 					   < 0)
 		return -1;
 	return 0;
 }
 
 /* ----------------------------------------------------------------- WWSFs */
+
+/* A media type is visible ASCII (RFC 6838 4.2); anything else would never
+ * equal a typ header. */
+static int check_required_typ(
+		const loader_t *ld, const wic_wwsf_t *w, const char *parent)
+{
+	char jpath[WIC_JPATH_MAX];
+
+	if(w->required_typ == NULL)
+		return 0;
+	sub_path(jpath, parent, "required_typ");
+	for(const char *c = w->required_typ; *c != '\0'; c++) {
+		if(*c <= ' ' || *c > '~')
+			return fail(ld, jpath, "not a media type");
+	}
+	return 0;
+}
 
 static bool id_is_valid(const char *id)
 {
@@ -665,7 +696,8 @@ static int parse_wwsf(
 		const loader_t *ld, json_t *wj, const char *jpath, wic_wwsf_t *w)
 {
 	static const char *const allowed[] = {"id", "origins", "issuers",
-			"audience", "keys", "ranges", "limits", NULL};
+			"audience", "required_typ", "allow_hmac", "keys", "ranges",
+			"limits", NULL};
 
 	if(!json_is_object(wj))
 		return fail(ld, jpath, "not an object");
@@ -678,6 +710,11 @@ static int parse_wwsf(
 					   ld, wj, "issuers", jpath, &w->issuers, &w->n_issuers)
 					   < 0
 			|| get_string(ld, wj, "audience", jpath, false, &w->audience) < 0
+			|| get_string(
+					   ld, wj, "required_typ", jpath, false, &w->required_typ)
+					   < 0
+			|| check_required_typ(ld, w, jpath) < 0
+			|| get_bool(ld, wj, "allow_hmac", jpath, &w->keys.allow_hmac) < 0
 			|| parse_keys(ld, wj, jpath, &w->keys) < 0
 			|| parse_ranges(ld, wj, jpath, w) < 0
 			|| parse_limits(ld, wj, jpath, &w->limits) < 0)
@@ -832,8 +869,8 @@ static int parse_wwsfs(const loader_t *ld, json_t *root, wic_prov_t *p)
 
 static int parse_top(const loader_t *ld, json_t *root, wic_prov_t *p)
 {
-	static const char *const allowed[] = {
-			"audience", "max_token_size", "leeway", "claims", "wwsfs", NULL};
+	static const char *const allowed[] = {"audience", "max_token_size",
+			"leeway", "max_token_lifetime", "claims", "wwsfs", NULL};
 
 	if(!json_is_object(root))
 		return fail(ld, "", "not a JSON object");
@@ -843,6 +880,10 @@ static int parse_top(const loader_t *ld, json_t *root, wic_prov_t *p)
 					   &p->max_token_size)
 					   < 0
 			|| get_uint(ld, root, "leeway", "", 30, 0, 3600, &p->leeway) < 0
+			|| get_uint(ld, root, "max_token_lifetime", "",
+					   WIC_PROV_LIFETIME_DEFAULT, 60, WIC_PROV_LIFETIME_MAX,
+					   &p->max_token_lifetime)
+					   < 0
 			|| parse_claims(ld, root, &p->claims) < 0
 			|| parse_wwsfs(ld, root, p) < 0)
 		return -1;
@@ -917,6 +958,7 @@ static void free_wwsf(wic_wwsf_t *w)
 	free_list(w->origins, w->n_origins);
 	free_list(w->issuers, w->n_issuers);
 	free(w->audience);
+	free(w->required_typ);
 	wic_keyset_clear(&w->keys);
 	for(size_t i = 0; w->ranges != NULL && i < w->n_ranges; i++)
 		free_range(&w->ranges[i]);

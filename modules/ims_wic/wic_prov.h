@@ -34,6 +34,7 @@ typedef struct wic_limits
 {
 	unsigned max_contacts_per_impu; /* default 5 */
 	unsigned max_expires;			/* s, default 3600 */
+	unsigned max_token_lifetime;	/* s; 0: the file's max_token_lifetime */
 } wic_limits_t;
 
 typedef struct wic_wwsf
@@ -44,7 +45,9 @@ typedef struct wic_wwsf
 	char **issuers;
 	size_t n_issuers;
 	char *audience; /* NULL: the file's default */
-	wic_keyset_t keys;
+	/* typ header value its tokens must carry (RFC 8725 3.11); NULL: any */
+	char *required_typ;
+	wic_keyset_t keys; /* keys.allow_hmac: the WWSF's allow_hmac opt-in */
 	wic_range_t *ranges;
 	size_t n_ranges;
 	wic_limits_t limits;
@@ -65,6 +68,9 @@ typedef struct wic_prov
 	wic_claim_names_t claims;
 	unsigned max_token_size; /* bytes, default 8192 */
 	unsigned leeway;		 /* s, default 30 */
+	/* s, default 86400: longest exp - iat and exp - now of a token; 0 is
+	 * the default too (an in-memory provisioning) */
+	unsigned max_token_lifetime;
 	wic_wwsf_t *wwsfs;
 	size_t n_wwsfs;
 } wic_prov_t;

@@ -26,6 +26,7 @@
 #include <openssl/rsa.h>
 
 #define WIC_DEFAULT_MAX_TOKEN 8192u
+#define WIC_DEFAULT_MAX_LIFETIME 86400u
 #define WIC_STACK_DECODE 4096u
 /* claim values outside this are nonsense, and keep time arithmetic safe */
 #define WIC_TIME_LIMIT 4611686018427387904.0 /* 2^62 */
@@ -564,8 +565,27 @@ static int numeric_date(json_t *claims, const char *name, long *v)
 	return 1;
 }
 
+/* RFC 8725 2.9 / 3.10: a stolen bearer token is good until exp, so its
+ * lifetime is bounded both as issued (exp - iat) and as left (exp - now,
+ * with the leeway for clock skew). Sums only: |values| <= 2^62. */
+static wic_tok_status_t check_lifetime(const wic_token_t *t, int has_iat,
+		long now, long lw, long max, char *why, size_t whylen)
+{
+	if(has_iat && t->exp > t->iat + max) {
+		wic_why(why, whylen, "token lifetime exp - iat above the %ld s limit",
+				max);
+		return WIC_TOK_LIFETIME;
+	}
+	if(t->exp > now + max + lw) {
+		wic_why(why, whylen, "token exp is %ld s away (limit %ld)",
+				t->exp - now, max);
+		return WIC_TOK_LIFETIME;
+	}
+	return WIC_TOK_OK;
+}
+
 static wic_tok_status_t check_times(json_t *claims, time_t now, unsigned leeway,
-		wic_token_t *out, char *why, size_t whylen)
+		unsigned max_lifetime, wic_token_t *out, char *why, size_t whylen)
 {
 	long t = (long)now, lw = (long)leeway;
 	int has_exp = numeric_date(claims, "exp", &out->exp);
@@ -589,7 +609,59 @@ static wic_tok_status_t check_times(json_t *claims, time_t now, unsigned leeway,
 		wic_why(why, whylen, "token iat is %ld s in the future", out->iat - t);
 		return WIC_TOK_NOT_YET_VALID;
 	}
+	return check_lifetime(out, has_iat, t, lw, (long)max_lifetime, why, whylen);
+}
+
+/* Drops a leading "application/" when no other '/' follows it. */
+static void typ_short_form(const char **s, size_t *len)
+{
+	static const char app[] = "application/";
+	const size_t alen = sizeof(app) - 1;
+
+	if(*len > alen && strncasecmp(*s, app, alen) == 0
+			&& !memchr(*s + alen, '/', *len - alen)) {
+		*s += alen;
+		*len -= alen;
+	}
+}
+
+bool wic_typ_equal(const char *a, size_t alen, const char *b, size_t blen)
+{
+	if(!a || !b)
+		return false;
+	typ_short_form(&a, &alen);
+	typ_short_form(&b, &blen);
+	return alen == blen && alen > 0 && strncasecmp(a, b, alen) == 0
+		   && !memchr(a, '\0', alen) && !memchr(b, '\0', blen);
+}
+
+/* RFC 8725 3.11: a WWSF that types its tokens lets us refuse other JWTs
+ * signed with the same key (ID tokens, access tokens of other services). */
+static wic_tok_status_t check_typ(
+		const jws_t *j, const wic_wwsf_t *w, char *why, size_t whylen)
+{
+	json_t *typ = json_object_get(j->header, "typ");
+
+	if(!w->required_typ)
+		return WIC_TOK_OK;
+	if(!json_is_string(typ)
+			|| !wic_typ_equal(json_string_value(typ), json_string_length(typ),
+					w->required_typ, strlen(w->required_typ))) {
+		wic_why(why, whylen, "token typ %s, WWSF %s requires %s",
+				json_is_string(typ) ? "differs" : "missing", w->id,
+				w->required_typ);
+		return WIC_TOK_TYP;
+	}
 	return WIC_TOK_OK;
+}
+
+unsigned wic_token_max_lifetime(const wic_prov_t *prov, const wic_wwsf_t *w)
+{
+	if(w && w->limits.max_token_lifetime)
+		return w->limits.max_token_lifetime;
+	if(prov && prov->max_token_lifetime)
+		return prov->max_token_lifetime;
+	return WIC_DEFAULT_MAX_LIFETIME;
 }
 
 static bool json_str_eq(json_t *s, const char *want, size_t wlen)
@@ -733,8 +805,11 @@ static wic_tok_status_t verify_parsed(const wic_prov_t *prov, jws_t *j,
 				out->wwsf->id, wic_alg_name(alg));
 		return WIC_TOK_SIGNATURE;
 	}
-	if((st = check_times(j->claims, now, prov->leeway, out, why, whylen))
-					!= WIC_TOK_OK
+	if((st = check_typ(j, out->wwsf, why, whylen)) != WIC_TOK_OK
+			|| (st = check_times(j->claims, now, prov->leeway,
+						wic_token_max_lifetime(prov, out->wwsf), out, why,
+						whylen))
+					   != WIC_TOK_OK
 			|| (st = check_audience(j->claims,
 						out->wwsf->audience ? out->wwsf->audience
 											: prov->audience,

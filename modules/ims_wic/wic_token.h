@@ -31,7 +31,9 @@ typedef enum wic_tok_status
 	WIC_TOK_EXPIRED,
 	WIC_TOK_NOT_YET_VALID, /* nbf or iat in the future */
 	WIC_TOK_AUDIENCE,
-	WIC_TOK_CLAIMS, /* impu claim missing or of the wrong type */
+	WIC_TOK_CLAIMS,	  /* impu claim missing or of the wrong type */
+	WIC_TOK_TYP,	  /* typ header not the WWSF's required_typ */
+	WIC_TOK_LIFETIME, /* exp - iat or exp - now above the limit */
 } wic_tok_status_t;
 
 typedef struct wic_token
@@ -57,12 +59,21 @@ typedef enum
 
 /* Checks, in order: size <= prov->max_token_size and three base64url parts
  * with JSON header and claims; alg known and not none; iss names a WWSF;
- * a key of that WWSF fits kid and alg, and allows alg; signature; exp
- * (required), nbf, iat with prov->leeway; aud contains the audience; impu
- * claim present. why gets a short reason for logs (never the token). */
+ * a key of that WWSF fits kid and alg, and allows alg; signature; typ is
+ * the WWSF's required_typ (when set); exp (required), nbf, iat with
+ * prov->leeway; exp - iat and exp - now within the token lifetime limit
+ * (wic_token_max_lifetime); aud contains the audience; impu claim present.
+ * why gets a short reason for logs (never the token). */
 wic_tok_status_t wic_token_verify(const wic_prov_t *prov, const char *tok,
 		size_t len, time_t now, wic_sig_mode_t mode, wic_token_t *out,
 		char *why, size_t whylen);
 void wic_token_clear(wic_token_t *t);
+
+/* Longest token lifetime for WWSF w: its limits.max_token_lifetime, else
+ * the file's max_token_lifetime, else 86400 s. */
+unsigned wic_token_max_lifetime(const wic_prov_t *prov, const wic_wwsf_t *w);
+/* typ header value equality per RFC 7515 4.1.9: case-insensitive, and
+ * "application/" may be left out when no other '/' follows. */
+bool wic_typ_equal(const char *a, size_t alen, const char *b, size_t blen);
 
 #endif

@@ -211,8 +211,9 @@ static inline int fz_wwsf_init(wic_wwsf_t *w, const char *id,
 /*
  * WWSF "w1" (issuer FZ_ISS1): HMAC key "hs", P-256 key "ec256", Ed25519
  * key "ed"; ranges sip:wic!.*!@wwsf1.lab and tel:+1555123!\d{4}!.
- * WWSF "w2" (issuer FZ_ISS2, its own audience): one HMAC key without kid
- * (HS256); range sip:w2!([a-z]+\.)*[0-9]{2,}!@wwsf2.lab.
+ * WWSF "w2" (issuer FZ_ISS2, its own audience, typ "JWT" required, tokens
+ * of at most an hour): one HMAC key without kid (HS256); range
+ * sip:w2!([a-z]+\.)*[0-9]{2,}!@wwsf2.lab.
  * Freed with wic_prov_free().
  */
 static inline wic_prov_t *fz_prov_new(EVP_PKEY *ec256, EVP_PKEY *ed)
@@ -236,6 +237,7 @@ static inline wic_prov_t *fz_prov_new(EVP_PKEY *ec256, EVP_PKEY *ed)
 	p->leeway = 30;
 	w = &p->wwsfs[0];
 	rc |= fz_wwsf_init(w, "w1", "https://wwsf1.lab", FZ_ISS1);
+	w->keys.allow_hmac = true;
 	rc |= wic_keyset_add_hmac(&w->keys, fz_hmac1(), 64, "hs", 0, err,
 			sizeof(err));
 	rc |= fz_add_pub(&w->keys, dir, ec256, "ec256");
@@ -247,7 +249,10 @@ static inline wic_prov_t *fz_prov_new(EVP_PKEY *ec256, EVP_PKEY *ed)
 	w = &p->wwsfs[1];
 	rc |= fz_wwsf_init(w, "w2", "https://wwsf2.lab", FZ_ISS2);
 	w->audience = strdup("sip:epcscf2.lab");
-	rc |= w->audience ? 0 : -1;
+	w->required_typ = strdup("JWT");
+	w->limits.max_token_lifetime = 3600;
+	rc |= w->audience && w->required_typ ? 0 : -1;
+	w->keys.allow_hmac = true;
 	rc |= wic_keyset_add_hmac(&w->keys, fz_hmac2(), 32, NULL, WIC_ALG_HS256,
 			err, sizeof(err));
 	rc |= fz_add_range(w, "sip:w2!([a-z]+\\.)*[0-9]{2,}!@wwsf2.lab",

@@ -2,12 +2,15 @@
  * ims_wic fuzzing - wic_keyset_add_jwks(): a JWKS file as a WWSF
  * publishes it (the operator copies it in, but its content is the third
  * party's). The input is written to a file in a private temporary folder
- * and loaded with every algorithm allowed, then with ES256 + HS256 only.
+ * and loaded with every algorithm allowed, then with ES256 + HS256 only,
+ * each with and without the WWSF's allow_hmac opt-in.
  *
  * Invariants: success adds at least one key and failure adds none (all or
  * nothing); each key has algorithms that fit its type and the allow-list,
- * a public key exactly when it is not an HMAC key, and a kid without NUL
- * that wic_keyset_by_kid() finds.
+ * a public key exactly when it is not an HMAC key, HMAC keys only with
+ * the opt-in and never an HS alg the secret is too short for (RFC 7518
+ * 3.2), and a kid without NUL that wic_keyset_by_kid() finds as this very
+ * key (kids are unique).
  */
 #include "fuzz_common.h"
 
@@ -51,9 +54,9 @@ static unsigned algs_of_type(wic_key_type_t t)
 	return 0;
 }
 
-static void load(unsigned allow)
+static void load(unsigned allow, bool allow_hmac)
 {
-	wic_keyset_t ks = {0};
+	wic_keyset_t ks = {.allow_hmac = allow_hmac};
 	char err[512] = "";
 	size_t i;
 
@@ -65,8 +68,10 @@ static void load(unsigned allow)
 			FZ_CHECK(!allow || (k->algs & ~allow) == 0);
 			FZ_CHECK((k->type == WIC_KEY_HMAC) == (k->pkey == NULL));
 			FZ_CHECK((k->type == WIC_KEY_HMAC) == (k->secret != NULL));
+			FZ_CHECK(k->type != WIC_KEY_HMAC || (allow_hmac
+					&& (k->algs & ~wic_hmac_algs_for_len(k->secret_len)) == 0));
 			if (k->kid)
-				FZ_CHECK(wic_keyset_by_kid(&ks, k->kid) != NULL);
+				FZ_CHECK(wic_keyset_by_kid(&ks, k->kid) == k);
 		}
 	} else {
 		FZ_CHECK(ks.n == 0 && err[0] != '\0');
@@ -82,7 +87,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	if ((size && fwrite(data, 1, size, fp) != size) | fclose(fp))
 		return 0;
-	load(0);
-	load(WIC_ALG_ES256 | WIC_ALG_HS256);
+	load(0, true);
+	load(WIC_ALG_ES256 | WIC_ALG_HS256, true);
+	load(0, false);
 	return 0;
 }

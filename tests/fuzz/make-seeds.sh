@@ -53,12 +53,15 @@ seed prov full '{
   "audience": "sip:epcscf.lab",
   "max_token_size": 8192,
   "leeway": 30,
+  "max_token_lifetime": 86400,
   "claims": {"impu": "impu", "impi": "impi", "range": "range", "anon": "anon"},
   "wwsfs": [
     {
       "id": "w1",
       "origins": ["https://wwsf1.lab", "http://127.0.0.1:8000", "https://[::1]:8443"],
       "issuers": ["https://wwsf1.lab"],
+      "required_typ": "application/jwt",
+      "allow_hmac": true,
       "keys": [
         {"pem": "ec.pem", "kid": "ec256", "algs": ["ES256"]},
         {"pem": "ed.pem", "kid": "ed"},
@@ -71,13 +74,14 @@ seed prov full '{
         {"wildcard": "tel:+1555123!\\\\d{4}!", "distinct_pui": "tel:+15551230000",
          "impi": "tel@wwsf1.lab", "trigger": ["on-demand", "token"], "linger": 0}
       ],
-      "limits": {"max_contacts_per_impu": 5, "max_expires": 3600}
+      "limits": {"max_contacts_per_impu": 5, "max_expires": 3600, "max_token_lifetime": 600}
     },
     {
       "id": "w2",
       "origins": ["https://wwsf2.lab"],
       "issuers": ["https://wwsf2.lab"],
       "audience": "sip:epcscf2.lab",
+      "allow_hmac": true,
       "keys": [{"hmac": "'"$HMAC"'"}],
       "ranges": [{"wildcard": "sip:w2!([a-z]+\\\\.)*[0-9]{2,}!@wwsf2.lab",
                   "distinct_pui": "sip:w2-range@wwsf2.lab", "impi": "w2@wwsf2.lab"}]
@@ -85,11 +89,14 @@ seed prov full '{
   ]
 }
 '
-seed prov minimal '{"audience":"a","wwsfs":[{"id":"x","origins":["http://h"],"issuers":["i"],"keys":[{"hmac":"'"$HMAC"'"}],"ranges":[{"wildcard":"tel:!1!","distinct_pui":"tel:1","impi":"i"}]}]}'
+seed prov minimal '{"audience":"a","wwsfs":[{"id":"x","origins":["http://h"],"issuers":["i"],"allow_hmac":true,"keys":[{"hmac":"'"$HMAC"'"}],"ranges":[{"wildcard":"tel:!1!","distinct_pui":"tel:1","impi":"i"}]}]}'
 seed prov duplicate-ids '{"audience":"a","wwsfs":[
  {"id":"x","origins":["http://h"],"issuers":["i"],"keys":[{"pem":"ec.pem"}],"ranges":[{"wildcard":"tel:!1!","distinct_pui":"tel:1","impi":"i"}]},
  {"id":"x","origins":["http://h2"],"issuers":["i2"],"keys":[{"pem":"ed.pem"}],"ranges":[{"wildcard":"tel:!2!","distinct_pui":"tel:2","impi":"i"}]}]}'
 seed prov bad-values '{"audience":"a","max_token_size":1,"leeway":-1,"claims":{"impu":""},"wwsfs":[{"id":"bad id!","origins":["ftp://h:99999"],"issuers":[],"keys":[{"pem":"ec.pem","jwks":"keys.jwks"},{"hmac":"c2hvcnQ","algs":["HS512","none"]},{"jwks":"keys.jwks","kid":"k"}],"ranges":[{"wildcard":"sip:a!(!@h","distinct_pui":"sip:a!b!@h","impi":"i","trigger":["sometimes"],"expires":1}],"limits":{"max_contacts_per_impu":0,"extra":1}}]}'
+# refused at load: shared secrets without opt-in, a secret too short for
+# its alg, a duplicate kid, a typ that is no media type
+seed prov key-rules '{"audience":"a","max_token_lifetime":59,"wwsfs":[{"id":"x","origins":["http://h"],"issuers":["i"],"required_typ":"a b","allow_hmac":"yes","keys":[{"hmac":"'"$HMAC"'","kid":"k"},{"hmac":"c2hvcnQtc2VjcmV0LW9mLTMyLWJ5dGVzLWxvbmctLS0","algs":["HS512"]},{"pem":"ec.pem","kid":"k"},{"jwks":"keys.jwks"}],"ranges":[{"wildcard":"tel:!1!","distinct_pui":"tel:1","impi":"i"}],"limits":{"max_token_lifetime":10}}]}'
 seed prov syntax '{"audience": "a", "wwsfs": [ {"id": "x",, } ]'
 seed prov missing-key-file '{"audience":"a","wwsfs":[{"id":"x","origins":["https://h"],"issuers":["i"],"keys":[{"pem":"nothere.pem","kid":"k"}],"ranges":[{"wildcard":"sip:a!.*!@h","distinct_pui":"sip:a@h","impi":"i"}]}]}'
 

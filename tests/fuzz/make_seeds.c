@@ -135,6 +135,24 @@ static const seed_t seeds[] = {
 	{ "crit", WIC_ALG_HS256, false,
 		"{\"alg\":\"HS256\",\"kid\":\"hs\",\"crit\":[\"exp\"]}", C_W1,
 		"sip:wic1@wwsf1.lab", "w1" },
+	/* WWSF 2 requires typ JWT (RFC 7515 4.1.9 comparison) */
+	{ "w2-typ-app", WIC_ALG_HS256, true,
+		"{\"alg\":\"HS256\",\"typ\":\"application/jwt\"}",
+		"{\"iss\":\"" FZ_ISS2 "\",\"aud\":\"sip:epcscf2.lab\",\"exp\":" EXP ","
+		"\"impu\":\"sip:w2x12@wwsf2.lab\"}", "sip:w2x12@wwsf2.lab", "w2" },
+	{ "w2-no-typ", WIC_ALG_HS256, true, "{\"alg\":\"HS256\"}",
+		"{\"iss\":\"" FZ_ISS2 "\",\"aud\":\"sip:epcscf2.lab\",\"exp\":" EXP ","
+		"\"impu\":\"sip:w2x12@wwsf2.lab\"}", "sip:w2x12@wwsf2.lab", "w2" },
+	/* token lifetime: issued long ago, and far too long ahead without iat */
+	{ "lifetime-iat", WIC_ALG_HS256, false,
+		"{\"alg\":\"HS256\",\"kid\":\"hs\"}",
+		"{\"iss\":\"" FZ_ISS1 "\",\"aud\":\"" FZ_AUD "\",\"exp\":" EXP ","
+		"\"iat\":1600000000,\"impu\":\"sip:wic1@wwsf1.lab\"}",
+		"sip:wic1@wwsf1.lab", "w1" },
+	{ "lifetime-exp", WIC_ALG_HS256, false,
+		"{\"alg\":\"HS256\",\"kid\":\"hs\"}",
+		"{\"iss\":\"" FZ_ISS1 "\",\"aud\":\"" FZ_AUD "\",\"exp\":1700200000,"
+		"\"impu\":\"sip:wic1@wwsf1.lab\"}", "sip:wic1@wwsf1.lab", "w1" },
 	{ "big-numbers", WIC_ALG_HS256, false,
 		"{\"alg\":\"HS256\",\"kid\":\"hs\"}",
 		"{\"iss\":\"" FZ_ISS1 "\",\"aud\":\"" FZ_AUD "\","
@@ -189,6 +207,18 @@ static void jwks_seeds(void)
 		"{\"kty\":\"oct\",\"k\":\"a\"},{\"kty\":\"oct\",\"kid\":7,\"k\":\"AAAA\"},"
 		"{\"kty\":\"oct\",\"k\":\"=\"},[],{\"kty\":1}]}");
 	put("jwks", "empty", "{\"keys\":[]}");
+	/* public keys only: a private member refuses the file */
+	put("jwks", "private-members", "{\"keys\":[{\"kty\":\"EC\",\"crv\":"
+		"\"P-256\",\"kid\":\"ec\",\"x\":\"%s\",\"y\":\"%s\",\"d\":\"%s\"},"
+		"{\"kty\":\"RSA\",\"n\":\"%s\",\"e\":\"%s\",\"p\":\"AQ\",\"q\":\"AQ\","
+		"\"dp\":\"AQ\",\"dq\":\"AQ\",\"qi\":\"AQ\",\"oth\":[]}]}", x, y, x,
+		kn, ke);
+	/* kids name one key; short secrets and secrets named for HS512 */
+	put("jwks", "kids-and-secrets", "{\"keys\":[{\"kty\":\"oct\",\"kid\":"
+		"\"a\",\"k\":\"%.43s\"},{\"kty\":\"oct\",\"kid\":\"b\",\"alg\":"
+		"\"HS512\",\"k\":\"%.43s\"},{\"kty\":\"OKP\",\"crv\":\"Ed25519\","
+		"\"kid\":\"a\",\"x\":\"%s\"},{\"kty\":\"oct\",\"k\":\"%.64s\"}]}",
+		k, k, okp, k);
 	free(x);
 	free(y);
 	free(okp);

@@ -48,6 +48,7 @@ function defaultProvisioning(keys) {
         id: 'demo',
         origins: [DEMO_ORIGIN, 'http://localhost:8000'],
         issuers: [DEMO_ISS],
+        allow_hmac: true,
         keys: [
           { pem: keys.demo.pub, kid: 'demo-1', algs: ['ES256'] },
           { pem: keys.rsa.pub, kid: 'demo-rsa', algs: ['RS256', 'PS256'] },

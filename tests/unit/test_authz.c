@@ -89,6 +89,10 @@ static void test_answer_table(void **state)
 		{WIC_IMPU_NOT_IN_RANGE, 403, "Forbidden - IMPU Not In Range"},
 		{WIC_RANGE_NOT_ALLOWED, 403, "Forbidden - Range Not Allocated"},
 		{WIC_RANGE_DOWN, 503, "Service Unavailable - Range Not Registered"},
+		{WIC_BAD_TYP, 403, "Forbidden - Token Type Not Accepted"},
+		{WIC_LIFETIME_TOO_LONG, 403, "Forbidden - Token Lifetime Too Long"},
+		{WIC_TOKEN_TOO_SHORT, 401, "Unauthorized - Token Expires Too Soon"},
+		{WIC_INTERVAL_TOO_BRIEF, 423, "Interval Too Brief"},
 	};
 	size_t i, j;
 	(void)state;
@@ -183,6 +187,114 @@ static void test_token_verdicts(void **state)
 			"{\"alg\":\"ES256\"}", claims), impu), WIC_BAD_AUDIENCE);
 	assert_int_equal(verdict("w1", mint(FX_ISS1, "7", NULL), impu),
 			WIC_BAD_CLAIMS);
+	snprintf(claims, sizeof(claims), "{\"iss\":\"" FX_ISS1 "\",\"aud\":\""
+			FX_AUD "\",\"exp\":%ld,\"impu\":\"%s\"}", FX_NOW + 90000, impu);
+	assert_int_equal(verdict("w1", fx_mint_raw(fx, WIC_ALG_ES256,
+			"{\"alg\":\"ES256\"}", claims), impu), WIC_LIFETIME_TOO_LONG);
+	prov->wwsfs[0].required_typ = strdup("JWT");
+	assert_int_equal(verdict("w1", fx_mint_raw(fx, WIC_ALG_ES256,
+			"{\"alg\":\"ES256\",\"typ\":\"JOSE\"}", claims), impu),
+			WIC_BAD_TYP);
+	free(prov->wwsfs[0].required_typ);
+	prov->wwsfs[0].required_typ = NULL;
+	assert_string_equal(wic_answer_of(WIC_BAD_TYP)->stat, "bad_typ");
+	assert_string_equal(wic_answer_of(WIC_LIFETIME_TOO_LONG)->stat,
+			"lifetime_too_long");
+}
+
+/* ------------------------------------------------ granted expiry, floor */
+
+/* An admitted token of w1 with exp FX_NOW + left. */
+static void admitted(wic_admission_t *adm, long left)
+{
+	char claims[512];
+	char *tok;
+	snprintf(claims, sizeof(claims), "{\"iss\":\"" FX_ISS1 "\",\"aud\":\""
+			FX_AUD "\",\"exp\":%ld,\"impu\":\"sip:wic7@wwsf1.lab\"}",
+			FX_NOW + left);
+	tok = fx_mint_raw(fx, WIC_ALG_ES256, "{\"alg\":\"ES256\"}", claims);
+	assert_int_equal(admit("w1", tok, "sip:wic7@wwsf1.lab", adm), WIC_OK);
+	free(tok);
+}
+
+static wic_verdict_t grant(const wic_expiry_policy_t *pol, long left,
+		int asked, unsigned *granted)
+{
+	wic_admission_t adm;
+	char why[128] = "";
+	wic_verdict_t v;
+	admitted(&adm, left);
+	v = wic_grant_expires(&adm, pol, asked, FX_NOW, granted, why,
+			sizeof(why));
+	assert_true(why[0] != '\0' || v == WIC_OK);
+	wic_admission_clear(&adm);
+	return v;
+}
+
+/* The smallest of asked, the caps and the token's time left. */
+static void test_grant_caps(void **state)
+{
+	const wic_expiry_policy_t pol = {600, 3600, 30};
+	unsigned g = 1;
+	(void)state;
+	assert_int_equal(grant(&pol, 7200, -1, &g), WIC_OK);
+	assert_int_equal(g, 600); /* default_expires */
+	assert_int_equal(grant(&pol, 7200, 300, &g), WIC_OK);
+	assert_int_equal(g, 300);
+	assert_int_equal(grant(&pol, 7200, 86400, &g), WIC_OK);
+	assert_int_equal(g, 3600); /* max_expires */
+	assert_int_equal(grant(&pol, 200, 300, &g), WIC_OK);
+	assert_int_equal(g, 200); /* the token's time left */
+	/* the WWSF's limit lowers the cap */
+	prov->wwsfs[0].limits.max_expires = 120;
+	assert_int_equal(grant(&pol, 7200, 300, &g), WIC_OK);
+	assert_int_equal(g, 120);
+	prov->wwsfs[0].limits.max_expires = 0;
+}
+
+/* Never less than the floor: a token that cannot cover it gets 401
+ * invalid_token, a shorter Expires 423 (RFC 3261 10.3 step 7). */
+static void test_grant_floor(void **state)
+{
+	wic_expiry_policy_t pol = {600, 3600, 30};
+	wic_admission_t adm;
+	unsigned g = 1;
+	(void)state;
+	assert_int_equal(grant(&pol, 30, 300, &g), WIC_OK);
+	assert_int_equal(g, 30); /* exactly the floor is left */
+	assert_int_equal(grant(&pol, 29, 300, &g), WIC_TOKEN_TOO_SHORT);
+	assert_int_equal(g, 0);
+	assert_int_equal(grant(&pol, 1, -1, &g), WIC_TOKEN_TOO_SHORT);
+	/* exp passed inside the leeway: expired, nothing to grant */
+	assert_int_equal(grant(&pol, 0, 300, &g), WIC_EXPIRED);
+	assert_int_equal(grant(&pol, -10, 300, &g), WIC_EXPIRED);
+	assert_int_equal(grant(&pol, 7200, 29, &g), WIC_INTERVAL_TOO_BRIEF);
+	assert_int_equal(grant(&pol, 7200, 1, &g), WIC_INTERVAL_TOO_BRIEF);
+	assert_int_equal(grant(&pol, 7200, 30, &g), WIC_OK);
+	assert_int_equal(g, 30);
+	/* the token is looked at first: it needs renewing either way */
+	assert_int_equal(grant(&pol, 10, 5, &g), WIC_TOKEN_TOO_SHORT);
+	admitted(&adm, 7200);
+	assert_int_equal(wic_expiry_floor(&adm, &pol), 30);
+	/* a floor above the caps is the cap */
+	pol.min_expires = 200;
+	prov->wwsfs[0].limits.max_expires = 100;
+	assert_int_equal(wic_expiry_floor(&adm, &pol), 100);
+	prov->wwsfs[0].limits.max_expires = 0;
+	wic_admission_clear(&adm);
+	assert_int_equal(grant(&pol, 7200, 150, &g), WIC_INTERVAL_TOO_BRIEF);
+	/* a default under the floor is raised to it: nobody asked for less */
+	pol.default_expires = 60;
+	assert_int_equal(grant(&pol, 7200, -1, &g), WIC_OK);
+	assert_int_equal(g, 200);
+	/* no floor */
+	pol.min_expires = 0;
+	assert_int_equal(grant(&pol, 5, 300, &g), WIC_OK);
+	assert_int_equal(g, 5);
+	assert_int_equal(grant(&pol, 7200, 1, &g), WIC_OK);
+	assert_int_equal(g, 1);
+	assert_int_equal(wic_answer_of(WIC_TOKEN_TOO_SHORT)->code, 401);
+	assert_int_equal(wic_answer_of(WIC_INTERVAL_TOO_BRIEF)->code, 423);
 }
 
 static void test_wrong_wwsf(void **state)
@@ -269,6 +381,8 @@ int main(void)
 		cmocka_unit_test(test_impu_not_in_range),
 		cmocka_unit_test(test_token_range),
 		cmocka_unit_test(test_w2),
+		cmocka_unit_test(test_grant_caps),
+		cmocka_unit_test(test_grant_floor),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

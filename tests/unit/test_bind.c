@@ -314,6 +314,70 @@ static void test_remove_one_and_all(void **state)
 	assert_true(wic_btable_conn_has_impu(f->t, 2, B));
 }
 
+/* A de-registration without credential removes only the sender's own
+ * contacts: same connection, same Call-ID, a higher CSeq; else nothing. */
+static void test_remove_own(void **state)
+{
+	fixture_t *f = *state;
+	wic_contact_t tab = contact("sip:t1@h", "<urn:uuid:1>", 1, 7, "c7", 3);
+	wic_contact_t other = contact("sip:t2@h", "<urn:uuid:2>", 1, 8, "c8", 1);
+	wic_contact_t name = contact("sip:t1@h", "<urn:uuid:1>", 1, 0, NULL, 0);
+
+	assert_int_equal(wic_btable_save(f->t, A, &tab), WIC_SAVE_CREATED);
+	assert_int_equal(wic_btable_save(f->t, A, &other), WIC_SAVE_CREATED);
+	/* another connection, another Call-ID, a CSeq not higher: refused */
+	assert_int_equal(wic_btable_remove_own(f->t, A, 8, "c7", 4, &name, 1), -1);
+	assert_int_equal(wic_btable_remove_own(f->t, A, 7, "c8", 4, &name, 1), -1);
+	assert_int_equal(wic_btable_remove_own(f->t, A, 7, "c7", 3, &name, 1), -1);
+	assert_int_equal(wic_btable_remove_own(f->t, A, 7, "c7", 2, &name, 1), -1);
+	/* a contact that is not there, the other tab's, another IMPU */
+	name.instance = "<urn:uuid:9>";
+	assert_int_equal(wic_btable_remove_own(f->t, A, 7, "c7", 4, &name, 1), -1);
+	name.instance = "<urn:uuid:2>";
+	assert_int_equal(wic_btable_remove_own(f->t, A, 8, "c7", 4, &name, 1), -1);
+	name.instance = "<urn:uuid:1>";
+	assert_int_equal(wic_btable_remove_own(f->t, B, 7, "c7", 4, &name, 1), -1);
+	/* one own and one foreign named: all or nothing */
+	wic_contact_t both[2] = {name, other};
+	assert_int_equal(wic_btable_remove_own(f->t, A, 7, "c7", 4, both, 2), -1);
+	/* Contact: * while another connection holds a contact */
+	assert_int_equal(wic_btable_remove_own(f->t, A, 7, "c7", 4, NULL, 0), -1);
+	assert_int_equal(wic_btable_contacts(f->t), 2);
+	assert_int_equal(f->ev.removed, 0);
+	/* its own: removed, the other tab stays */
+	assert_int_equal(wic_btable_remove_own(f->t, A, 7, "c7", 4, &name, 1), 1);
+	assert_int_equal(wic_btable_contacts(f->t), 1);
+	assert_false(wic_btable_conn_has_impu(f->t, 7, A));
+	assert_true(wic_btable_conn_has_impu(f->t, 8, A));
+	assert_int_equal(f->ev.removed, 0);
+	/* gone: a repeat is refused (nothing of its own left) */
+	assert_int_equal(wic_btable_remove_own(f->t, A, 7, "c7", 5, &name, 1), -1);
+	/* Contact: * when every contact is its own */
+	assert_int_equal(wic_btable_remove_own(f->t, A, 8, "c8", 2, NULL, 0), 1);
+	assert_int_equal(f->ev.removed, 1);
+	assert_int_equal(wic_btable_impus(f->t), 0);
+	assert_int_equal(wic_btable_conns(f->t), 0);
+	assert_int_equal(wic_btable_remove_own(f->t, A, 8, "c8", 3, NULL, 0), -1);
+	assert_int_equal(wic_btable_remove_own(NULL, A, 8, "c8", 3, NULL, 0), -1);
+	assert_int_equal(wic_btable_remove_own(f->t, A, 8, NULL, 3, NULL, 0), -1);
+	assert_int_equal(wic_btable_remove_own(f->t, A, 8, "c8", 3, NULL, 2), -1);
+}
+
+/* The same by URI, for contacts without +sip.instance. */
+static void test_remove_own_by_uri(void **state)
+{
+	fixture_t *f = *state;
+	wic_contact_t c = contact("sip:u1@h;transport=ws", "", 0, 3, "cu", 10);
+	wic_contact_t name = contact("sip:u1@h;transport=ws", "", 0, 0, NULL, 0);
+
+	assert_int_equal(wic_btable_save(f->t, B, &c), WIC_SAVE_CREATED);
+	name.uri = "sip:u2@h;transport=ws";
+	assert_int_equal(wic_btable_remove_own(f->t, B, 3, "cu", 11, &name, 1), -1);
+	name.uri = "sip:u1@h;transport=ws";
+	assert_int_equal(wic_btable_remove_own(f->t, B, 3, "cu", 11, &name, 1), 1);
+	assert_int_equal(wic_btable_contacts(f->t), 0);
+}
+
 typedef struct removed_log {
 	int n;
 	int unlocked;
@@ -569,6 +633,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_remove_one_and_all, setup,
 				teardown),
 		cmocka_unit_test_setup_teardown(test_remove_conn, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_remove_own, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_remove_own_by_uri, setup,
+				teardown),
 		cmocka_unit_test_setup_teardown(test_expire_and_lookup_skip, setup,
 				teardown),
 		cmocka_unit_test_setup_teardown(test_conn_index, setup, teardown),

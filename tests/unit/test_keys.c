@@ -141,24 +141,140 @@ static void test_pem_refused(void **state)
 
 static void test_hmac(void **state)
 {
-	wic_keyset_t ks = {0};
+	wic_keyset_t ks = {.allow_hmac = true};
 	char err[128];
 	(void)state;
-	assert_int_equal(wic_keyset_add_hmac(&ks, fx->hmac, 32, "h", 0, err,
+	assert_int_equal(wic_keyset_add_hmac(&ks, fx->hmac, 64, "h", 0, err,
 			sizeof(err)), 0);
 	assert_int_equal(ks.keys[0].type, WIC_KEY_HMAC);
 	assert_int_equal(ks.keys[0].algs, WIC_ALG_HMAC);
-	assert_int_equal(ks.keys[0].secret_len, 32);
-	assert_memory_equal(ks.keys[0].secret, fx->hmac, 32);
+	assert_int_equal(ks.keys[0].secret_len, 64);
+	assert_memory_equal(ks.keys[0].secret, fx->hmac, 64);
 	assert_null(ks.keys[0].pkey);
-	assert_int_equal(wic_keyset_add_hmac(&ks, fx->hmac, 32, NULL,
+	assert_int_equal(wic_keyset_add_hmac(&ks, fx->hmac, 64, NULL,
 			WIC_ALG_HS512, err, sizeof(err)), 0);
 	assert_int_equal(ks.keys[1].algs, WIC_ALG_HS512);
 	assert_int_equal(wic_keyset_add_hmac(&ks, fx->hmac, 32, NULL,
 			WIC_ALG_RS256, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "RS256 does not fit"));
 	assert_int_equal(wic_keyset_add_hmac(&ks, fx->hmac, 0, NULL, 0, err,
 			sizeof(err)), -1);
 	assert_int_equal(ks.n, 2);
+	wic_keyset_clear(&ks);
+}
+
+static void hmac_fails(size_t len, const char *kid, unsigned algs,
+		const char *want)
+{
+	wic_keyset_t ks = {.allow_hmac = true};
+	char err[256] = "";
+	assert_int_equal(wic_keyset_add_hmac(&ks, fx->hmac, len, kid, algs, err,
+			sizeof(err)), -1);
+	if (!strstr(err, want))
+		print_error("'%s' lacks '%s'\n", err, want);
+	assert_non_null(strstr(err, want));
+	assert_int_equal(ks.n, 0);
+}
+
+static unsigned hmac_algs_of(size_t len, unsigned asked)
+{
+	wic_keyset_t ks = {.allow_hmac = true};
+	char err[256] = "";
+	unsigned algs;
+	if (wic_keyset_add_hmac(&ks, fx->hmac, len, NULL, asked, err,
+			sizeof(err)) != 0)
+		print_error("%zu bytes: %s\n", len, err);
+	assert_int_equal(ks.n, 1);
+	algs = ks.keys[0].algs;
+	wic_keyset_clear(&ks);
+	return algs;
+}
+
+/* RFC 7518 3.2: HS256/384/512 need 32/48/64 bytes. An allow-list naming an
+ * algorithm the secret is too short for is refused, naming key and alg;
+ * without a list the secret gets what its length supports. */
+static void test_hmac_lengths(void **state)
+{
+	(void)state;
+	assert_int_equal(wic_hmac_algs_for_len(31), 0);
+	assert_int_equal(wic_hmac_algs_for_len(32), WIC_ALG_HS256);
+	assert_int_equal(wic_hmac_algs_for_len(47), WIC_ALG_HS256);
+	assert_int_equal(wic_hmac_algs_for_len(48),
+			WIC_ALG_HS256 | WIC_ALG_HS384);
+	assert_int_equal(wic_hmac_algs_for_len(63),
+			WIC_ALG_HS256 | WIC_ALG_HS384);
+	assert_int_equal(wic_hmac_algs_for_len(64), WIC_ALG_HMAC);
+	assert_int_equal(hmac_algs_of(32, 0), WIC_ALG_HS256);
+	assert_int_equal(hmac_algs_of(48, 0), WIC_ALG_HS256 | WIC_ALG_HS384);
+	assert_int_equal(hmac_algs_of(64, 0), WIC_ALG_HMAC);
+	assert_int_equal(hmac_algs_of(32, WIC_ALG_HS256), WIC_ALG_HS256);
+	assert_int_equal(hmac_algs_of(48, WIC_ALG_HS384), WIC_ALG_HS384);
+	assert_int_equal(hmac_algs_of(64, WIC_ALG_HS512), WIC_ALG_HS512);
+	hmac_fails(31, "h", 0, "HMAC key 'h': secret of 31 bytes refused "
+			"(at least 32, RFC 7518 3.2)");
+	hmac_fails(31, "h", WIC_ALG_HS256, "secret of 31 bytes refused");
+	hmac_fails(32, "h32", WIC_ALG_HS512, "HMAC key 'h32': secret of 32 "
+			"bytes too short for HS512 (at least 64 bytes, RFC 7518 3.2)");
+	hmac_fails(32, NULL, WIC_ALG_HS256 | WIC_ALG_HS384,
+			"HMAC key '(no kid)': secret of 32 bytes too short for HS384 "
+			"(at least 48 bytes");
+	hmac_fails(47, "h", WIC_ALG_HS384, "too short for HS384");
+	hmac_fails(63, "h", WIC_ALG_HMAC, "too short for HS512");
+}
+
+/* A 32-byte secret never verifies HS512, whatever the token says. */
+static void test_hmac_short_never_hs512(void **state)
+{
+	wic_keyset_t ks = {.allow_hmac = true};
+	char err[256];
+	(void)state;
+	assert_int_equal(wic_keyset_add_hmac(&ks, fx->hmac, 32, "h", 0, err,
+			sizeof(err)), 0);
+	assert_null(wic_keyset_find(&ks, "h", WIC_ALG_HS512));
+	assert_null(wic_keyset_find(&ks, NULL, WIC_ALG_HS512));
+	assert_null(wic_keyset_find(&ks, "h", WIC_ALG_HS384));
+	assert_ptr_equal(wic_keyset_find(&ks, "h", WIC_ALG_HS256), &ks.keys[0]);
+	wic_keyset_clear(&ks);
+}
+
+/* Shared secrets only with the WWSF's opt-in. */
+static void test_hmac_needs_opt_in(void **state)
+{
+	wic_keyset_t ks = {0};
+	char err[256] = "";
+	(void)state;
+	assert_int_equal(wic_keyset_add_hmac(&ks, fx->hmac, 64, "h", 0, err,
+			sizeof(err)), -1);
+	assert_string_equal(err, "HMAC key 'h' refused: the WWSF does not allow "
+			"shared secrets (allow_hmac)");
+	assert_int_equal(ks.n, 0);
+}
+
+/* A kid names one key of a WWSF: PEM, HMAC and JWKS keys alike. */
+static void test_duplicate_kid(void **state)
+{
+	wic_keyset_t ks = {.allow_hmac = true};
+	char err[256] = "";
+	(void)state;
+	add_pem_ok(&ks, "rsa.pem", "k1", 0);
+	assert_int_equal(wic_keyset_add_pem(&ks, fx_path(fx, "ec256.pem"), "k1",
+			0, err, sizeof(err)), -1);
+	assert_string_equal(err, "duplicate kid 'k1'");
+	assert_int_equal(wic_keyset_add_hmac(&ks, fx->hmac, 64, "k1", 0, err,
+			sizeof(err)), -1);
+	assert_string_equal(err, "duplicate kid 'k1'");
+	/* keys without kid may be several (the signature decides) */
+	add_pem_ok(&ks, "ec256.pem", NULL, 0);
+	add_pem_ok(&ks, "ec384.pem", NULL, 0);
+	assert_int_equal(ks.n, 3);
+	assert_int_equal(fx_write_text(fx, "x.json", "{\"keys\":[{\"kty\":"
+			"\"oct\",\"kid\":\"k2\",\"k\":\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+			"AAAAAAAAAAAA\"},{\"kty\":\"oct\",\"kid\":\"k1\",\"k\":\"AAAAAAAAA"
+			"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\"}]}"), 0);
+	assert_int_equal(wic_keyset_add_jwks(&ks, fx_path(fx, "x.json"), 0, err,
+			sizeof(err)), -1);
+	assert_string_equal(err, "duplicate kid 'k1'");
+	assert_int_equal(ks.n, 3); /* the JWKS is all or nothing */
 	wic_keyset_clear(&ks);
 }
 
@@ -210,7 +326,7 @@ static void write_jwks(void)
 	char *e521 = jwk_ec(fx->ec521, "P-521", "e521");
 	unsigned char raw[32];
 	size_t rlen = sizeof(raw);
-	char *ed, *k = wic_jws_b64url(fx->hmac, 32), *doc = malloc(8192);
+	char *ed, *k = wic_jws_b64url(fx->hmac, 48), *doc = malloc(8192);
 	assert_int_equal(EVP_PKEY_get_raw_public_key(fx->ed25519, raw, &rlen), 1);
 	ed = wic_jws_b64url(raw, rlen);
 	snprintf(doc, 8192, "{\"keys\":["
@@ -233,7 +349,7 @@ static void write_jwks(void)
 
 static void test_jwks(void **state)
 {
-	wic_keyset_t ks = {0};
+	wic_keyset_t ks = {.allow_hmac = true};
 	char err[256] = "";
 	(void)state;
 	write_jwks();
@@ -254,7 +370,7 @@ static void test_jwks(void **state)
 	assert_int_equal(EVP_PKEY_eq(ks.keys[4].pkey, fx->ed25519), 1);
 	assert_int_equal(ks.keys[5].type, WIC_KEY_HMAC);
 	assert_int_equal(ks.keys[5].algs, WIC_ALG_HS384); /* the JWK's alg */
-	assert_memory_equal(ks.keys[5].secret, fx->hmac, 32);
+	assert_memory_equal(ks.keys[5].secret, fx->hmac, 48);
 	wic_keyset_clear(&ks);
 
 	/* a file-level list keeps only the keys that can use it */
@@ -269,12 +385,14 @@ static void test_jwks(void **state)
 	assert_non_null(strstr(err, "no signature key"));
 }
 
-static void jwks_fails(const char *doc, const char *want)
+static void jwks_fails_with(bool allow_hmac, const char *doc,
+		const char *want)
 {
-	wic_keyset_t ks = {0};
+	wic_keyset_t ks = {.allow_hmac = true};
 	char err[256] = "";
 	assert_int_equal(wic_keyset_add_hmac(&ks, fx->hmac, 32, "pre", 0, err,
 			sizeof(err)), 0);
+	ks.allow_hmac = allow_hmac;
 	assert_int_equal(fx_write_text(fx, "x.json", doc), 0);
 	assert_int_equal(wic_keyset_add_jwks(&ks, fx_path(fx, "x.json"), 0, err,
 			sizeof(err)), -1);
@@ -283,6 +401,11 @@ static void jwks_fails(const char *doc, const char *want)
 	assert_non_null(strstr(err, want));
 	assert_int_equal(ks.n, 1); /* all or nothing */
 	wic_keyset_clear(&ks);
+}
+
+static void jwks_fails(const char *doc, const char *want)
+{
+	jwks_fails_with(true, doc, want);
 }
 
 static void test_jwks_errors(void **state)
@@ -319,6 +442,47 @@ static void test_jwks_errors(void **state)
 	free(ec_as_384);
 }
 
+/* A JWKS publishes public keys: a private member refuses the whole file
+ * (whatever the key's use), and an oct JWK is a shared secret, so it needs
+ * the WWSF's opt-in and a length fitting its alg. */
+static void test_jwks_private(void **state)
+{
+	char *ec = jwk_ec(fx->ec256, "P-256", "ok");
+	char doc[4096];
+	static const char *const members[] = {
+		"d", "p", "q", "dp", "dq", "qi", "oth" };
+	(void)state;
+	snprintf(doc, sizeof(doc), "{\"keys\":[%s,{\"kty\":\"RSA\","
+			"\"kid\":\"r\",\"n\":\"AQAB\",\"e\":\"AQAB\",\"d\":\"AQAB\"}]}",
+			ec);
+	jwks_fails(doc, "keys[1] (kid 'r'): private key member 'd' refused "
+			"(publish public keys only)");
+	snprintf(doc, sizeof(doc), "{\"keys\":[{\"kty\":\"EC\",\"crv\":"
+			"\"P-256\",\"x\":\"AA\",\"y\":\"AA\",\"d\":\"AA\"}]}");
+	jwks_fails(doc, "keys[0]: private key member 'd' refused");
+	snprintf(doc, sizeof(doc), "{\"keys\":[{\"kty\":\"OKP\",\"crv\":"
+			"\"Ed25519\",\"x\":\"AA\",\"d\":\"AA\",\"use\":\"enc\"}]}");
+	jwks_fails(doc, "keys[0]: private key member 'd' refused");
+	for (size_t i = 0; i < sizeof(members) / sizeof(members[0]); i++) {
+		char want[64];
+		snprintf(doc, sizeof(doc), "{\"keys\":[{\"kty\":\"RSA\","
+				"\"n\":\"AQAB\",\"e\":\"AQAB\",\"%s\":\"AQAB\"}]}",
+				members[i]);
+		snprintf(want, sizeof(want), "private key member '%s'", members[i]);
+		jwks_fails(doc, want);
+	}
+	jwks_fails_with(false, "{\"keys\":[{\"kty\":\"oct\",\"kid\":\"s\","
+			"\"k\":\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\"}]}",
+			"keys[0]: oct JWK (a shared secret) refused: the WWSF does not "
+			"allow shared secrets (allow_hmac)");
+	jwks_fails("{\"keys\":[{\"kty\":\"oct\",\"kid\":\"s\",\"alg\":"
+			"\"HS512\",\"k\":\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\"}]}",
+			"HMAC key 's': secret of 32 bytes too short for HS512");
+	jwks_fails("{\"keys\":[{\"kty\":\"oct\",\"k\":\"AAAA\"}]}",
+			"secret of 3 bytes refused");
+	free(ec);
+}
+
 static void test_find(void **state)
 {
 	wic_keyset_t ks = {0};
@@ -326,6 +490,7 @@ static void test_find(void **state)
 	(void)state;
 	add_pem_ok(&ks, "rsa.pem", "r1", 0);
 	add_pem_ok(&ks, "ec256.pem", NULL, 0);
+	ks.allow_hmac = true;
 	assert_int_equal(wic_keyset_add_hmac(&ks, fx->hmac, 32, "h1", 0, err,
 			sizeof(err)), 0);
 	assert_int_equal(wic_keyset_add_hmac(&ks, fx->hmac, 32, "h2", 0, err,
@@ -349,7 +514,7 @@ static void test_find(void **state)
 	assert_ptr_equal(wic_keyset_by_kid(&ks, "h1"), &ks.keys[2]);
 	assert_null(wic_keyset_by_kid(&ks, NULL));
 	assert_int_equal(wic_keyset_algs(&ks), RSA_ALGS | WIC_ALG_ES256
-			| WIC_ALG_HMAC);
+			| WIC_ALG_HS256);
 	wic_keyset_clear(&ks);
 	wic_keyset_clear(NULL);
 }
@@ -362,8 +527,13 @@ int main(void)
 		cmocka_unit_test(test_pem_alg_lists),
 		cmocka_unit_test(test_pem_refused),
 		cmocka_unit_test(test_hmac),
+		cmocka_unit_test(test_hmac_lengths),
+		cmocka_unit_test(test_hmac_short_never_hs512),
+		cmocka_unit_test(test_hmac_needs_opt_in),
+		cmocka_unit_test(test_duplicate_kid),
 		cmocka_unit_test(test_jwks),
 		cmocka_unit_test(test_jwks_errors),
+		cmocka_unit_test(test_jwks_private),
 		cmocka_unit_test(test_find),
 	};
 	return cmocka_run_group_tests(tests, group_setup, fx_teardown);

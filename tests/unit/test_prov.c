@@ -26,6 +26,10 @@
 
 #include "wic_prov.h"
 
+/* base64url of "0123456789abcdef" twice and three times */
+#define HMAC_32 "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY"
+#define HMAC_48 "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWYwMTIzNDU2Nzg5YWJjZGVm"
+
 static char tmpdir[PATH_MAX];
 static char provpath[PATH_MAX];
 
@@ -119,6 +123,11 @@ static int setup_dir(void **state)
 	write_ec_jwks(ec, "keys/demo.jwks.json");
 	EVP_PKEY_free(ec);
 	write_text("keys/not-a-key.pem", "hello\n");
+	write_text("keys/oct.jwks.json", "{\"keys\":[{\"kty\":\"oct\","
+			"\"kid\":\"s\",\"k\":\"" HMAC_32 "\"}]}");
+	write_text("keys/private.jwks.json", "{\"keys\":[{\"kty\":\"EC\","
+			"\"kid\":\"leaked\",\"crv\":\"P-256\",\"x\":\"AA\","
+			"\"y\":\"AA\",\"d\":\"AA\"}]}");
 	path_in_tmp(provpath, sizeof(provpath), "prov.json");
 	return 0;
 }
@@ -136,6 +145,8 @@ static int teardown_dir(void **state)
 	remove_in_tmp("keys/demo-es256.pub.pem");
 	remove_in_tmp("keys/demo.jwks.json");
 	remove_in_tmp("keys/not-a-key.pem");
+	remove_in_tmp("keys/oct.jwks.json");
+	remove_in_tmp("keys/private.jwks.json");
 	remove_in_tmp("prov.json");
 	remove_in_tmp("example.json");
 	char keys[PATH_MAX];
@@ -173,6 +184,11 @@ static json_t *json_q(const char *text)
 		"'origins':['http://127.0.0.1:8000'," \
 		"'https://wwsf.example.com']," \
 		"'issuers':['https://wwsf.example.com']," \
+		"'keys':[" PEM_KEY "],'ranges':[" RANGE_DEMO "]}]}"
+/* The same with the WWSF's opt-in to shared secrets. */
+#define HMAC_DOC "{'audience':'epcscf.lab','wwsfs':[{'id':'demo'," \
+		"'origins':['http://127.0.0.1:8000']," \
+		"'issuers':['https://wwsf.example.com'],'allow_hmac':true," \
 		"'keys':[" PEM_KEY "],'ranges':[" RANGE_DEMO "]}]}"
 #define SECOND_WWSF "{'id':'other','origins':['https://other.example.com']," \
 		"'issuers':['https://other.example.com'],'keys':[" PEM_KEY "]," \
@@ -243,15 +259,21 @@ static void write_doc(json_t *doc)
 	assert_int_equal(json_dump_file(doc, provpath, JSON_INDENT(2)), 0);
 }
 
-/* The valid document with one edit, written to prov.json. value_q is
+/* A valid document with one edit, written to prov.json. value_q is
  * JSON with single quotes, NULL to delete. */
-static void write_edited(const char *path, const char *value_q)
+static void write_edited_on(const char *base, const char *path,
+		const char *value_q)
 {
-	json_t *doc = json_q(BASE_DOC);
+	json_t *doc = json_q(base);
 	if (path != NULL)
 		edit(doc, path, value_q != NULL ? json_q(value_q) : NULL);
 	write_doc(doc);
 	json_decref(doc);
+}
+
+static void write_edited(const char *path, const char *value_q)
+{
+	write_edited_on(BASE_DOC, path, value_q);
 }
 
 /* Load must fail with "<provpath>: <want>" (exactly, or as a prefix when
@@ -298,6 +320,7 @@ static wic_prov_t *load_ok(const char *path)
 
 /* ---------------------------------------------------------- error table */
 
+
 typedef struct edit_case {
 	const char *path;   /* NULL: the valid document */
 	const char *value;  /* single-quoted JSON, NULL: delete */
@@ -318,6 +341,10 @@ static const edit_case_t top_cases[] = {
 	{ "leeway", "-1", "leeway: -1 out of range 0..3600" },
 	{ "leeway", "1.5", "leeway: not an integer" },
 	{ "leeway", "true", "leeway: not an integer" },
+	{ "max_token_lifetime", "59",
+		"max_token_lifetime: 59 out of range 60..2592000" },
+	{ "max_token_lifetime", "2592001",
+		"max_token_lifetime: 2592001 out of range 60..2592000" },
 	{ "claims", "[]", "claims: not an object" },
 	{ "claims", "{'imp':'x'}", "claims: unknown key 'imp'" },
 	{ "claims", "{'impu':''}", "claims.impu: empty string" },
@@ -384,6 +411,16 @@ static const edit_case_t wwsf_cases[] = {
 		"wwsfs[0].limits.max_expires: 10 out of range 60..86400" },
 	{ "wwsfs[0].limits", "{'max_impus':1}",
 		"wwsfs[0].limits: unknown key 'max_impus'" },
+	{ "wwsfs[0].limits", "{'max_token_lifetime':10}",
+		"wwsfs[0].limits.max_token_lifetime: 10 out of range 60..2592000" },
+	{ "wwsfs[0].required_typ", "''", "wwsfs[0].required_typ: empty string" },
+	{ "wwsfs[0].required_typ", "['JWT']",
+		"wwsfs[0].required_typ: not a string" },
+	{ "wwsfs[0].required_typ", "'J WT'",
+		"wwsfs[0].required_typ: not a media type" },
+	{ "wwsfs[0].allow_hmac", "'yes'",
+		"wwsfs[0].allow_hmac: not true or false" },
+	{ "wwsfs[0].allow_hmac", "1", "wwsfs[0].allow_hmac: not true or false" },
 };
 
 static const edit_case_t key_cases[] = {
@@ -418,6 +455,24 @@ static const edit_case_t key_cases[] = {
 		"wwsfs[0].keys[0]: *|RS256 does not fit" },
 	{ "wwsfs[0].keys[0]", "{'jwks':'keys/missing.jwks.json'}",
 		"wwsfs[0].keys[0]: *|/keys/missing.jwks.json" },
+	/* shared secrets only with the WWSF's opt-in */
+	{ "wwsfs[0].keys[0]", "{'hmac':'" HMAC_32 "','kid':'h'}",
+		"wwsfs[0].keys[0]: HMAC key 'h' refused: the WWSF does not allow "
+		"shared secrets (allow_hmac)" },
+	{ "wwsfs[0].keys[0]", "{'jwks':'keys/oct.jwks.json'}",
+		"wwsfs[0].keys[0]: keys[0]: oct JWK (a shared secret) refused: the "
+		"WWSF does not allow shared secrets (allow_hmac)" },
+	{ "wwsfs[0].keys[0]", "{'jwks':'keys/private.jwks.json'}",
+		"wwsfs[0].keys[0]: keys[0] (kid 'leaked'): private key member 'd' "
+		"refused (publish public keys only)" },
+	/* a kid names one key of the WWSF */
+	{ "wwsfs[0].keys[1]", PEM_KEY,
+		"wwsfs[0].keys[1]: duplicate kid 'demo-1'" },
+	{ "wwsfs[0].keys[0].kid", "'jwk-1'", NULL },
+};
+
+/* On a WWSF with allow_hmac: the secrets themselves. */
+static const edit_case_t hmac_cases[] = {
 	{ "wwsfs[0].keys[0]", "{'hmac':'abc$def'}",
 		"wwsfs[0].keys[0]: hmac: not base64url (unpadded)" },
 	/* padded base64 is not the JOSE form */
@@ -425,13 +480,19 @@ static const edit_case_t key_cases[] = {
 		"{'hmac':'MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY='}",
 		"wwsfs[0].keys[0]: hmac: not base64url (unpadded)" },
 	{ "wwsfs[0].keys[0]", "{'hmac':'MDEyMzQ1Njc4OWFiY2RlZg'}",
-		"wwsfs[0].keys[0]: hmac: secret of 16 bytes, at least 32 needed" },
-	{ "wwsfs[0].keys[0]", "{'hmac':'MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlh"
-		"YmNkZWY','algs':['HS512']}",
-		"wwsfs[0].keys[0]: hmac: secret of 32 bytes, at least 64 needed" },
-	{ "wwsfs[0].keys[0]", "{'hmac':'MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlh"
-		"YmNkZWY','algs':['ES256']}",
+		"wwsfs[0].keys[0]: HMAC key '(no kid)': secret of 16 bytes refused "
+		"(at least 32, RFC 7518 3.2)" },
+	{ "wwsfs[0].keys[0]", "{'hmac':'" HMAC_32 "','algs':['HS512']}",
+		"wwsfs[0].keys[0]: HMAC key '(no kid)': secret of 32 bytes too "
+		"short for HS512 (at least 64 bytes, RFC 7518 3.2)" },
+	{ "wwsfs[0].keys[0]", "{'hmac':'" HMAC_32 "','kid':'h',"
+		"'algs':['HS256','HS384']}",
+		"wwsfs[0].keys[0]: HMAC key 'h': secret of 32 bytes too short for "
+		"HS384 (at least 48 bytes, RFC 7518 3.2)" },
+	{ "wwsfs[0].keys[0]", "{'hmac':'" HMAC_32 "','algs':['ES256']}",
 		"wwsfs[0].keys[0]: *|ES256 does not fit" },
+	{ "wwsfs[0].keys[1]", "{'hmac':'" HMAC_32 "','kid':'demo-1'}",
+		"wwsfs[0].keys[1]: duplicate kid 'demo-1'" },
 };
 
 static const edit_case_t range_cases[] = {
@@ -491,20 +552,26 @@ static const edit_case_t range_cases[] = {
 		"'sip:demo@wwsf.lab' (already in WWSF 'demo')" },
 };
 
-static void run_cases(const edit_case_t *cases, size_t n)
+/* want NULL: the edited document loads. */
+static void run_cases_on(const char *base, const edit_case_t *cases, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
+		write_edited_on(base, cases[i].path, cases[i].value);
+		if (cases[i].want == NULL) {
+			wic_prov_free(load_ok(provpath));
+			continue;
+		}
 		char want[512];
 		snprintf(want, sizeof(want), "%s", cases[i].want);
 		char *bar = strchr(want, '|');
 		if (bar != NULL)
 			*bar = '\0';
-		write_edited(cases[i].path, cases[i].value);
 		expect_error_with(want, bar != NULL ? bar + 1 : NULL);
 	}
 }
 
-#define RUN_CASES(table) run_cases(table, sizeof(table) / sizeof(table[0]))
+#define RUN_CASES(table) \
+	run_cases_on(BASE_DOC, table, sizeof(table) / sizeof(table[0]))
 
 static void test_top_level_errors(void **state)
 {
@@ -522,6 +589,8 @@ static void test_key_errors(void **state)
 {
 	(void)state;
 	RUN_CASES(key_cases);
+	run_cases_on(HMAC_DOC, hmac_cases,
+			sizeof(hmac_cases) / sizeof(hmac_cases[0]));
 }
 
 static void test_range_errors(void **state)
@@ -609,6 +678,7 @@ static void test_defaults(void **state)
 	assert_string_equal(p->audience, "epcscf.lab");
 	assert_int_equal(p->max_token_size, 8192);
 	assert_int_equal(p->leeway, 30);
+	assert_int_equal(p->max_token_lifetime, 86400);
 	assert_string_equal(p->claims.impu, "impu");
 	assert_string_equal(p->claims.impi, "impi");
 	assert_string_equal(p->claims.range, "range");
@@ -617,6 +687,9 @@ static void test_defaults(void **state)
 	const wic_wwsf_t *w = &p->wwsfs[0];
 	assert_string_equal(w->id, "demo");
 	assert_null(w->audience);
+	assert_null(w->required_typ);
+	assert_false(w->keys.allow_hmac);
+	assert_int_equal(w->limits.max_token_lifetime, 0);
 	assert_int_equal(w->n_origins, 2);
 	assert_int_equal(w->n_issuers, 1);
 	assert_int_equal(w->keys.n, 1);
@@ -636,8 +709,6 @@ static void test_defaults(void **state)
 	wic_prov_free(p);
 }
 
-#define HMAC_32 "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY"
-
 static void test_all_fields(void **state)
 {
 	(void)state;
@@ -645,23 +716,28 @@ static void test_all_fields(void **state)
 	path_in_tmp(abs_pem, sizeof(abs_pem), "keys/demo-es256.pub.pem");
 	snprintf(keys, sizeof(keys), "[{'pem':'%s'},"
 			"{'jwks':'keys/demo.jwks.json','algs':['RS256','ES256']},"
-			"{'hmac':'" HMAC_32 "','kid':'h1','algs':['HS256']}]", abs_pem);
+			"{'hmac':'" HMAC_32 "','kid':'h1','algs':['HS256']},"
+			"{'hmac':'" HMAC_48 "','kid':'h2'}]", abs_pem);
 
 	json_t *doc = json_q(BASE_DOC);
 	edit(doc, "max_token_size", json_q("4096"));
 	edit(doc, "leeway", json_q("0"));
 	edit(doc, "claims", json_q("{'impu':'sub_impu','anon':'guest'}"));
+	edit(doc, "max_token_lifetime", json_q("7200"));
 	edit(doc, "wwsfs[0].audience", json_q("'wwsf-aud'"));
+	edit(doc, "wwsfs[0].required_typ", json_q("'application/JWT'"));
+	edit(doc, "wwsfs[0].allow_hmac", json_q("true"));
 	edit(doc, "wwsfs[0].keys", json_q(keys));
 	edit(doc, "wwsfs[0].ranges[1]", json_q("{'wildcard':'tel:+1555123!"
 			"\\\\d{4}!','distinct_pui':'tel:+15559990000','impi':'t@lab',"
 			"'trigger':['on-demand','token'],'linger':0,'expires':600}"));
 	edit(doc, "wwsfs[0].limits", json_q("{'max_contacts_per_impu':2,"
-			"'max_expires':600}"));
+			"'max_expires':600,'max_token_lifetime':900}"));
 	write_doc(doc);
 	json_decref(doc);
 
 	wic_prov_t *p = load_ok(provpath);
+	assert_int_equal(p->max_token_lifetime, 7200);
 	assert_int_equal(p->max_token_size, 4096);
 	assert_int_equal(p->leeway, 0);
 	assert_string_equal(p->claims.impu, "sub_impu");
@@ -669,7 +745,10 @@ static void test_all_fields(void **state)
 	assert_string_equal(p->claims.anon, "guest");
 	const wic_wwsf_t *w = &p->wwsfs[0];
 	assert_string_equal(w->audience, "wwsf-aud");
-	assert_int_equal(w->keys.n, 3);
+	assert_string_equal(w->required_typ, "application/JWT");
+	assert_true(w->keys.allow_hmac);
+	assert_int_equal(w->limits.max_token_lifetime, 900);
+	assert_int_equal(w->keys.n, 4);
 	assert_null(w->keys.keys[0].kid);
 	assert_int_equal(w->keys.keys[0].type, WIC_KEY_EC);
 	assert_string_equal(w->keys.keys[1].kid, "jwk-1");
@@ -678,6 +757,9 @@ static void test_all_fields(void **state)
 	assert_int_equal(w->keys.keys[2].secret_len, 32);
 	assert_memory_equal(w->keys.keys[2].secret,
 			"0123456789abcdef0123456789abcdef", 32);
+	/* no algs: what 48 bytes are long enough for (RFC 7518 3.2) */
+	assert_int_equal(w->keys.keys[3].secret_len, 48);
+	assert_int_equal(w->keys.keys[3].algs, WIC_ALG_HS256 | WIC_ALG_HS384);
 	assert_int_equal(w->n_ranges, 2);
 	assert_int_equal(w->ranges[1].triggers,
 			WIC_TRIGGER_ON_DEMAND | WIC_TRIGGER_TOKEN);

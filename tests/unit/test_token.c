@@ -353,6 +353,129 @@ static void test_time_claim_types(void **state)
 			claims), WIC_TOK_OK);
 }
 
+/* ------------------------------------------- token lifetime (RFC 8725) */
+
+/* ES256 token of WWSF 1 with exp and, when iat_set, iat. */
+static char *mint_life(long exp, bool iat_set, long iat)
+{
+	char claims[512], iat_text[40] = "";
+	if (iat_set)
+		snprintf(iat_text, sizeof(iat_text), ",\"iat\":%ld", iat);
+	snprintf(claims, sizeof(claims), "{\"iss\":\"" FX_ISS1 "\",\"aud\":\""
+			FX_AUD "\",\"exp\":%ld%s,\"impu\":\"sip:wic1@wwsf1.lab\"}", exp,
+			iat_text);
+	return fx_mint_raw(fx, WIC_ALG_ES256, "{\"alg\":\"ES256\"}", claims);
+}
+
+/* exp - iat and exp - now are both bounded; the default is 24 h. */
+static void test_lifetime_default(void **state)
+{
+	(void)state;
+	assert_int_equal(wic_token_max_lifetime(prov, &prov->wwsfs[0]), 86400);
+	/* via iat: issued a minute ago for exactly 24 h, then a second more */
+	expect_status(mint_life(FX_NOW - 60 + 86400, true, FX_NOW - 60),
+			WIC_TOK_OK);
+	expect_status(mint_life(FX_NOW - 60 + 86401, true, FX_NOW - 60),
+			WIC_TOK_LIFETIME);
+	/* a year-long token issued long ago, with little left: exp - iat */
+	expect_status(mint_life(FX_NOW + 300, true, FX_NOW - 365 * 86400L),
+			WIC_TOK_LIFETIME);
+	/* without iat only exp - now counts, with the leeway for skew */
+	expect_status(mint_life(FX_NOW + 86400 + 30, false, 0), WIC_TOK_OK);
+	expect_status(mint_life(FX_NOW + 86400 + 31, false, 0),
+			WIC_TOK_LIFETIME);
+	/* with iat: exp - now is checked too (iat inside the leeway) */
+	expect_status(mint_life(FX_NOW + 86431, true, FX_NOW + 30),
+			WIC_TOK_LIFETIME);
+	/* extreme values cannot overflow the arithmetic */
+	expect_status(mint_life(4611686018427387904L, true,
+			-4611686018427387904L), WIC_TOK_LIFETIME);
+}
+
+/* The file's max_token_lifetime, overridden by the WWSF's limit. */
+static void test_lifetime_configured(void **state)
+{
+	wic_wwsf_t *w = &prov->wwsfs[0];
+	(void)state;
+	prov->max_token_lifetime = 1000;
+	assert_int_equal(wic_token_max_lifetime(prov, w), 1000);
+	expect_status(mint_life(FX_NOW + 990, true, FX_NOW - 10), WIC_TOK_OK);
+	expect_status(mint_life(FX_NOW + 991, true, FX_NOW - 10),
+			WIC_TOK_LIFETIME);
+	w->limits.max_token_lifetime = 600;
+	assert_int_equal(wic_token_max_lifetime(prov, w), 600);
+	assert_int_equal(wic_token_max_lifetime(prov, &prov->wwsfs[1]), 1000);
+	expect_status(mint_life(FX_NOW + 590, true, FX_NOW - 10), WIC_TOK_OK);
+	expect_status(mint_life(FX_NOW + 591, true, FX_NOW - 10),
+			WIC_TOK_LIFETIME);
+	expect_status(mint_life(FX_NOW + 630, false, 0), WIC_TOK_OK);
+	expect_status(mint_life(FX_NOW + 631, false, 0), WIC_TOK_LIFETIME);
+	w->limits.max_token_lifetime = 0;
+	prov->max_token_lifetime = 0;
+	assert_int_equal(wic_token_max_lifetime(NULL, NULL), 86400);
+}
+
+/* ------------------------------------------------ typ (RFC 8725 3.11) */
+
+static void test_typ_equal(void **state)
+{
+	(void)state;
+#define TYP_EQ(a, b) wic_typ_equal(a, strlen(a), b, strlen(b))
+	assert_true(TYP_EQ("JWT", "JWT"));
+	assert_true(TYP_EQ("jwt", "JWT"));
+	assert_true(TYP_EQ("application/jwt", "JWT"));
+	assert_true(TYP_EQ("JWT", "Application/JWT"));
+	assert_true(TYP_EQ("application/at+jwt", "AT+JWT"));
+	assert_true(TYP_EQ("wic+jwt", "application/wic+jwt"));
+	assert_false(TYP_EQ("JWT", "JWS"));
+	assert_false(TYP_EQ("JWT", "JWTX"));
+	assert_false(TYP_EQ("at+jwt", "JWT"));
+	assert_false(TYP_EQ("", "JWT"));
+	assert_false(TYP_EQ("application/", "JWT"));
+	assert_false(TYP_EQ("text/jwt", "JWT"));
+	/* with another '/', "application/" is part of the name */
+	assert_false(TYP_EQ("application/x/jwt", "x/jwt"));
+	assert_true(TYP_EQ("application/x/jwt", "Application/X/JWT"));
+	assert_false(wic_typ_equal("JW\0", 3, "JWT", 3));
+	assert_false(wic_typ_equal(NULL, 0, "JWT", 3));
+#undef TYP_EQ
+}
+
+static char *mint_typ(const char *typ_member)
+{
+	char header[128], claims[2048];
+	snprintf(header, sizeof(header), "{\"alg\":\"ES256\",\"kid\":\"ec256\""
+			"%s}", typ_member);
+	fx_claims(claims, sizeof(claims), FX_ISS1, FX_NOW + 300, NULL);
+	return fx_mint_raw(fx, WIC_ALG_ES256, header, claims);
+}
+
+static void test_required_typ(void **state)
+{
+	wic_wwsf_t *w = &prov->wwsfs[0];
+	(void)state;
+	/* no requirement: any typ, or none */
+	expect_status(mint_typ(""), WIC_TOK_OK);
+	expect_status(mint_typ(",\"typ\":\"at+jwt\""), WIC_TOK_OK);
+	w->required_typ = strdup("wic+jwt");
+	assert_non_null(w->required_typ);
+	expect_status(mint_typ(",\"typ\":\"wic+jwt\""), WIC_TOK_OK);
+	expect_status(mint_typ(",\"typ\":\"WIC+JWT\""), WIC_TOK_OK);
+	expect_status(mint_typ(",\"typ\":\"application/wic+jwt\""), WIC_TOK_OK);
+	expect_status(mint_typ(""), WIC_TOK_TYP);
+	expect_status(mint_typ(",\"typ\":\"JWT\""), WIC_TOK_TYP);
+	expect_status(mint_typ(",\"typ\":\"application/jwt\""), WIC_TOK_TYP);
+	expect_status(mint_typ(",\"typ\":\"wic+jwt \""), WIC_TOK_TYP);
+	expect_status(mint_typ(",\"typ\":[\"wic+jwt\"]"), WIC_TOK_TYP);
+	expect_status(mint_typ(",\"typ\":null"), WIC_TOK_TYP);
+	/* the other WWSF requires nothing */
+	expect_status(fx_mint_raw(fx, WIC_ALG_RS256, "{\"alg\":\"RS256\"}",
+			"{\"iss\":\"" FX_ISS2 "\",\"aud\":\"" FX_AUD "\",\"exp\":1700000300,"
+			"\"impu\":\"sip:w2a@wwsf2.lab\"}"), WIC_TOK_OK);
+	free(w->required_typ);
+	w->required_typ = NULL;
+}
+
 /* ----------------------------------------------------------- iss / aud */
 
 static void test_issuer(void **state)
@@ -724,6 +847,10 @@ int main(void)
 		cmocka_unit_test(test_expired_and_leeway),
 		cmocka_unit_test(test_iat_future),
 		cmocka_unit_test(test_time_claim_types),
+		cmocka_unit_test(test_lifetime_default),
+		cmocka_unit_test(test_lifetime_configured),
+		cmocka_unit_test(test_typ_equal),
+		cmocka_unit_test(test_required_typ),
 		cmocka_unit_test(test_issuer),
 		cmocka_unit_test(test_audience),
 		cmocka_unit_test(test_impu_types),

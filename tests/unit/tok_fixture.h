@@ -279,6 +279,7 @@ static inline wic_prov_t *fx_prov_new(const fx_t *f)
 	p->leeway = 30;
 	w = &p->wwsfs[0];
 	rc |= fx_wwsf_init(w, "w1", "https://wwsf1.lab", FX_ISS1);
+	w->keys.allow_hmac = true;
 	rc |= wic_keyset_add_hmac(&w->keys, f->hmac, sizeof(f->hmac), "hs", 0,
 			err, sizeof(err));
 	rc |= wic_keyset_add_pem(&w->keys, fx_path(f, "rsa.pem"), "rsa", 0, err,
