@@ -135,7 +135,8 @@ COMMON_DEFS=(-A WITH_LAB_WS -A "WORKERS=$WORKERS" -A LOG_LEVEL=1
 	-A "TLS_CERT=\"$WORK/epcscf-cert.pem\"" -A "TLS_KEY=\"$WORK/epcscf-key.pem\"")
 WIC_DEFS=(-f "$REPO/kamailio-cfg/kamailio.cfg"
 	-A "WIC_MODULE=\"$WORK/ims_wic.so\"" -A "PROVISIONING=\"$WORK/prov.json\""
-	-A "IMS_CORE_URI=\"sip:127.0.0.1:$IMS_PORT\"")
+	-A "IMS_CORE_URI=\"sip:127.0.0.1:$IMS_PORT\""
+	-A UPGRADE_LIMIT=1000000 -A REQUEST_LIMIT=60000)
 STOCK_DEFS=(-f "$REPO/kamailio-cfg/bench-stock.cfg"
 	-A "TCP_MAX_CONNECTIONS=30000" -A "TLS_MAX_CONNECTIONS=20000"
 	-A WITH_OPENSSL_THREAD_FIX -A "WIC_MODULE=\"$WORK/ims_wic.so\""

@@ -11,7 +11,7 @@ const path = require('node:path');
 const dgram = require('node:dgram');
 const crypto = require('node:crypto');
 const WebSocket = require('ws');
-const { startEnv, demoOnlyProvisioning: demoOnly, Env, MODULE, PORTS } = require('../lib/env');
+const { startEnv, demoOnlyProvisioning: demoOnly, Env, MODULE, PORTS, SOURCE_LIMITS_LIFTED } = require('../lib/env');
 const { startKamailio } = require('../lib/kamailio');
 const { SipWs } = require('../lib/sipws');
 const { startUas } = require('../lib/sipp');
@@ -162,7 +162,7 @@ async function startEnvShm(name, shmMb) {
   await env.startImsCore();
   env.epcscf = await startKamailio({
     name: `${name}-epcscf`, cfg: 'kamailio-cfg/kamailio.cfg', memoryMb: shmMb,
-    defines: { WITH_LAB_WS: true, WORKERS: 4 },
+    defines: { WITH_LAB_WS: true, WORKERS: 4, ...SOURCE_LIMITS_LIFTED },
     strDefines: { WIC_MODULE: MODULE, PROVISIONING: env.provPath,
       TLS_CERT: path.join(env.dir, 'epcscf-cert.pem'), TLS_KEY: path.join(env.dir, 'epcscf-key.pem') },
     wait: [{ proto: 'udp', port: PORTS.sip }, { proto: 'tcp', port: PORTS.wss }, { proto: 'tcp', port: PORTS.ws }],

@@ -15,7 +15,7 @@
 const test = require('node:test');
 const assert = require('node:assert');
 const path = require('node:path');
-const { Env, defaultProvisioning, MODULE, PORTS } = require('../lib/env');
+const { Env, defaultProvisioning, MODULE, PORTS, SOURCE_LIMITS_LIFTED } = require('../lib/env');
 const { startKamailio } = require('../lib/kamailio');
 const WebSocket = require('ws');
 const { SipWs } = require('../lib/sipws');
@@ -42,7 +42,7 @@ async function startLeakEnv() {
     await env.startImsCore();
     env.epcscf = await startKamailio({
       name: 'leak-epcscf', cfg: 'kamailio-cfg/kamailio.cfg', memoryMb: SHM_MB,
-      defines: { WITH_LAB_WS: true, WORKERS: 2 },
+      defines: { WITH_LAB_WS: true, WORKERS: 2, ...SOURCE_LIMITS_LIFTED },
       strDefines: { WIC_MODULE: MODULE, PROVISIONING: env.provPath,
         TLS_CERT: path.join(env.dir, 'epcscf-cert.pem'), TLS_KEY: path.join(env.dir, 'epcscf-key.pem') },
       wait: [{ proto: 'udp', port: PORTS.sip }, { proto: 'tcp', port: PORTS.wss }, { proto: 'tcp', port: PORTS.ws }],

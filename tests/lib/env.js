@@ -19,6 +19,10 @@ const { startKamailio } = require('./kamailio');
 const MODULE = path.join(REPO, 'build', 'ims_wic.so');
 const PORTS = { sip: 5060, wss: 8443, ws: 8080, imsCore: 5070 };
 const AUDIENCE = 'epcscf.lab';
+// One address sends every test's traffic: the per-source limits of the WIC
+// side (kamailio.cfg UPGRADE_LIMIT, REQUEST_LIMIT) are lifted unless a test
+// sets its own.
+const SOURCE_LIMITS_LIFTED = { UPGRADE_LIMIT: 60000, REQUEST_LIMIT: 60000 };
 const DEMO_ISS = 'http://127.0.0.1:8000';
 const OTHER_ISS = 'http://wwsf-other.lab';
 const DEMO_ORIGIN = 'http://127.0.0.1:8000';
@@ -138,9 +142,7 @@ class Env {
   async startEpcscf(defines = {}, strDefines = {}) {
     this.epcscf = await startKamailio({
       name: `${this.name}-epcscf`, cfg: 'kamailio-cfg/kamailio.cfg',
-      // one address sends every test's traffic: the per-source limits of
-      // the WIC side are raised unless a test sets its own
-      defines: { WITH_LAB_WS: true, WORKERS: 2, UPGRADE_LIMIT: 60000, REQUEST_LIMIT: 60000, ...defines },
+      defines: { WITH_LAB_WS: true, WORKERS: 2, ...SOURCE_LIMITS_LIFTED, ...defines },
       strDefines: {
         WIC_MODULE: MODULE, PROVISIONING: this.provPath,
         TLS_CERT: path.join(this.dir, 'epcscf-cert.pem'),
@@ -226,5 +228,5 @@ async function startEnv({ name, provisioning, imsCore = true, imsCoreDefines = {
 
 module.exports = {
   startEnv, Env, defaultProvisioning, demoOnlyProvisioning, signJws, parseRpcStructs, PORTS, AUDIENCE,
-  DEMO_ISS, OTHER_ISS, DEMO_ORIGIN, OTHER_ORIGIN, MODULE,
+  DEMO_ISS, OTHER_ISS, DEMO_ORIGIN, OTHER_ORIGIN, MODULE, SOURCE_LIMITS_LIFTED,
 };
