@@ -71,11 +71,22 @@ static const char *identity_of(struct sip_msg *msg)
 	return current_identity.uri;
 }
 
+enum wic_pv_name
+{
+	WIC_PV_IDENTITY = 0,
+	WIC_PV_CONN
+};
+
 int wic_pv_get_wic(struct sip_msg *msg, pv_param_t *param, pv_value_t *res)
 {
-	const char *id = identity_of(msg);
+	const char *id;
 	str s;
 
+	/* the connection id even when the connection is gone (tcp:closed),
+	 * where $conid, which looks the connection up, is null */
+	if(param->pvn.u.isname.name.n == WIC_PV_CONN)
+		return pv_get_sintval(msg, param, res, wic_connection_id(msg));
+	id = identity_of(msg);
 	if(id == NULL)
 		return pv_get_null(msg, param, res);
 	s.s = (char *)id;
@@ -85,28 +96,35 @@ int wic_pv_get_wic(struct sip_msg *msg, pv_param_t *param, pv_value_t *res)
 
 int wic_pv_parse_wic_name(pv_spec_p sp, str *in)
 {
-	if(in == NULL || in->len != 8 || strncmp(in->s, "identity", 8) != 0) {
-		LM_ERR("unknown $wic(%.*s): only $wic(identity)\n", in ? in->len : 0,
-				in ? in->s : "");
+	int name;
+
+	if(in != NULL && in->len == 8 && strncmp(in->s, "identity", 8) == 0)
+		name = WIC_PV_IDENTITY;
+	else if(in != NULL && in->len == 4 && strncmp(in->s, "conn", 4) == 0)
+		name = WIC_PV_CONN;
+	else {
+		LM_ERR("unknown $wic(%.*s): $wic(identity) or $wic(conn)\n",
+				in ? in->len : 0, in ? in->s : "");
 		return -1;
 	}
 	sp->pvp.pvn.type = PV_NAME_INTSTR;
 	sp->pvp.pvn.u.isname.type = 0;
+	sp->pvp.pvn.u.isname.name.n = name;
 	return 0;
 }
 
 /* ---- client-supplied alias parameters ---------------------------------- */
 
-/* True when the URI's parameters name "alias" (case-insensitive): nathelper
+/* 1 when the URI's parameters name "alias" (case-insensitive): nathelper
  * would take it as the address to reach the WIC, so a WIC may not write one
- * itself. */
+ * itself. 0 when they do not, -1 when the URI does not parse. */
 static int uri_has_alias(str *uri)
 {
 	struct sip_uri u;
 	char *p, *end;
 
 	if(parse_uri(uri->s, uri->len, &u) < 0)
-		return 0;
+		return -1;
 	p = u.params.s;
 	end = p ? p + u.params.len : NULL;
 	while(p && p < end) {
@@ -123,17 +141,21 @@ static int uri_has_alias(str *uri)
 	return 0;
 }
 
+/* As uri_has_alias, over every URI of every Contact header: a Contact that
+ * does not parse could hide one, so it counts as -1. */
 static int contacts_have_alias(struct sip_msg *msg)
 {
 	struct hdr_field *hf;
 	contact_t *c;
+	int alias;
 
 	for(hf = msg->contact; hf; hf = next_sibling_hdr(hf)) {
 		if(parse_contact(hf) < 0 || hf->parsed == NULL)
-			continue;
+			return -1;
 		for(c = ((contact_body_t *)hf->parsed)->contacts; c; c = c->next) {
-			if(uri_has_alias(&c->uri))
-				return 1;
+			alias = uri_has_alias(&c->uri);
+			if(alias != 0)
+				return alias;
 		}
 	}
 	return 0;
@@ -168,12 +190,19 @@ static int remove_bearer_credentials(struct sip_msg *msg)
 	return removed;
 }
 
+/* 1 when the Request-URI or a Contact carries an alias parameter, 0 when
+ * none does, -1 when one of them does not parse */
 static int has_client_alias(struct sip_msg *msg)
 {
-	if(msg->first_line.type == SIP_REQUEST
-			&& (parse_sip_msg_uri(msg) < 0
-					|| uri_has_alias(&msg->first_line.u.request.uri)))
-		return 1;
+	int alias;
+
+	if(msg->first_line.type == SIP_REQUEST) {
+		if(parse_sip_msg_uri(msg) < 0)
+			return -1;
+		alias = uri_has_alias(&msg->first_line.u.request.uri);
+		if(alias != 0)
+			return alias;
+	}
 	return contacts_have_alias(msg);
 }
 
@@ -185,25 +214,29 @@ static int is_register(struct sip_msg *msg)
 
 int wic_police(struct sip_msg *msg)
 {
-	int i;
+	int alias, i;
 
 	if(!wic_over_websocket(msg))
 		return -1;
 	if(parse_headers(msg, HDR_EOH_F, 0) < 0)
 		return -2;
-	if(has_client_alias(msg)) {
+	alias = has_client_alias(msg);
+	if(alias > 0) {
 		LM_DBG("message carries a client-supplied alias parameter\n");
 		return -3;
 	}
-	/* a REGISTER ends here: its Authorization is read, never relayed */
+	/* a REGISTER ends here: its Authorization is read, never relayed, and
+	 * wic_register() answers a Contact it cannot use itself */
 	if(is_register(msg))
 		return 1;
+	if(alias < 0)
+		return -2;
 	for(i = 0; untrusted_headers[i]; i++) {
 		if(wic_remove_headers(msg, untrusted_headers[i]) < 0)
-			return -2;
+			return -4;
 	}
 	if(remove_bearer_credentials(msg) < 0)
-		return -2;
+		return -4;
 	return 1;
 }
 
@@ -308,8 +341,8 @@ static int dialog_mac(str *callid, int conn, const char *identity, char *out)
 			conn, identity);
 	if(n < 0 || n >= (int)sizeof(data))
 		return -1;
-	if(HMAC(EVP_sha256(), dialog_key, sizeof(dialog_key),
-			   (unsigned char *)data, (size_t)n, mac, &maclen)
+	if(HMAC(EVP_sha256(), dialog_key, sizeof(dialog_key), (unsigned char *)data,
+			   (size_t)n, mac, &maclen)
 					== NULL
 			|| maclen < WIC_DIALOG_MAC_BYTES)
 		return -1;
