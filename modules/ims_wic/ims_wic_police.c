@@ -9,9 +9,6 @@
  */
 #include <string.h>
 #include <time.h>
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <openssl/rand.h>
 
 #include "../../core/data_lump.h"
@@ -32,6 +29,7 @@
 
 #include "ims_wic_mod.h"
 #include "ims_wic_sip.h"
+#include "wic_dialog.h"
 
 #define WIC_IDENTITY_MAX 512
 #define WIC_ICID_BYTES 16
@@ -301,23 +299,21 @@ int wic_conn_unregistered(int conn_id)
 /* ---- dialogs: Record-Route parameters this node signs ------------------ */
 
 /* In every dialog this node record-routes for a WIC, its Record-Route URI
- * carries ";wic=<conn>.<hex identity>.<mac>": the WIC's connection id (0
- * when the WIC answered a terminating request: any of its forks may win),
- * the identity asserted for it, and an HMAC-SHA-256 over both and the
- * Call-ID under a key made at start. WebSocket connections do not outlive
- * the process, so neither need the key. An in-dialog request of a WIC is
- * relayed only when that parameter comes back intact in the Route this
- * node consumed and names its own connection (or an identity it holds). */
-#define WIC_DIALOG_KEY_BYTES 32
-#define WIC_DIALOG_MAC_BYTES 16
+ * carries ";wic=<value>" (wic_dialog.h): the WIC's connection id (0 when
+ * the WIC answered a terminating request: any of its forks may win), the
+ * identity asserted for it, and an HMAC over both and the Call-ID under a
+ * key made at start. WebSocket connections do not outlive the process, so
+ * neither need the key. An in-dialog request of a WIC is relayed only when
+ * that parameter comes back intact in the Route this node consumed and
+ * names its own connection (or an identity it holds). */
 #define WIC_DIALOG_PARAM "wic"
 
-static unsigned char dialog_key[WIC_DIALOG_KEY_BYTES];
+static wic_dialog_key_t dialog_key;
 static rr_api_t rrb;
 
 int wic_dialog_init(void)
 {
-	if(RAND_bytes(dialog_key, sizeof(dialog_key)) != 1) {
+	if(RAND_bytes(dialog_key.bytes, sizeof(dialog_key.bytes)) != 1) {
 		LM_ERR("no random bytes for the dialog key\n");
 		return -1;
 	}
@@ -325,29 +321,6 @@ int wic_dialog_init(void)
 		LM_ERR("cannot bind the rr module (load rr before ims_wic)\n");
 		return -1;
 	}
-	return 0;
-}
-
-/* hex of the first WIC_DIALOG_MAC_BYTES of HMAC(key, Call-ID \n conn \n
- * identity) into out (2 * WIC_DIALOG_MAC_BYTES + 1). 0, or -1. */
-static int dialog_mac(str *callid, int conn, const char *identity, char *out)
-{
-	unsigned char mac[EVP_MAX_MD_SIZE];
-	unsigned int maclen = 0;
-	char data[WIC_IDENTITY_MAX + 320];
-	int n;
-
-	n = snprintf(data, sizeof(data), "%.*s\n%d\n%s", callid->len, callid->s,
-			conn, identity);
-	if(n < 0 || n >= (int)sizeof(data))
-		return -1;
-	if(HMAC(EVP_sha256(), dialog_key, sizeof(dialog_key), (unsigned char *)data,
-			   (size_t)n, mac, &maclen)
-					== NULL
-			|| maclen < WIC_DIALOG_MAC_BYTES)
-		return -1;
-	string2hex(mac, WIC_DIALOG_MAC_BYTES, out);
-	out[2 * WIC_DIALOG_MAC_BYTES] = '\0';
 	return 0;
 }
 
@@ -365,86 +338,39 @@ int wic_sign_dialog(struct sip_msg *msg)
 {
 	const char *identity = identity_of(msg);
 	int conn = wic_over_websocket(msg) ? wic_connection_id(msg) : 0;
-	char hexid[2 * WIC_IDENTITY_MAX + 1];
-	char mac[2 * WIC_DIALOG_MAC_BYTES + 1];
-	char param[sizeof(hexid) + sizeof(mac) + 32];
+	char param[WIC_DIALOG_PARAM_MAX + sizeof(WIC_DIALOG_PARAM) + 2];
+	const size_t prefix = sizeof(WIC_DIALOG_PARAM) + 1; /* ";wic=" */
 	str callid, p;
 	int n;
 
-	if(identity == NULL || call_id_of(msg, &callid) < 0
-			|| dialog_mac(&callid, conn, identity, mac) < 0) {
+	if(identity == NULL || call_id_of(msg, &callid) < 0) {
 		LM_ERR("no identity or Call-ID to sign the dialog with\n");
 		return -1;
 	}
-	string2hex((unsigned char *)identity, (int)strlen(identity), hexid);
-	hexid[2 * strlen(identity)] = '\0';
-	n = snprintf(param, sizeof(param), ";" WIC_DIALOG_PARAM "=%d.%s.%s", conn,
-			hexid, mac);
-	if(n < 0 || n >= (int)sizeof(param))
+	memcpy(param, ";" WIC_DIALOG_PARAM "=", prefix);
+	n = wic_dialog_param_make(&dialog_key, callid.s, (size_t)callid.len, conn,
+			identity, param + prefix, sizeof(param) - prefix);
+	if(n < 0) {
+		LM_ERR("cannot sign the dialog of %s\n", identity);
 		return -1;
-	p.s = param;
-	p.len = n;
-	return rrb.add_rr_param(msg, &p) == 0 ? 1 : -1;
-}
-
-static int hex_value(char c)
-{
-	if(c >= '0' && c <= '9')
-		return c - '0';
-	if(c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if(c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* "<conn>.<hex identity>.<mac>" into its parts; 0, or -1 when malformed */
-static int parse_dialog_param(str *v, int *conn, char *identity, size_t idlen,
-		char *mac, size_t maclen)
-{
-	char *dot1 = memchr(v->s, '.', v->len);
-	char *end = v->s + v->len;
-	char *dot2 = dot1 ? memchr(dot1 + 1, '.', end - dot1 - 1) : NULL;
-	size_t hexlen, i;
-	str num;
-
-	if(dot1 == NULL || dot2 == NULL || (size_t)(end - dot2 - 1) >= maclen)
-		return -1;
-	num.s = v->s;
-	num.len = (int)(dot1 - v->s);
-	if(num.len == 0 || str2sint(&num, conn) < 0 || *conn < 0)
-		return -1;
-	hexlen = (size_t)(dot2 - dot1 - 1);
-	if(hexlen == 0 || hexlen % 2 || hexlen / 2 >= idlen)
-		return -1;
-	for(i = 0; i < hexlen / 2; i++) {
-		int hi = hex_value(dot1[1 + 2 * i]), lo = hex_value(dot1[2 + 2 * i]);
-		if(hi < 0 || lo < 0 || (hi == 0 && lo == 0))
-			return -1;
-		identity[i] = (char)(hi << 4 | lo);
 	}
-	identity[hexlen / 2] = '\0';
-	memcpy(mac, dot2 + 1, end - dot2 - 1);
-	mac[end - dot2 - 1] = '\0';
-	return 0;
+	p.s = param;
+	p.len = (int)prefix + n;
+	return rrb.add_rr_param(msg, &p) == 0 ? 1 : -1;
 }
 
 int wic_dialog_owner(struct sip_msg *msg)
 {
 	str name = str_init(WIC_DIALOG_PARAM), value, callid;
-	char identity[WIC_IDENTITY_MAX];
-	char mac[2 * WIC_DIALOG_MAC_BYTES + 1];
-	char want[2 * WIC_DIALOG_MAC_BYTES + 1];
+	char identity[WIC_DIALOG_IDENTITY_MAX + 1];
 	int conn;
 
 	if(rrb.get_route_param(msg, &name, &value) != 0 || value.len <= 0
 			|| call_id_of(msg, &callid) < 0
-			|| parse_dialog_param(&value, &conn, identity, sizeof(identity),
-					   mac, sizeof(mac))
-					   < 0
-			|| dialog_mac(&callid, conn, identity, want) < 0
-			|| strlen(mac) != strlen(want)
-			|| CRYPTO_memcmp(mac, want, strlen(want)) != 0)
+			|| wic_dialog_param_check(&dialog_key, callid.s, (size_t)callid.len,
+					   value.s, (size_t)value.len, &conn, identity,
+					   sizeof(identity))
+					   < 0)
 		return -1;
 	wic_set_identity(msg, identity);
 	if(!wic_over_websocket(msg))

@@ -35,6 +35,15 @@ seed pui no-host 'sip:a!.*!@\nsip:a@'
 seed pui unicode 'sip:\xc3\xa9!\\p{L}+!@h\nsip:\xc3\xa9t\xc3\xa9@h'
 seed pui empty-re 'tel:!!\ntel:'
 
+# ---- dialog parameters: "<Call-ID>\n<conn>.<hex identity>.<mac>" ----
+seed dialog shape 'a84b4c76e66710@pc33\n42.7369703a616c69636540777773662e6c6162.0123456789abcdef0123456789abcdef'
+seed dialog callee 'c1\n0.7369703a62@h.00000000000000000000000000000000'
+seed dialog upper-hex 'c1\n1.7369703A62.00000000000000000000000000000000'
+seed dialog nul 'c1\n1.0061.00000000000000000000000000000000'
+seed dialog big-conn 'c1\n99999999999.61.00000000000000000000000000000000'
+seed dialog extra-dot 'c1\n1.61.0000000000000000000000000000000.0'
+seed dialog empty '\n'
+
 # ---- P-Associated-URI values ----
 seed pau plain '<sip:wic-range@wwsf1.lab>, <sip:wic!.*!@wwsf1.lab>'
 seed pau display '"Range" <sip:wic-range@wwsf1.lab>;p=1, Bob <tel:+15551230000>, <tel:+1555123!\\d{4}!>'

@@ -2,7 +2,7 @@
 # ims_wic fuzzing - the targets and their settings, sourced by run.sh and
 # smoke.sh (bash). FUZZ_TARGETS="token pui" narrows the list.
 
-ALL_FUZZ_TARGETS=(bearer body token claims pui prov pau authz jwks)
+ALL_FUZZ_TARGETS=(bearer body token claims pui prov pau authz jwks dialog)
 # shellcheck disable=SC2206
 FUZZ_TARGET_LIST=(${FUZZ_TARGETS:-${ALL_FUZZ_TARGETS[@]}})
 
@@ -13,6 +13,7 @@ fuzz_max_len() {
 	body | prov | jwks) echo 8192 ;;
 	bearer | claims) echo 4096 ;;
 	pau) echo 2048 ;;
+	dialog) echo 1024 ;;
 	pui) echo 1024 ;;
 	*) echo 4096 ;;
 	esac
