@@ -148,14 +148,18 @@ async function ownerCall(t, { headers = [] } = {}) {
 test('in-dialog requests copied from a dialog of another connection -> 403, the IMS side gets none of them', async (t) => {
   const { uas, dialog } = await ownerCall(t);
   const stolen = { ...dialog };
+  const unregistered = await SipWs.connect({ url: WSS, origin: ORIGIN });
+  t.after(() => unregistered.close());
   await unchanged(async () => {
-    for (const method of FORGED_IN_DIALOG) {
-      const r = await intruder.inDialog(method, stolen);
-      assert.strictEqual(r.status, 403, `${method}: ${r.raw}`);
-      assert.strictEqual(r.header('warning'), '399 ims_wic "wic_refused_foreign_dialog"');
+    for (const ua of [intruder, unregistered]) {
+      for (const method of FORGED_IN_DIALOG) {
+        const r = await ua.inDialog(method, stolen);
+        assert.strictEqual(r.status, 403, `${method}: ${r.raw}`);
+        assert.strictEqual(r.header('warning'), '399 ims_wic "wic_refused_foreign_dialog"');
+      }
+      ua.inDialog('ACK', stolen, { cseq: 1, expectResponse: false });
+      await exchange(ua, requestText(ua, 'OPTIONS', { ruri: 'sip:127.0.0.1', to: '<sip:127.0.0.1>' }));
     }
-    intruder.inDialog('ACK', stolen, { cseq: 1, expectResponse: false });
-    await exchange(intruder, requestText(intruder, 'OPTIONS', { ruri: 'sip:127.0.0.1', to: '<sip:127.0.0.1>' }));
   });
   // the owner's own BYE goes through, asserted as the owner
   assert.strictEqual((await owner.bye(dialog)).status, 200);
