@@ -74,7 +74,7 @@ test('CANCEL from the IMS side ends a ringing call', async (t) => {
   const call = await imsCall('uac-cancel.xml', 'democlea@wwsf.lab', 'calls-cancel');
   assert.strictEqual(call.code, 0, call.trace);
   // 200 (CANCEL) and 487 (INVITE) both came, in whichever order
-  assert.match(call.logs, /^RESULT=cancelled$/m, call.trace);
+  assert.match(call.logs, /^RESULT=cancelled /m, call.trace);
   assert.ok(ua.received.some((m) => m.method === 'CANCEL'));
   await ua.close();
 });
