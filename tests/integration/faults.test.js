@@ -15,7 +15,7 @@ const { startEnv, demoOnlyProvisioning: demoOnly, Env, MODULE, PORTS } = require
 const { startKamailio } = require('../lib/kamailio');
 const { SipWs } = require('../lib/sipws');
 const { startUas } = require('../lib/sipp');
-const { pollUntil } = require('../lib/common');
+const { pollUntil, within } = require('../lib/common');
 
 const WSS = 'wss://127.0.0.1:8443';
 const WS = 'ws://127.0.0.1:8080';
@@ -313,7 +313,7 @@ test('eP-CSCF restart: ranges registered again, WICs re-register and get 200, no
   const mark = env.imsCore.logMark();
 
   await env.epcscf.stop();
-  await Promise.all(uas.map((ua) => ua.closed));  // the WICs see their connections go
+  await within(Promise.all(uas.map((ua) => ua.closed)), 10000, 'the WICs to see their connections go');
   await env.startEpcscf();
   await env.waitRangeState(DEMO, 'up');
   await env.imsCore.waitForLog(/range sip:demo!\.\*!@wwsf\.lab registered/, 5000, { from: mark });

@@ -46,6 +46,16 @@ async function pollUntil(fn, { timeoutMs = 5000, intervalMs = 50, what = 'condit
   }
 }
 
+// Resolves/rejects like promise, or rejects after ms with `what` in the
+// message: a wait on an event that may never come, bounded.
+function within(promise, ms, what) {
+  let timer;
+  const late = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timeout after ${ms} ms waiting for ${what}`)), ms);
+  });
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
+
 // Is anything bound to ip:port?  Reads /proc/net/{udp,tcp}{,6}; for TCP only
 // LISTEN sockets count.  No packets are sent.
 function portBound(proto, port, ip = '127.0.0.1') {
@@ -235,6 +245,6 @@ function groupLeadersByCmdline(...parts) {
 }
 
 module.exports = {
-  watchdog, freePort, REPO, OUT_DIR, outDir, slug, delay, pollUntil, portBound, tcpConnectOnce,
+  watchdog, freePort, REPO, OUT_DIR, outDir, slug, delay, pollUntil, within, portBound, tcpConnectOnce,
   track, trackPid, trackPidDir, trackedProcesses, killTracked, groupLeadersByCmdline, pidAlive,
 };
