@@ -4,7 +4,7 @@
 // Dockerfiles are read as text (docker-compose.yml is kept to plain block
 // YAML so that the small reader below is enough).
 
-const test = require('node:test');
+const test = require('../lib/test');
 const assert = require('node:assert');
 const fs = require('node:fs');
 const path = require('node:path');

@@ -13,7 +13,7 @@
 // Ports: the lab's (5060/8443/8080/5070/5090/8000, unauthorized page on
 // 8002); the LAB_* variables of scripts/lab.sh move them all.
 
-const test = require('node:test');
+const test = require('../lib/test');
 const assert = require('node:assert');
 const fs = require('node:fs');
 const os = require('node:os');
@@ -21,7 +21,7 @@ const path = require('node:path');
 const https = require('node:https');
 const crypto = require('node:crypto');
 const { spawn, execFile } = require('node:child_process');
-const { REPO, outDir, pollUntil, tcpConnectOnce } = require('../lib/common');
+const { REPO, outDir, pollUntil, tcpConnectOnce, track, trackPid, trackPidDir, groupLeadersByCmdline } = require('../lib/common');
 const { runSipp, startUas } = require('../lib/sipp');
 const { parseRpcStructs } = require('../lib/env');
 
@@ -49,10 +49,13 @@ const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disabl
   '--disable-sync', '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream',
   '--ignore-certificate-errors'];
 
+// A command run to completion (bounded: SIGKILL after timeoutMs), in the
+// process registry of tests/lib/common.js while it runs.
 function sh(cmd, args, timeoutMs) {
   return new Promise((resolve) => {
-    execFile(cmd, args, { cwd: REPO, timeout: timeoutMs, env: process.env },
+    const child = execFile(cmd, args, { cwd: REPO, timeout: timeoutMs, killSignal: 'SIGKILL', env: process.env },
       (err, stdout, stderr) => resolve({ code: err ? (err.code ?? -1) : 0, stdout, stderr }));
+    track(child, { name: path.basename(cmd), watch: false });
   });
 }
 
@@ -118,6 +121,7 @@ let context;
 let page;
 let profileDir;
 let labStarted = false;
+let untrackChromium = [];
 const consoleLines = [];
 
 test.before(async () => {
@@ -127,6 +131,10 @@ test.before(async () => {
       'Debian\'s chromium) or apt-get install -y chromium');
   }
   ({ chromium } = require('playwright-core'));
+  // the lab's parts run in their own sessions (setsid) with pid files in
+  // <lab>/run: registered before the start, so that whatever a failed or
+  // hung start left behind is killed when this file ends
+  trackPidDir(path.join(LAB, 'run'), { name: 'lab parts' });
   const r = await sh(path.join(REPO, 'scripts', 'lab.sh'), ['start'], 90000);
   // a failed start stops what it started, but a partial start must not survive us
   labStarted = true;
@@ -142,6 +150,11 @@ test.before(async () => {
     viewport: { width: 1000, height: 900 },
     timeout: 30000,
   });
+  // playwright-core starts Chromium in its own process group; the registry
+  // gets that group too (its leader found by the profile directory)
+  const leaders = groupLeadersByCmdline(`--user-data-dir=${profileDir}`);
+  assert.ok(leaders.length > 0, 'the Chromium process was not found');
+  untrackChromium = leaders.map((pid) => trackPid(pid, { name: 'chromium', group: true }));
   page = context.pages()[0] || await context.newPage();
   page.on('console', (m) => consoleLines.push(`[${m.type()}] ${m.text()}`));
   page.on('pageerror', (e) => consoleLines.push(`[pageerror] ${e.message}`));
@@ -152,6 +165,7 @@ test.after(async () => {
   fs.mkdirSync(OUT, { recursive: true });
   fs.writeFileSync(path.join(OUT, 'console.log'), consoleLines.join('\n'));
   if (context) await context.close().catch(() => {});
+  untrackChromium.forEach((untrack) => untrack());   // closed: its pid may be reused
   if (profileDir) fs.rmSync(profileDir, { recursive: true, force: true });
   if (labStarted) {
     const r = await sh(path.join(REPO, 'scripts', 'lab.sh'), ['stop'], 60000);
@@ -213,9 +227,10 @@ test('an IMS-side INVITE reaches the page through the IMS Core and is answered',
   assert.match(end, /^ended: /);
 });
 
-test('the page calls an IMS-side UA that answers', async () => {
+test('the page calls an IMS-side UA that answers', async (t) => {
   assert.strictEqual(await page.textContent('#reg-state'), 'registered', 'needs the registration of the first test');
   const uas = await startUas({ scenario: SIPP_UAS, port: P.imsUa, calls: 1, name: 'e2e-wic-to-ims' });
+  t.after(() => uas.stop());
   try {
     await page.fill('#target', 'sip:bob@ims.lab');
     await page.click('#call');
@@ -236,14 +251,23 @@ test('the page calls an IMS-side UA that answers', async () => {
   }
 });
 
-test('a page from an origin that is not provisioned cannot open the WebSocket', async () => {
+test('a page from an origin that is not provisioned cannot open the WebSocket', async (t) => {
   // the same WWSF server on another port: origin http://IP:8002 is not in the provisioning
   const badLog = fs.openSync(path.join(OUT, 'wwsf-unauthorized.log'), 'w');
-  const bad = spawn(process.execPath, [path.join(REPO, 'lab', 'wwsf', 'server.js'),
+  const bad = track(spawn(process.execPath, [path.join(REPO, 'lab', 'wwsf', 'server.js'),
     '--host', IP, '--port', String(P.badWwsf), '--key', path.join(LAB, 'keys', 'demo.pem'),
     '--iss', `http://${IP}:${P.wwsf}`, '--ws-url', `wss://${IP}:${P.wss}`],
-  { stdio: ['ignore', badLog, badLog] });
+  { stdio: ['ignore', badLog, badLog], detached: true }), { name: 'wwsf (unauthorized origin)', group: true });
   fs.closeSync(badLog);
+  const badExited = new Promise((resolve) => bad.once('exit', resolve));
+  t.after(async () => {
+    if (bad.exitCode === null && bad.signalCode === null) {
+      bad.kill('SIGTERM');
+      const late = setTimeout(() => bad.kill('SIGKILL'), 5000);
+      await badExited;
+      clearTimeout(late);
+    }
+  });
   const badPage = await context.newPage();
   const badConsole = [];
   badPage.on('console', (m) => badConsole.push(m.text()));
@@ -267,6 +291,5 @@ test('a page from an origin that is not provisioned cannot open the WebSocket', 
     assert.strictEqual(await wsUpgrade(`http://${IP}:${P.wwsf}`), 101);
   } finally {
     await badPage.close().catch(() => {});
-    bad.kill('SIGTERM');
   }
 });

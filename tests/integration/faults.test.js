@@ -4,7 +4,7 @@
 // once; provisioning reloaded and keys rotated under registration load; the
 // eP-CSCF restarted. Each case asserts that service comes back and that no
 // binding is lost or left stale. See docs/security.md.
-const test = require('node:test');
+const test = require('../lib/test');
 const assert = require('node:assert');
 const fs = require('node:fs');
 const path = require('node:path');
@@ -15,7 +15,7 @@ const { startEnv, demoOnlyProvisioning: demoOnly, Env, MODULE, PORTS, SOURCE_LIM
 const { startKamailio } = require('../lib/kamailio');
 const { SipWs } = require('../lib/sipws');
 const { startUas } = require('../lib/sipp');
-const { pollUntil } = require('../lib/common');
+const { pollUntil, within } = require('../lib/common');
 
 const WSS = 'wss://127.0.0.1:8443';
 const WS = 'ws://127.0.0.1:8080';
@@ -108,15 +108,22 @@ test('IMS Core refusing (403, 500) or silent: back-off, range down, last_code re
   for (const [code, reason] of [['403', 'Forbidden'], ['500', 'Server Internal Error']]) {
     const uas = await startUas({ scenario: 'ims-registrar-reject.xml', port: 5071, name: `faults-reject-${code}`,
       keys: { code, reason } });
+    t.after(() => uas.stop());
+    // The range goes down -> registering (a retry) -> down (refused again)
+    // -> ...: a poll can see either; "registering" between two back-offs is
+    // a legal step, not a failure, so wait for "down" after a refusal.
+    const states = new Set();
     const r = await pollUntil(async () => {
       const x = await range(env);
+      if (x) states.add(x.state);
       const heard = (uas.trace().match(/^REGISTER sip:/mg) || []).length;
-      return x && x.last_code === code && heard >= 2 ? x : null;
-    }, { timeoutMs: 15000, intervalMs: 100, what: `range refused with ${code}, retried` });
-    assert.strictEqual(r.state, 'down');
+      return x && x.state === 'down' && x.last_code === code && heard >= 2 ? x : null;
+    }, { timeoutMs: 15000, intervalMs: 100,
+      what: () => `range down, refused with ${code}, retried (states seen: ${[...states].join(', ')})` });
     assert.ok(Number(r.next_action) >= 0 && Number(r.next_action) <= 2, `next_action ${r.next_action}`);
     const w = await registered(env, 'sip:demorefused@wwsf.lab');
-    assert.strictEqual(w.r.status, 503);
+    t.after(() => w.ua.close());
+    assert.strictEqual(w.r.status, 503, w.r.raw);
     await w.ua.close();
     const done = await uas.stop();
     const seen = (done.logs.match(/^REGISTER=/mg) || []).length;
@@ -134,7 +141,8 @@ test('IMS Core refusing (403, 500) or silent: back-off, range down, last_code re
       const x = await range(env);
       return x && x.last_code === '408' && heard >= heardBefore + 2 ? x : null;
     }, { timeoutMs: 15000, intervalMs: 100, what: 'timed-out range REGISTERs, retried' });
-    assert.strictEqual(r.state === 'up', false);
+    // down or registering (a retry in flight): never up without an answer
+    assert.notStrictEqual(r.state, 'up');
   } finally {
     await new Promise((resolve) => silent.close(resolve));
   }
@@ -146,6 +154,7 @@ test('IMS Core refusing (403, 500) or silent: back-off, range down, last_code re
   const up = await env.waitRangeState(DEMO, 'up', 10000);
   assert.strictEqual(up.last_code, '200');
   const w = await registered(env, 'sip:demoafter@wwsf.lab');
+  t.after(() => w.ua.close());
   assert.strictEqual(w.r.status, 200, w.r.raw);
   await w.ua.close();
   await pollUntil(async () => (await env.bindings()).length === 0, { what: 'no stale binding' });
@@ -159,15 +168,21 @@ const FLOOD = Number(process.env.FLOOD_CONNECTIONS || 2000);
 async function startEnvShm(name, shmMb) {
   const env = new Env(name);
   env.writeProvisioning(demoOnly()(env.keys));
-  await env.startImsCore();
-  env.epcscf = await startKamailio({
-    name: `${name}-epcscf`, cfg: 'kamailio-cfg/kamailio.cfg', memoryMb: shmMb,
-    defines: { WITH_LAB_WS: true, WORKERS: 4, ...SOURCE_LIMITS_LIFTED },
-    strDefines: { WIC_MODULE: MODULE, PROVISIONING: env.provPath,
-      TLS_CERT: path.join(env.dir, 'epcscf-cert.pem'), TLS_KEY: path.join(env.dir, 'epcscf-key.pem') },
-    wait: [{ proto: 'udp', port: PORTS.sip }, { proto: 'tcp', port: PORTS.wss }, { proto: 'tcp', port: PORTS.ws }],
-  });
-  await env.waitRangeState(DEMO, 'up');
+  try {
+    await env.startImsCore();
+    env.epcscf = await startKamailio({
+      name: `${name}-epcscf`, cfg: 'kamailio-cfg/kamailio.cfg', memoryMb: shmMb,
+      defines: { WITH_LAB_WS: true, WORKERS: 4, ...SOURCE_LIMITS_LIFTED },
+      strDefines: { WIC_MODULE: MODULE, PROVISIONING: env.provPath,
+        TLS_CERT: path.join(env.dir, 'epcscf-cert.pem'), TLS_KEY: path.join(env.dir, 'epcscf-key.pem') },
+      wait: [{ proto: 'udp', port: PORTS.sip }, { proto: 'tcp', port: PORTS.wss }, { proto: 'tcp', port: PORTS.ws }],
+    });
+    await env.waitRangeState(DEMO, 'up');
+  } catch (e) {
+    // nothing of a failed start may hold the ports of the next test
+    await env.stop().catch(() => {});
+    throw e;
+  }
   return env;
 }
 
@@ -176,7 +191,7 @@ async function shmUsed(env) {
   return Number(/used:\s*(\d+)/.exec(out)[1]);
 }
 
-test(`${FLOOD} WebSocket connections registered, then all dropped at once: every binding goes`, async (t) => {
+test(`${FLOOD} WebSocket connections registered, then all dropped at once: every binding goes`, { timeout: 300000 }, async (t) => {
   const env = await startEnvShm('faults-flood', 256);
   t.after(() => env.stop());
   const shm0 = await shmUsed(env);
@@ -298,7 +313,7 @@ test('eP-CSCF restart: ranges registered again, WICs re-register and get 200, no
   const mark = env.imsCore.logMark();
 
   await env.epcscf.stop();
-  await Promise.all(uas.map((ua) => ua.closed));  // the WICs see their connections go
+  await within(Promise.all(uas.map((ua) => ua.closed)), 10000, 'the WICs to see their connections go');
   await env.startEpcscf();
   await env.waitRangeState(DEMO, 'up');
   await env.imsCore.waitForLog(/range sip:demo!\.\*!@wwsf\.lab registered/, 5000, { from: mark });

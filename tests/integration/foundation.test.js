@@ -2,7 +2,7 @@
 // Issue 2: the module built against Debian's kamailio source loads into the
 // stock /usr/sbin/kamailio, the configs check clean, a module function runs on
 // real SIP messages sent by sipp, and `make install` honours DESTDIR.
-const test = require('node:test');
+const test = require('../lib/test');
 const assert = require('node:assert');
 const fs = require('node:fs');
 const os = require('node:os');
@@ -12,20 +12,24 @@ const { REPO } = require('../lib/common');
 const { Env, MODULE } = require('../lib/env');
 const { runSipp } = require('../lib/sipp');
 
+// every synchronous child gets a limit: a hung one would block the event
+// loop, and with it the runner's timeout handling
+const LIMIT_MS = 60000;
+
 test('kamailio -c accepts the eP-CSCF config with the built module', () => {
   const env = new Env('cfgcheck');
   env.writeProvisioning(require('../lib/env').defaultProvisioning(env.keys));
   const r = spawnSync('/usr/sbin/kamailio', ['-c', '-f', path.join(REPO, 'kamailio-cfg/kamailio.cfg'),
     '-A', `WIC_MODULE="${MODULE}"`, '-A', `PROVISIONING="${env.provPath}"`,
     '-A', `TLS_CERT="${env.dir}/epcscf-cert.pem"`, '-A', `TLS_KEY="${env.dir}/epcscf-key.pem"`,
-    '-A', 'WITH_LAB_WS'], { encoding: 'utf8' });
+    '-A', 'WITH_LAB_WS'], { encoding: 'utf8', timeout: LIMIT_MS, killSignal: 'SIGKILL' });
   fs.rmSync(env.dir, { recursive: true, force: true });
   assert.strictEqual(r.status, 0, r.stderr);
   assert.doesNotMatch(r.stderr, /ERROR|CRITICAL/);
 });
 
 test('`kamailio -c -f kamailio-cfg/kamailio.cfg` from the checkout is clean, with no define', () => {
-  const r = spawnSync('/usr/sbin/kamailio', ['-c', '-f', 'kamailio-cfg/kamailio.cfg'], { encoding: 'utf8', cwd: REPO });
+  const r = spawnSync('/usr/sbin/kamailio', ['-c', '-f', 'kamailio-cfg/kamailio.cfg'], { encoding: 'utf8', timeout: LIMIT_MS, killSignal: 'SIGKILL', cwd: REPO });
   assert.strictEqual(r.status, 0, r.stderr);
   assert.match(r.stderr, /config file ok/);
   assert.doesNotMatch(r.stderr, /ERROR|CRITICAL/);
@@ -34,7 +38,7 @@ test('`kamailio -c -f kamailio-cfg/kamailio.cfg` from the checkout is clean, wit
 test('a malformed IMS Core address in modparam ims_core stops the configuration check', () => {
   for (const bad of ['10.0.0.0/abc', '10.0.0.0/33', 'not-an-ip', '10.0.0.0/']) {
     const r = spawnSync('/usr/sbin/kamailio', ['-c', '-f', 'kamailio-cfg/kamailio.cfg', '-A', `IMS_CORE="${bad}"`],
-      { encoding: 'utf8', cwd: REPO });
+      { encoding: 'utf8', timeout: LIMIT_MS, killSignal: 'SIGKILL', cwd: REPO });
     assert.notStrictEqual(r.status, 0, bad);
     assert.match(r.stderr, /ims_core: /, bad);
   }
@@ -42,13 +46,13 @@ test('a malformed IMS Core address in modparam ims_core stops the configuration 
 
 test('kamailio -c accepts the IMS Core stand-in config', () => {
   const r = spawnSync('/usr/sbin/kamailio', ['-c', '-f', path.join(REPO, 'kamailio-cfg/ims-core.cfg')],
-    { encoding: 'utf8' });
+    { encoding: 'utf8', timeout: LIMIT_MS, killSignal: 'SIGKILL' });
   assert.strictEqual(r.status, 0, r.stderr);
   assert.doesNotMatch(r.stderr, /ERROR|CRITICAL/);
 });
 
 test('the module carries the compile flags of the stock binary', () => {
-  const v = execFileSync('/usr/sbin/kamailio', ['-v'], { encoding: 'utf8' });
+  const v = execFileSync('/usr/sbin/kamailio', ['-v'], { encoding: 'utf8', timeout: LIMIT_MS, killSignal: 'SIGKILL' });
   const coreFlags = v.match(/^flags: (.*)$/m)[1].trim();
   const so = fs.readFileSync(MODULE).toString('latin1');
   assert.ok(so.includes(coreFlags), 'module_flags string of ims_wic.so differs from kamailio -v');
@@ -88,7 +92,7 @@ test('stock kamailio loads ims_wic and its functions answer SIP from sipp', asyn
 test('make install honours DESTDIR', () => {
   const dest = fs.mkdtempSync(path.join(os.tmpdir(), 'wic-install-'));
   execFileSync('make', ['--no-print-directory', '-C', REPO, 'install', `DESTDIR=${dest}`],
-    { encoding: 'utf8', stdio: 'pipe' });
+    { encoding: 'utf8', timeout: LIMIT_MS, killSignal: 'SIGKILL', stdio: 'pipe' });
   const installed = path.join(dest, 'usr/lib/x86_64-linux-gnu/kamailio/modules/ims_wic.so');
   assert.ok(fs.existsSync(installed), 'ims_wic.so not installed under DESTDIR');
   assert.deepStrictEqual(fs.readFileSync(installed), fs.readFileSync(MODULE));
@@ -96,12 +100,12 @@ test('make install honours DESTDIR', () => {
 });
 
 test('a second set-up run installs nothing', () => {
-  const r = spawnSync(path.join(REPO, 'scripts/setup-deps.sh'), { encoding: 'utf8' });
+  const r = spawnSync(path.join(REPO, 'scripts/setup-deps.sh'), { encoding: 'utf8', timeout: 5 * LIMIT_MS, killSignal: 'SIGKILL' });
   assert.strictEqual(r.status, 0, r.stderr);
   assert.doesNotMatch(r.stderr, /installing|fetching/);
 });
 
 test('the module README is rendered from the current DocBook sources', () => {
-  const r = spawnSync(path.join(REPO, 'scripts/render-doc.sh'), ['--check'], { encoding: 'utf8' });
+  const r = spawnSync(path.join(REPO, 'scripts/render-doc.sh'), ['--check'], { encoding: 'utf8', timeout: LIMIT_MS, killSignal: 'SIGKILL' });
   assert.strictEqual(r.status, 0, r.stdout + r.stderr);
 });

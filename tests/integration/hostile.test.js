@@ -4,7 +4,7 @@
 // foreign host on the operator side can send, against the real eP-CSCF over
 // real WSS. Every case asserts the exact answer (code, reason, Warning) and
 // that no binding and no range changed. See docs/security.md.
-const test = require('node:test');
+const test = require('../lib/test');
 const assert = require('node:assert');
 const util = require('node:util');
 const fs = require('node:fs');

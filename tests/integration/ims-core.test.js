@@ -6,7 +6,7 @@
 // Runs on non-default ports (15070, UAs on 1509x) so it can run beside a lab;
 // this also exercises the -A overrides of the cfg.
 
-const test = require('node:test');
+const test = require('../lib/test');
 const assert = require('node:assert/strict');
 const { startKamailio, checkConfig } = require('../lib/kamailio');
 const { runSipp, startUas } = require('../lib/sipp');

@@ -5,7 +5,7 @@
 // upgraded connections that register nothing in time (closed). Refusals are
 // counted (statistics module, group script) and logged at INFO at most once
 // per kind and 10 s.
-const test = require('node:test');
+const test = require('../lib/test');
 const assert = require('node:assert');
 const { startEnv } = require('../lib/env');
 const { SipWs } = require('../lib/sipws');

@@ -5,7 +5,7 @@
 // case asserts at the receiving side: the listeners a forged request aims at
 // stay silent, the IMS-side UA sees only the identity this node asserted
 // and no Bearer credential, and no binding or range changed.
-const test = require('node:test');
+const test = require('../lib/test');
 const assert = require('node:assert');
 const crypto = require('node:crypto');
 const dgram = require('node:dgram');

@@ -2,7 +2,7 @@
 // Issue 5: range registration with the IMS Core (Trusted Node Authentication
 // through the uac module): headers, refresh, back-off and recovery, the
 // on-demand and token triggers, linger de-registration, forced actions.
-const test = require('node:test');
+const test = require('../lib/test');
 const assert = require('node:assert');
 const { startEnv, demoOnlyProvisioning: demoOnly } = require('../lib/env');
 const { SipWs } = require('../lib/sipws');

@@ -6,7 +6,7 @@
 // de-registration without token that SIP.js sends, rate-limited refusal
 // logs. Every refusal asserts the exact code, reason and Warning, and that
 // no binding changed. See docs/security.md and docs/decisions.md.
-const test = require('node:test');
+const test = require('../lib/test');
 const assert = require('node:assert');
 const util = require('node:util');
 const fs = require('node:fs');

@@ -5,7 +5,7 @@
 // it proves the client side of the test harness, so that a failing eP-CSCF
 // test points at the eP-CSCF and not at the helpers.
 
-const test = require('node:test');
+const test = require('../lib/test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const os = require('node:os');
@@ -150,7 +150,7 @@ test.before(async () => {
   const key = path.join(tmp, 'key.pem');
   const cert = path.join(tmp, 'cert.pem');
   execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes',
-    '-keyout', key, '-out', cert, '-days', '2', '-subj', '/CN=127.0.0.1'], { stdio: 'ignore' });
+    '-keyout', key, '-out', cert, '-days', '2', '-subj', '/CN=127.0.0.1'], { stdio: 'ignore', timeout: 30000 });
   fs.writeFileSync(path.join(tmp, 'mock.cfg'), CFG);
   kam = await startKamailio({
     name: 'wic-lib-mock',

@@ -110,7 +110,7 @@ class Env {
     this.name = name;
     this.dir = fs.mkdtempSync(path.join(os.tmpdir(), `wic-${name}-`));
     this.keys = genKeys(this.dir);
-    execFileSync(path.join(REPO, 'scripts', 'make-cert.sh'), [this.dir]);
+    execFileSync(path.join(REPO, 'scripts', 'make-cert.sh'), [this.dir], { timeout: 30000, killSignal: 'SIGKILL' });
     this.provPath = path.join(this.dir, 'wwsf-provisioning.json');
   }
 
@@ -169,11 +169,16 @@ class Env {
     return parseRpcStructs(await this.epcscf.rpc('ims_wic.stats'))[0];
   }
 
+  // Polls until the range is in `state`: every other state (down,
+  // registering, up, deregistering, back-off between retries) is a step on
+  // the way, not a failure.  The timeout names the states seen.
   async waitRangeState(pui, state, timeoutMs = 15000) {
+    const seen = new Set();
     return pollUntil(async () => {
       const r = (await this.ranges()).find((x) => x.distinct_pui === pui);
+      if (r) seen.add(r.state);
       return r && r.state === state ? r : null;
-    }, { timeoutMs, intervalMs: 100, what: `range ${pui} ${state}` });
+    }, { timeoutMs, intervalMs: 100, what: () => `range ${pui} ${state} (seen: ${[...seen].join(', ') || 'none'})` });
   }
 
   async waitBindings(impu, count, timeoutMs = 5000) {
@@ -185,10 +190,17 @@ class Env {
 
   // Stops both; throws when the eP-CSCF lost a process or reported a
   // memory bug during the run, so that no test passes over a crash.
+  // Idempotent; stops both even when one of them fails to stop.
   async stop() {
-    if (this.epcscf) await this.epcscf.stop();
-    if (this.imsCore) await this.imsCore.stop();
-    fs.rmSync(this.dir, { recursive: true, force: true });
+    try {
+      if (this.epcscf) await this.epcscf.stop();
+    } finally {
+      try {
+        if (this.imsCore) await this.imsCore.stop();
+      } finally {
+        fs.rmSync(this.dir, { recursive: true, force: true });
+      }
+    }
     const log = this.epcscf ? this.epcscf.log() : '';
     const crash = /exited by a signal|(?<!DE)BUG: |Assertion .* failed|AddressSanitizer/.exec(log);
     if (crash) throw new Error(`${this.name}: eP-CSCF log shows "${crash[0]}" (${this.epcscf.logFile})`);

@@ -24,17 +24,10 @@ const path = require('node:path');
 const dgram = require('node:dgram');
 const crypto = require('node:crypto');
 const { spawn, execFile } = require('node:child_process');
-const { REPO, outDir, slug, pollUntil, portBound, tcpConnectOnce, watchdog } = require('./common');
+const { REPO, outDir, slug, pollUntil, portBound, tcpConnectOnce, track } = require('./common');
 
 const KAMAILIO = process.env.KAMAILIO_BIN || '/usr/sbin/kamailio';
 const KAMCMD = process.env.KAMCMD_BIN || '/usr/sbin/kamcmd';
-
-const running = new Set();
-process.on('exit', () => {
-  for (const k of running) {
-    try { process.kill(-k.pid, 'SIGKILL'); } catch { /* gone */ }
-  }
-});
 
 // One SIP OPTIONS over UDP; resolves with the first response line or null.
 function udpOptionsProbe(host, port, timeoutMs = 300) {
@@ -116,12 +109,12 @@ class KamailioInstance {
     });
     fs.closeSync(fd);
     this.pid = this.proc.pid;
-    running.add(this);
-    watchdog(this.pid, { group: true });
+    // in the registry of tests/lib/common.js: killed with its group whatever
+    // happens to this test file
+    track(this.proc, { name: `kamailio ${this.name}`, group: true });
     this.exited = new Promise((resolve) => {
       this.proc.once('exit', (code, signal) => {
         this.exitInfo = { code, signal };
-        running.delete(this);
         resolve(this.exitInfo);
       });
     });
@@ -157,7 +150,7 @@ class KamailioInstance {
   // turns numeric-looking args into integers: prefix "s:" to force a string.
   rpc(cmd, ...args) {
     return new Promise((resolve, reject) => {
-      execFile(KAMCMD, ['-s', this.ctl, cmd, ...args.map(String)], { timeout: 5000 },
+      const child = execFile(KAMCMD, ['-s', this.ctl, cmd, ...args.map(String)], { timeout: 5000, killSignal: 'SIGKILL' },
         (err, stdout, stderr) => {
           if (err) {
             err.message += `\nkamcmd ${cmd} ${args.join(' ')}: ${stderr || stdout}`;
@@ -168,6 +161,7 @@ class KamailioInstance {
             resolve(stdout);
           }
         });
+      track(child, { name: `kamcmd ${cmd}`, watch: false });
     });
   }
 
@@ -225,9 +219,10 @@ function checkConfig(cfg, { defines = {}, strDefines = {} } = {}) {
   for (const [k, v] of Object.entries(defines)) a.push('-A', v === true ? k : `${k}=${v}`);
   for (const [k, v] of Object.entries(strDefines)) a.push('-A', `${k}="${v}"`);
   return new Promise((resolve) => {
-    execFile(KAMAILIO, a, { timeout: 20000 }, (err, stdout, stderr) => {
+    const child = execFile(KAMAILIO, a, { timeout: 20000, killSignal: 'SIGKILL' }, (err, stdout, stderr) => {
       resolve({ code: err ? (err.code ?? 1) : 0, output: `${stdout}${stderr}` });
     });
+    track(child, { name: 'kamailio -c', watch: false });
   });
 }
 

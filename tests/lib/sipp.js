@@ -25,7 +25,7 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const { spawn } = require('node:child_process');
-const { REPO, outDir, slug, pollUntil, portBound, freePort, watchdog } = require('./common');
+const { REPO, outDir, slug, pollUntil, portBound, freePort, track } = require('./common');
 
 const SIPP = process.env.SIPP_BIN || 'sipp';
 const SCEN_DIR = path.join(REPO, 'tests', 'sipp');
@@ -65,8 +65,14 @@ function spawnSipp(o) {
   };
   const args = buildArgs(o, files);
   const cmd = `${SIPP} ${args.map((x) => (/[\s"'[\]]/.test(x) ? JSON.stringify(x) : x)).join(' ')}`;
-  const proc = spawn(SIPP, args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
-  if (proc.pid) watchdog(proc.pid);
+  // own process group, in the registry of tests/lib/common.js: killed
+  // whatever happens to the test file
+  const proc = spawn(SIPP, args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  track(proc, { name: `sipp ${path.basename(o.scenario)}`, group: true });
+  const kill = (signal) => {
+    if (!proc.pid) return;
+    try { process.kill(-proc.pid, signal); } catch { try { proc.kill(signal); } catch { /* gone */ } }
+  };
   let stdout = '';
   let stderr = '';
   proc.stdout.on('data', (d) => { stdout += d; });
@@ -88,9 +94,11 @@ function spawnSipp(o) {
     });
     proc.once('error', (e) => {
       stderr += String(e);
+      // spawn failed: no 'close' follows
+      if (!proc.pid) resolve({ code: -1, signal: null, stdout, stderr, trace: '', errors: '', logs: '', files, cmd });
     });
   });
-  return { proc, done, files, cmd };
+  return { proc, done, files, cmd, kill };
 }
 
 // Run one sipp scenario to completion.  Never rejects on a non-zero exit:
@@ -100,9 +108,9 @@ async function runSipp(opts) {
   const o = { calls: 1, timeoutS: 20, ...opts };
   // sipp's own default is 5060 (the eP-CSCF's port): always pass a port.
   if (o.localPort === undefined || o.localPort === null || o.localPort === 0) o.localPort = await freePort(o.localIp);
-  const { proc, done } = spawnSipp(o);
+  const { done, kill } = spawnSipp(o);
   const hardMs = opts.hardTimeoutMs || (o.timeoutS ? o.timeoutS * 1000 + 10000 : 60000);
-  const timer = setTimeout(() => { try { proc.kill('SIGKILL'); } catch { /* gone */ } }, hardMs);
+  const timer = setTimeout(() => kill('SIGKILL'), hardMs);
   const r = await done;
   clearTimeout(timer);
   return r;
@@ -137,7 +145,7 @@ async function startUas(opts = {}) {
       return portBound(proto, o.port, ip);
     }, { timeoutMs: o.startTimeoutMs || 5000, intervalMs: 25, what: `sipp UAS on ${proto}:${o.port}` });
   } catch (e) {
-    try { h.proc.kill('SIGKILL'); } catch { /* gone */ }
+    h.kill('SIGKILL');
     throw e;
   }
   return {
@@ -149,6 +157,7 @@ async function startUas(opts = {}) {
     // Poll the -trace_msg file until re matches (e.g. a received INVITE).
     waitForTrace: (re, timeoutMs = 5000) => pollUntil(() => readOr(h.files.trace).match(re),
       { timeoutMs, intervalMs: 50, what: `${re} in ${h.files.trace}` }),
+    // Idempotent and bounded: register it (t.after) right after the start.
     async stop({ graceMs = 3000 } = {}) {
       if (!exited) {
         try { h.proc.kill('SIGUSR1'); } catch { /* gone */ }
@@ -156,9 +165,7 @@ async function startUas(opts = {}) {
         const t = new Promise((resolve) => { timer = setTimeout(resolve, graceMs); });
         await Promise.race([h.done, t]);
         clearTimeout(timer);
-        if (!exited) {
-          try { h.proc.kill('SIGKILL'); } catch { /* gone */ }
-        }
+        if (!exited) h.kill('SIGKILL');
       }
       return h.done;
     },

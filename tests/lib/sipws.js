@@ -182,8 +182,14 @@ class SipWs {
 
   bye(dialog) { return this.inDialog('BYE', dialog); }
 
-  async close() {
+  // A WebSocket close handshake, bounded: after timeoutMs the TCP connection
+  // is dropped.  Idempotent (safe in t.after() and at the end of a test).
+  async close({ timeoutMs = 3000 } = {}) {
     if (this.ws.readyState === WebSocket.OPEN || this.ws.readyState === WebSocket.CONNECTING) this.ws.close();
+    let timer;
+    const late = new Promise((resolve) => { timer = setTimeout(() => { this.ws.terminate(); resolve(); }, timeoutMs); });
+    await Promise.race([this.closed, late]);
+    clearTimeout(timer);
     await this.closed;
   }
 

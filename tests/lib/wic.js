@@ -393,7 +393,9 @@ class WicSocket {
     if (!ws) return null;
     const closed = this.closed;
     if (abrupt) ws.terminate(); else ws.close(1000);
-    return closed;
+    // bounded: a close handshake that gets no answer ends in a dropped connection
+    const timer = setTimeout(() => ws.terminate(), 3000);
+    try { return await closed; } finally { clearTimeout(timer); }
   }
 }
 
