@@ -20,6 +20,11 @@
 #   LAB_IMS_PORT=5070 LAB_IMS_UA_PORT=5090 LAB_WWSF_PORT=8000
 #   LAB_DIR=build/lab  LAB_TIMEOUT=30 (seconds to wait for the parts)
 #   LAB_MODULE=build/ims_wic.so (the module to load; the lab loads a copy)
+# Limits of the WIC side per source address (kamailio.cfg; every browser of
+# the lab is 127.0.0.1, so they share one budget):
+#   LAB_UPGRADE_LIMIT=50 (WebSocket upgrades per 10 s) LAB_REQUEST_LIMIT=100
+#   (SIP requests per 2 s) LAB_REGISTER_WITHIN=30 (s an upgraded connection
+#   may hold no registration)  LAB_LOG_LEVEL=2
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
@@ -150,7 +155,9 @@ start_parts() {
 
 	local ep_defs=(-A WITH_LAB_WS -A "WIC_MODULE=\"$MODULE\"" -A "PROVISIONING=\"$PROV\""
 		-A "TLS_CERT=\"$TLS/epcscf-cert.pem\"" -A "TLS_KEY=\"$TLS/epcscf-key.pem\""
-		-A "CTL_SOCK=\"$EPCSCF_CTL\"" -A "LOG_LEVEL=${LAB_LOG_LEVEL:-2}")
+		-A "CTL_SOCK=\"$EPCSCF_CTL\"" -A "LOG_LEVEL=${LAB_LOG_LEVEL:-2}"
+		-A "UPGRADE_LIMIT=${LAB_UPGRADE_LIMIT:-50}" -A "REQUEST_LIMIT=${LAB_REQUEST_LIMIT:-100}"
+		-A "REGISTER_WITHIN=${LAB_REGISTER_WITHIN:-30}")
 	if [ "$LAB_IP" != 127.0.0.1 ]; then
 		ep_defs+=(-A "EPCSCF_IP=\"$LAB_IP\"" -A "IMS_CORE=\"$LAB_IP\"")
 	fi
@@ -252,6 +259,11 @@ ims_wic lab is up ($LAB)
   other WWSF + WIC   http://$LAB_IP:$((LAB_WWSF_PORT + 1))/   (IMPUs sip:other<name>@wwsf.lab, its own key)
                      log $LOGS/wwsf-other.log
   IMS-side UA        expected at sip:$LAB_IP:$LAB_IMS_UA_PORT (identities @ims.lab)
+
+  Limits per source address: ${LAB_UPGRADE_LIMIT:-50} WebSocket upgrades / 10 s (then HTTP 429),
+  ${LAB_REQUEST_LIMIT:-100} SIP requests / 2 s (then 503), register within ${LAB_REGISTER_WITHIN:-30} s of the
+  upgrade (else closed); set LAB_UPGRADE_LIMIT, LAB_REQUEST_LIMIT, LAB_REGISTER_WITHIN.
+  Refusals: kamcmd -s $EPCSCF_CTL stats.get_statistics script:
 
   The certificate is self-signed ($TLS/epcscf-cert.pem): open
   https://$LAB_IP:$LAB_WSS_PORT/ once in the browser and accept it, or use ?ws=1.

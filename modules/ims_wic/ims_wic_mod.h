@@ -100,6 +100,12 @@ void wic_set_identity(struct sip_msg *msg, const char *uri);
 int wic_pv_get_wic(struct sip_msg *msg, pv_param_t *param, pv_value_t *res);
 int wic_pv_parse_wic_name(pv_spec_p sp, str *in);
 int wic_next_hop_is_ims_core(struct sip_msg *msg);
+/* "<uri>[, <uri>...]" towards the IMS Core for impu: the Service-Route of
+ * its range, else "<default_route>". 0, or -1 when there is none. */
+int wic_route_set_of(const char *impu, char *buf, size_t len);
+/* the identity wic_originating/wic_terminating/wic_dialog_owner set for
+ * this message, or NULL */
+const char *wic_identity_of(struct sip_msg *msg);
 
 /* range registration timer (ims_wic_range.c) */
 int wic_range_init(void);

@@ -11,6 +11,7 @@
 #include "../../core/mem/pkg.h"
 #include "../../core/parser/msg_parser.h"
 #include "../../core/parser/parse_uri.h"
+#include "../../core/forward.h"
 #include "../../core/resolve.h"
 
 #include "ims_wic_mod.h"
@@ -129,38 +130,48 @@ int wic_from_ims_core(struct sip_msg *msg)
 	return -1;
 }
 
-/* The address the next hop's host names: an IP literal as it is, a name
- * through Kamailio's resolver (and its DNS cache). 0, or -1. */
-static int next_hop_address(str *host, struct ip_addr *ip)
+/* True when host (a name) is the host of a URI of the route set towards the
+ * IMS Core of this message's identity: the range's Service-Route, else the
+ * default route. A name is never resolved here: one the client chose could
+ * stall this worker on DNS, or resolve differently for t_relay (SRV). */
+static int host_in_route_set(struct sip_msg *msg, str *host)
 {
-	char name[256];
-	struct ip_addr *literal;
-	struct hostent *he;
+	const char *identity = wic_identity_of(msg);
+	char route_set[1024];
+	const char *p, *close;
+	struct sip_uri u;
 
-	literal = str2ip(host);
-	if(literal == NULL)
-		literal = str2ip6(host);
-	if(literal) {
-		*ip = *literal;
+	if(wic_route_set_of(identity ? identity : "", route_set, sizeof(route_set))
+			< 0)
 		return 0;
+	for(p = strchr(route_set, '<'); p; p = strchr(close, '<')) {
+		close = strchr(p, '>');
+		if(close == NULL)
+			return 0;
+		if(parse_uri((char *)p + 1, (int)(close - p - 1), &u) == 0
+				&& u.host.len == host->len
+				&& strncasecmp(u.host.s, host->s, host->len) == 0)
+			return 1;
 	}
-	if(host->len <= 0 || host->len >= (int)sizeof(name))
-		return -1;
-	memcpy(name, host->s, host->len);
-	name[host->len] = '\0';
-	he = resolvehost(name);
-	if(he == NULL)
-		return -1;
-	hostent2ip_addr(ip, he, 0);
+	return 0;
+}
+
+static int in_ims_core(struct ip_addr *ip)
+{
+	ims_core_net_t *n;
+
+	for(n = ims_core_nets; n; n = n->next) {
+		if(matchnet(ip, &n->net) == 1)
+			return 1;
+	}
 	return 0;
 }
 
 int wic_next_hop_is_ims_core(struct sip_msg *msg)
 {
 	str *hop = GET_NEXT_HOP(msg);
+	struct ip_addr *ip;
 	struct sip_uri u;
-	struct ip_addr ip;
-	ims_core_net_t *n;
 	str host;
 
 	if(hop == NULL || hop->len <= 0 || parse_uri(hop->s, hop->len, &u) < 0)
@@ -171,12 +182,17 @@ int wic_next_hop_is_ims_core(struct sip_msg *msg)
 		host.s++;
 		host.len -= 2;
 	}
-	if(next_hop_address(&host, &ip) < 0)
+	/* never back into this node's own SIP listeners: the request would come
+	 * in again as one of the IMS Core's */
+	if(check_self(&host, u.port_no ? u.port_no : SIP_PORT, 0) == 1) {
+		LM_DBG("next hop [%.*s] is this node\n", hop->len, hop->s);
 		return -1;
-	for(n = ims_core_nets; n; n = n->next) {
-		if(matchnet(&ip, &n->net) == 1)
-			return 1;
 	}
+	ip = str2ip(&host);
+	if(ip == NULL)
+		ip = str2ip6(&host);
+	if(ip ? in_ims_core(ip) : host_in_route_set(msg, &host))
+		return 1;
 	LM_DBG("next hop [%.*s] is not in the IMS Core\n", hop->len, hop->s);
 	return -1;
 }

@@ -35,14 +35,22 @@
 #define WIC_ICID_BYTES 16
 
 /* Header fields that only the P-CSCF or the IMS Core may set (TS 24.229
- * 5.2.6.3.3, 5.2.7; RFC 7315): a WIC's copies are removed from every
- * request it sends. P-Asserted-Identity and P-Preferred-Identity are
+ * 5.2.6.3.3, 5.2.7; RFC 7315, RFC 3325, RFC 7316, RFC 4412, RFC 5009) or
+ * that name hops of the operator network: a WIC's copies are removed from
+ * every message it sends. P-Asserted-Identity and P-Preferred-Identity are
  * handled where the identity is asserted (wic_originating,
  * wic_assert_identity). */
 static const char *const untrusted_headers[] = {"P-Charging-Vector",
 		"P-Charging-Function-Addresses", "P-Served-User",
 		"P-Visited-Network-ID", "P-Access-Network-Info", "P-Called-Party-ID",
-		"P-Profile-Key", "P-Asserted-Service", NULL};
+		"P-Profile-Key", "P-Asserted-Service", "Remote-Party-ID",
+		"P-Private-Network-Indication", "Resource-Priority", "P-Early-Media",
+		"Path", "Service-Route", NULL};
+
+/* Only in requests: a UA adds no Record-Route (a WIC's reply must echo the
+ * request's, RFC 3261 12.1.1), and its credentials are for this node. */
+static const char *const untrusted_request_headers[] = {
+		"Record-Route", "Authorization", "Proxy-Authorization", NULL};
 
 /* The WIC identity of the request being processed, set by wic_originating
  * (the asserted identity) and wic_terminating (the called identity), read
@@ -61,7 +69,7 @@ void wic_set_identity(struct sip_msg *msg, const char *uri)
 	snprintf(current_identity.uri, sizeof(current_identity.uri), "%s", uri);
 }
 
-static const char *identity_of(struct sip_msg *msg)
+const char *wic_identity_of(struct sip_msg *msg)
 {
 	if(current_identity.uri[0] == '\0' || current_identity.msg_id != msg->id
 			|| current_identity.pid != msg->pid)
@@ -84,7 +92,7 @@ int wic_pv_get_wic(struct sip_msg *msg, pv_param_t *param, pv_value_t *res)
 	 * where $conid, which looks the connection up, is null */
 	if(param->pvn.u.isname.name.n == WIC_PV_CONN)
 		return pv_get_sintval(msg, param, res, wic_connection_id(msg));
-	id = identity_of(msg);
+	id = wic_identity_of(msg);
 	if(id == NULL)
 		return pv_get_null(msg, param, res);
 	s.s = (char *)id;
@@ -159,35 +167,6 @@ static int contacts_have_alias(struct sip_msg *msg)
 	return 0;
 }
 
-/* ---- Bearer credentials ------------------------------------------------ */
-
-static int is_bearer_credential(struct hdr_field *hf)
-{
-	str b = hf->body;
-
-	trim_leading(&b);
-	return b.len > 6 && strncasecmp(b.s, "Bearer", 6) == 0
-		   && (b.s[6] == ' ' || b.s[6] == '\t');
-}
-
-/* RFC 8898: the token authorises the WIC at this node only. */
-static int remove_bearer_credentials(struct sip_msg *msg)
-{
-	struct hdr_field *hf;
-	int removed = 0;
-
-	for(hf = msg->headers; hf; hf = hf->next) {
-		if(hf->type != HDR_AUTHORIZATION_T && hf->type != HDR_PROXYAUTH_T)
-			continue;
-		if(!is_bearer_credential(hf))
-			continue;
-		if(del_lump(msg, hf->name.s - msg->buf, hf->len, 0) == NULL)
-			return -1;
-		removed++;
-	}
-	return removed;
-}
-
 /* 1 when the Request-URI or a Contact carries an alias parameter, 0 when
  * none does, -1 when one of them does not parse */
 static int has_client_alias(struct sip_msg *msg)
@@ -233,8 +212,12 @@ int wic_police(struct sip_msg *msg)
 		if(wic_remove_headers(msg, untrusted_headers[i]) < 0)
 			return -4;
 	}
-	if(remove_bearer_credentials(msg) < 0)
-		return -4;
+	for(i = 0;
+			msg->first_line.type == SIP_REQUEST && untrusted_request_headers[i];
+			i++) {
+		if(wic_remove_headers(msg, untrusted_request_headers[i]) < 0)
+			return -4;
+	}
 	return 1;
 }
 
@@ -336,7 +319,7 @@ static int call_id_of(struct sip_msg *msg, str *callid)
 
 int wic_sign_dialog(struct sip_msg *msg)
 {
-	const char *identity = identity_of(msg);
+	const char *identity = wic_identity_of(msg);
 	int conn = wic_over_websocket(msg) ? wic_connection_id(msg) : 0;
 	char param[WIC_DIALOG_PARAM_MAX + sizeof(WIC_DIALOG_PARAM) + 2];
 	const size_t prefix = sizeof(WIC_DIALOG_PARAM) + 1; /* ";wic=" */

@@ -49,7 +49,7 @@ static int preferred_identity(
 
 /* Route set towards the IMS Core: the Service-Route learned when the range
  * registered, else the configured default. */
-static int route_set_of(const char *impu, char *buf, size_t len)
+int wic_route_set_of(const char *impu, char *buf, size_t len)
 {
 	const wic_prov_t *prov = wic_prov_current();
 	const wic_range_t *range =
@@ -127,7 +127,7 @@ int wic_originating(struct sip_msg *msg)
 	if(rc < 0)
 		return -2;
 	/* without a route set the client's Request-URI would pick the next hop */
-	if(route_set_of(asserted, route_set, sizeof(route_set)) < 0) {
+	if(wic_route_set_of(asserted, route_set, sizeof(route_set)) < 0) {
 		LM_ERR("no Service-Route and no default route for %s\n", asserted);
 		return -2;
 	}

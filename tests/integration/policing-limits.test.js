@@ -9,6 +9,7 @@ const test = require('../lib/test');
 const assert = require('node:assert');
 const { startEnv } = require('../lib/env');
 const { SipWs } = require('../lib/sipws');
+const net = require('node:net');
 const { pollUntil } = require('../lib/common');
 
 const WSS = 'wss://127.0.0.1:8443';
@@ -16,11 +17,12 @@ const ORIGIN = 'http://127.0.0.1:8000';
 const UPGRADE_LIMIT = 5;
 const REQUEST_LIMIT = 10;
 const REGISTER_WITHIN = 2;
+const TCP_IDLE_LIFETIME = 3;
 
 let env;
 test.before(async () => {
   env = await startEnv({ name: 'limits', epcscfDefines: {
-    UPGRADE_LIMIT, UPGRADE_WINDOW: 3600, REQUEST_LIMIT, REGISTER_WITHIN } });
+    UPGRADE_LIMIT, UPGRADE_WINDOW: 3600, REQUEST_LIMIT, REGISTER_WITHIN, TCP_IDLE_LIFETIME } });
 });
 test.after(async () => { if (env) await env.stop(); });
 
@@ -54,6 +56,24 @@ test('an upgraded connection that registers nothing in time is closed; a registe
   assert.strictEqual((await env.bindings(impu)).length, 1);
   const again = await busy.register({ impu, token: env.mint({ impu: [impu] }), expires: 600 });
   assert.strictEqual(again.status, 200);
+});
+
+test('a TCP connection that never becomes a WebSocket is closed after TCP_IDLE_LIFETIME; a WebSocket outlives it', async (t) => {
+  const ws = await SipWs.connect({ url: WSS, origin: ORIGIN });
+  t.after(() => ws.close());
+  const impu = 'sip:demoraw@wwsf.lab';
+  assert.strictEqual((await ws.register({ impu, token: env.mint({ impu: [impu] }), expires: 600 })).status, 200);
+  const raw = net.connect({ host: '127.0.0.1', port: 8080 });
+  t.after(() => raw.destroy());
+  let closedAt = null;
+  const opened = Date.now();
+  raw.on('error', () => {});
+  raw.on('close', () => { closedAt = Date.now(); });
+  // the TCP main process checks lifetimes about once a second
+  await pollUntil(() => closedAt !== null, { timeoutMs: (TCP_IDLE_LIFETIME + 10) * 1000, what: 'the raw connection closed' });
+  assert.ok(closedAt - opened >= (TCP_IDLE_LIFETIME - 1) * 1000, `closed after ${closedAt - opened} ms`);
+  assert.strictEqual(ws.ws.readyState, 1, 'the WebSocket was closed too');
+  assert.strictEqual((await ws.register({ impu, token: env.mint({ impu: [impu] }), expires: 600 })).status, 200);
 });
 
 test('requests beyond the per-source limit get 503 with Retry-After, counted and logged once', async (t) => {

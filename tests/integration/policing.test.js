@@ -212,19 +212,29 @@ const SPOOFED = [
   'P-Called-Party-ID: <sip:ceo@ims.lab>',
   'P-Profile-Key: <sip:forged!.*!@ims.lab>',
   'P-Asserted-Service: urn:urn-7:3gpp-service.ims.icsi.mmtel.forged',
+  'Remote-Party-ID: <sip:ceo@ims.lab>;party=calling;screen=yes',
+  'P-Private-Network-Indication: evil.example',
+  'Resource-Priority: ets.0',
+  'P-Early-Media: supported',
+  'Path: <sip:127.0.0.2:5098;lr>',
+  'Service-Route: <sip:127.0.0.2:5098;lr>',
+  'Record-Route: <sip:127.0.0.2:5098;lr>',
 ];
 
 function assertPoliced(msg, { what }) {
   assert.match(msg, /^P-Asserted-Identity: <sip:demoowner@wwsf\.lab>\r?$/m, `${what}: asserted identity`);
   assert.strictEqual((msg.match(/^P-Asserted-Identity:/gmi) || []).length, 1, `${what}: one P-Asserted-Identity`);
-  assert.doesNotMatch(msg, /ceo@ims\.lab|demovictim|evil\.example|forged|P-Preferred-Identity|P-Served-User|P-Access-Network-Info|P-Called-Party-ID|P-Profile-Key|P-Asserted-Service|P-Charging-Function-Addresses/i, what);
+  assert.doesNotMatch(msg, /ceo@ims\.lab|demovictim|evil\.example|forged|127\.0\.0\.2|P-Preferred-Identity|P-Served-User|P-Access-Network-Info|P-Called-Party-ID|P-Profile-Key|P-Asserted-Service|P-Charging-Function-Addresses|Remote-Party-ID|P-Private-Network-Indication|Resource-Priority|P-Early-Media|^Path:|^Service-Route:/im, what);
   assert.doesNotMatch(msg, /^(Proxy-)?Authorization:/mi, `${what}: a credential left the eP-CSCF`);
   assert.doesNotMatch(msg, /Bearer|eyJ/, `${what}: the token left the eP-CSCF`);
 }
 
 test('identity and network headers and Bearer credentials of a WIC never reach the IMS side, initial or in-dialog', async (t) => {
   const token = env.mint({ impu: [OWNER] });
-  const forged = [...SPOOFED, `Authorization: Bearer ${token}`, `Proxy-Authorization: Bearer ${token}`];
+  // a folded Bearer (RFC 3261 7.3.1: LWS may continue a header on the next
+  // line) and other schemes: no credential of a WIC leaves this node
+  const forged = [...SPOOFED, `Authorization: Bearer ${token}`, `Proxy-Authorization: Bearer ${token}`,
+    `Authorization: Bearer\r\n ${token}`, 'Authorization: Digest username="x", realm="ims.lab", nonce="", uri="sip:x", response=""'];
   const { uas, dialog } = await ownerCall(t, { headers: forged });
   // in-dialog: the BYE carries the same forgeries
   const bye = await owner.inDialog('BYE', dialog, { headers: forged });
@@ -324,5 +334,58 @@ test('a WIC\'s reply with an alias parameter in its Contact reaches the IMS side
   assert.ok(ok, call.trace.slice(0, 3000));
   assert.doesNotMatch(ok, /alias=127\.0\.0\.2/);
   assert.strictEqual(await scriptStat('wic_refused_client_alias'), before + 1);
+  assertSilent();
+});
+
+test('a reply of an unregistered connection that matches no transaction goes nowhere (no stateless relay by its Via)', async () => {
+  const ua = await SipWs.connect({ url: WSS, origin: ORIGIN });
+  try {
+    const before = await scriptStat('wic_refused_stray_reply');
+    await unchanged(async () => {
+      for (const second of ['SIP/2.0/UDP 127.0.0.2:5098', 'SIP/2.0/TCP 127.0.0.2:5098', 'SIP/2.0/UDP 127.0.0.1:5098']) {
+        ua.send(['SIP/2.0 200 OK', `Via: SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bK${rand()}`,
+          `Via: ${second};branch=z9hG4bK${rand()}`, 'From: <sip:ceo@ims.lab>;tag=1', 'To: <sip:victim@ims.lab>;tag=2',
+          `Call-ID: ${rand()}`, 'CSeq: 1 MESSAGE', 'P-Asserted-Identity: <sip:ceo@ims.lab>', 'Content-Length: 0', '', ''].join('\r\n'));
+      }
+      await exchange(ua, requestText(ua, 'OPTIONS', { ruri: 'sip:127.0.0.1', to: '<sip:127.0.0.1>' }));
+    });
+    assert.strictEqual(await scriptStat('wic_refused_stray_reply'), before + 3);
+  } finally {
+    await ua.close();
+  }
+});
+
+for (const [what, extra] of [
+  ['through this node\'s own SIP port', ['<sip:127.0.0.1:5060;lr>', '<sip:127.0.0.2:5098;lr>']],
+  ['to a host name (never resolved)', ['<sip:evil.test;lr>']],
+]) {
+  test(`a Route ${what} inside an own dialog -> 403 next hop, nothing leaves`, async (t) => {
+    const { uas, dialog } = await ownerCall(t);
+    const ours = dialog.routeSet.filter((r) => /;wic=/.test(r));
+    const r = await unchanged(() => owner.inDialog('MESSAGE', { ...dialog, routeSet: [...ours, ...extra] }));
+    assert.strictEqual(r.status, 403, r.raw);
+    assert.strictEqual(r.header('warning'), '399 ims_wic "wic_refused_next_hop"');
+    assert.strictEqual((await owner.bye(dialog)).status, 200);
+    await uas.stop();
+  });
+}
+
+test('a Record-Route a WIC slips into its answer cannot steer the IMS side\'s in-dialog requests', async (t) => {
+  const { runSipp } = require('../lib/sipp');
+  const callee = await registered('sip:demoslipper@wwsf.lab');
+  t.after(() => callee.close());
+  callee.onRequest((req) => {
+    if (req.method === 'INVITE') {
+      // the answer with a foreign hop above the Record-Route it received
+      const own = req.headerLines.bind(req);
+      req.headerLines = (h) => (h === 'record-route' ? ['<sip:127.0.0.2:5098;lr>', ...own(h)] : own(h));
+      callee.reply(req, 200, 'OK', [], '');
+    }
+    if (req.method === 'BYE') req.reply(200, 'OK');
+  });
+  const call = await runSipp({ scenario: 'uac-call.xml', target: '127.0.0.1:5070', service: 'demoslipper@wwsf.lab',
+    keys: { from: 'sip:carol@ims.lab' }, name: 'policing-rr-slip', timeoutS: 15 });
+  // the IMS side's BYE is refused by the eP-CSCF instead of reaching 127.0.0.2
+  assert.match(call.trace, /SIP\/2\.0 403 Forbidden - Not a dialog of this node/, call.trace.slice(-3000));
   assertSilent();
 });
