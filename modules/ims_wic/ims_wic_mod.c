@@ -38,6 +38,8 @@ static int range_backoff_min = 2;
 static int range_backoff_max = 300;
 static int range_refresh_margin = 600;
 static int range_reply_timeout = 32;
+static int range_deregister_limit = 300;
+int wic_range_recount_interval = 30;
 
 wic_btable_t *wic_bindings;
 wic_tcache_t *wic_tokens;
@@ -166,6 +168,8 @@ static param_export_t params[] = {
 		{"range_backoff_max", PARAM_INT, &range_backoff_max},
 		{"range_refresh_margin", PARAM_INT, &range_refresh_margin},
 		{"range_reply_timeout", PARAM_INT, &range_reply_timeout},
+		{"range_deregister_limit", PARAM_INT, &range_deregister_limit},
+		{"range_recount_interval", PARAM_INT, &wic_range_recount_interval},
 		{"ims_core", PARAM_STRING | USE_FUNC_PARAM, (void *)ims_core_param},
 		{0, 0, 0}};
 
@@ -313,7 +317,7 @@ static int create_tables(void)
 	static wic_lock_ops_t bind_lock_ops, tcache_lock_ops, range_lock_ops;
 	wic_rs_timing_t timing = {(unsigned)range_backoff_min,
 			(unsigned)range_backoff_max, (unsigned)range_refresh_margin,
-			(unsigned)range_reply_timeout};
+			(unsigned)range_reply_timeout, (unsigned)range_deregister_limit};
 	unsigned slots = round_up_pow2((unsigned)wic_hash_size);
 
 	bind_locks = new_lock_set(2 * slots);
@@ -425,6 +429,7 @@ static int mod_init(void)
 	}
 	if(range_backoff_min < 1 || range_backoff_max < range_backoff_min
 			|| range_refresh_margin < 0 || range_reply_timeout < 1
+			|| range_deregister_limit < 1 || wic_range_recount_interval < 1
 			|| wic_timer_interval < 1 || wic_max_contacts < 1
 			|| wic_max_expires < 1 || wic_hash_size < 1 || wic_tcache_size < 1
 			|| refusal_log_rate < 1) {

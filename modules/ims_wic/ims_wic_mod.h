@@ -30,6 +30,7 @@ extern int wic_max_contacts;
 extern int wic_hash_size;
 extern int wic_tcache_size;
 extern int wic_timer_interval;
+extern int wic_range_recount_interval;
 
 /* shared memory tables, created in mod_init */
 extern wic_btable_t *wic_bindings;
@@ -111,7 +112,8 @@ const char *wic_identity_of(struct sip_msg *msg);
 int wic_range_init(void);
 void wic_range_timer(unsigned int ticks, void *param);
 int wic_range_sync(const wic_prov_t *prov);
-void wic_range_on_bind_event(void *ctx, wic_bind_event_t ev, const char *impu);
+void wic_range_on_bind_event(
+		void *ctx, wic_bind_event_t ev, const char *impu, const char *range);
 int wic_pv_get_range(struct sip_msg *msg, pv_param_t *param, pv_value_t *res);
 int wic_pv_parse_range_name(pv_spec_p sp, str *in);
 

@@ -66,7 +66,9 @@ static const wic_range_t *range_by_pui(const wic_prov_t *prov, const char *pui)
 }
 
 /* The home domain of a range: the domain of its IMPI ("user@domain"),
- * else the host part of its distinct PUI (a tel: PUI has none). */
+ * else the host part of its distinct PUI (a tel: PUI has none). Worked
+ * out at load time and kept in the range state, with everything else a
+ * de-registration needs once the range is gone from the provisioning. */
 static void realm_of(const wic_range_t *range, char *buf, size_t len)
 {
 	const char *at = strchr(range->impi, '@');
@@ -101,48 +103,120 @@ static void run_range_route(void)
 	set_route_type(backup_rt);
 }
 
-static void emit_due(
-		void *ctx, const char *pui, wic_rs_action_t action, unsigned expires)
+/* Bounded copy; a name that does not fit would address someone else. */
+static int due_copy(char *dst, size_t len, const char *src)
 {
-	const wic_range_t *range = range_by_pui(wic_prov_current(), pui);
+	return snprintf(dst, len, "%s", src) < (int)len ? 0 : -1;
+}
 
-	if(range == NULL || range_route < 0) {
-		LM_DBG("range %s is due but cannot be sent\n", pui);
+/* From the range state alone: a range removed by a reload is no longer in
+ * the provisioning, yet must be de-registered. */
+static void emit_due(void *ctx, const wic_rs_due_t *d)
+{
+	if(range_route < 0) {
+		LM_DBG("range %s is due but there is no event route\n",
+				d->distinct_pui);
 		return;
 	}
-	snprintf(due.pui, sizeof(due.pui), "%s", range->distinct_pui);
-	snprintf(due.impi, sizeof(due.impi), "%s", range->impi);
-	snprintf(due.wildcard, sizeof(due.wildcard), "%s", range->wildcard);
-	realm_of(range, due.realm, sizeof(due.realm));
-	due.deregister = action == WIC_RS_SEND_DEREGISTER;
-	due.expires = due.deregister ? 0 : expires;
+	if(due_copy(due.pui, sizeof(due.pui), d->distinct_pui) < 0
+			|| due_copy(due.impi, sizeof(due.impi), d->impi) < 0
+			|| due_copy(due.wildcard, sizeof(due.wildcard), d->wildcard) < 0
+			|| due_copy(due.realm, sizeof(due.realm), d->realm) < 0) {
+		LM_ERR("range %s: a name is too long to send\n", d->distinct_pui);
+		return;
+	}
+	due.deregister = d->action == WIC_RS_SEND_DEREGISTER;
+	due.expires = due.deregister ? 0 : d->expires;
 	LM_INFO("%s range %s (%s)\n",
 			due.deregister ? "de-registering" : "registering", due.wildcard,
 			due.pui);
 	run_range_route();
 }
 
+static void range_dropped(void *ctx, const wic_rs_dropped_t *d)
+{
+	if(d->last_code >= 200 && d->last_code < 300)
+		LM_INFO("range %s (%s) removed from the provisioning: de-registered "
+				"(%d)\n",
+				d->wildcard, d->distinct_pui, d->last_code);
+	else if(d->why[0] != '\0')
+		LM_WARN("range %s (%s) removed from the provisioning and dropped: "
+				"%s\n",
+				d->wildcard, d->distinct_pui, d->why);
+	else
+		LM_INFO("range %s (%s) removed from the provisioning: it was not "
+				"registered\n",
+				d->wildcard, d->distinct_pui);
+}
+
+static void tally_binding(void *ctx, const char *impu, const wic_contact_t *c)
+{
+	wic_rs_tally_add(ctx, impu, c->range);
+}
+
+static void *pkg_alloc_hook(size_t size)
+{
+	return pkg_malloc(size);
+}
+static void pkg_free_hook(void *ptr)
+{
+	pkg_free(ptr);
+}
+
+/* Counts follow events that can arrive out of order (delivered after the
+ * binding locks are released); the table itself is the truth. */
+static void recount(time_t now)
+{
+	static const wic_mem_ops_t pkg_ops = {pkg_alloc_hook, pkg_free_hook};
+	wic_rs_tally_t *tally = wic_rs_tally_create(&pkg_ops, 256);
+	int changed;
+
+	if(tally == NULL) {
+		PKG_MEM_ERROR;
+		return;
+	}
+	wic_btable_foreach(wic_bindings, tally_binding, tally);
+	changed = wic_rstate_apply_tally(wic_ranges, tally, now);
+	wic_rs_tally_destroy(tally);
+	if(changed < 0)
+		LM_ERR("no memory to re-derive the range WIC counts\n");
+	else if(changed > 0)
+		LM_INFO("re-derived the WIC count of %d range(s) from the binding "
+				"table\n",
+				changed);
+}
+
 void wic_range_timer(unsigned int ticks, void *param)
 {
+	static const wic_rs_hooks_t hooks = {emit_due, range_dropped};
+	static time_t next_recount;
 	time_t now = time(NULL);
 
 	wic_btable_expire(wic_bindings, now);
-	wic_rstate_run(wic_ranges, now, emit_due, NULL);
+	if(now >= next_recount) {
+		recount(now);
+		next_recount = now + wic_range_recount_interval;
+	}
+	wic_rstate_run(wic_ranges, now, &hooks, NULL);
 }
+
+typedef char realm_buf_t[256];
 
 int wic_range_sync(const wic_prov_t *prov)
 {
 	wic_rs_config_t *cfg;
+	realm_buf_t *realms;
 	size_t w, r, n = 0;
 	int rc;
 
 	for(w = 0; w < prov->n_wwsfs; w++)
 		n += prov->wwsfs[w].n_ranges;
-	cfg = pkg_malloc((n ? n : 1) * sizeof(*cfg));
+	cfg = pkg_malloc((n ? n : 1) * (sizeof(*cfg) + sizeof(*realms)));
 	if(cfg == NULL) {
 		PKG_MEM_ERROR;
 		return -1;
 	}
+	realms = (realm_buf_t *)(cfg + (n ? n : 1));
 	n = 0;
 	for(w = 0; w < prov->n_wwsfs; w++) {
 		for(r = 0; r < prov->wwsfs[w].n_ranges; r++) {
@@ -152,6 +226,9 @@ int wic_range_sync(const wic_prov_t *prov)
 			cfg[n].triggers = rg->triggers;
 			cfg[n].expires = rg->expires;
 			cfg[n].linger = rg->linger;
+			cfg[n].impi = rg->impi;
+			realm_of(rg, realms[n], sizeof(realms[n]));
+			cfg[n].realm = realms[n];
 			n++;
 		}
 	}
@@ -160,19 +237,17 @@ int wic_range_sync(const wic_prov_t *prov)
 	return rc;
 }
 
-void wic_range_on_bind_event(void *ctx, wic_bind_event_t ev, const char *impu)
+/* range: the one admission chose, stored with the binding. No
+ * provisioning is read here: the close path runs in the TCP main process. */
+void wic_range_on_bind_event(
+		void *ctx, wic_bind_event_t ev, const char *impu, const char *range)
 {
-	const wic_prov_t *prov = wic_prov_current();
-	const wic_range_t *range =
-			prov ? wic_prov_range_of(prov, NULL, impu, strlen(impu), NULL)
-				 : NULL;
-
-	if(range == NULL)
+	if(range == NULL || range[0] == '\0')
 		return;
 	if(ev == WIC_EV_IMPU_ADDED)
-		wic_rstate_wic_added(wic_ranges, range->distinct_pui, time(NULL));
+		wic_rstate_wic_added(wic_ranges, range, time(NULL));
 	else
-		wic_rstate_wic_removed(wic_ranges, range->distinct_pui, time(NULL));
+		wic_rstate_wic_removed(wic_ranges, range, time(NULL));
 }
 
 /* ---- the reply ----------------------------------------------------- */

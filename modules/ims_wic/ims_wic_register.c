@@ -344,6 +344,8 @@ static int fill_contact(struct sip_msg *msg, contact_t *c,
 	out->cseq = rq->cseq;
 	out->token_exp = (time_t)adm->token.exp;
 	out->wwsf = adm->wwsf->id;
+	/* the binding counts toward the range admission chose */
+	out->range = adm->range != NULL ? adm->range->distinct_pui : "";
 	return 0;
 }
 

@@ -33,7 +33,8 @@ static void add_binding(void *ctx, const char *impu, const wic_contact_t *c)
 			   "wwsf", c->wwsf, "call_id", c->call_id, "expires",
 			   (int)(c->expires - w->now), "token_expires",
 			   (int)(c->token_exp - w->now))
-			< 0)
+					< 0
+			|| w->rpc->struct_add(th, "s", "range", c->range) < 0)
 		w->failed = 1;
 }
 
@@ -132,6 +133,8 @@ static void add_range(void *ctx, const char *pui, const char *wildcard,
 			(int)v->attempts, "wic_count", (int)v->wic_count, "last_code",
 			v->last_code, "last_error", v->last_error, "service_route",
 			v->service_route, "associated_uris", v->pau);
+	w->rpc->struct_add(th, "dd", "removed", v->removed, "deregister_until",
+			v->dereg_until ? (int)(v->dereg_until - w->now) : 0);
 }
 
 static const char *rpc_ranges_doc[] = {

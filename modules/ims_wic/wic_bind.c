@@ -36,6 +36,7 @@ enum
 	BS_UA,
 	BS_CALLID,
 	BS_WWSF,
+	BS_RANGE,
 	BS_COUNT
 };
 
@@ -188,10 +189,11 @@ static int copy_out(char *buf, size_t len, const char *s)
 	return 0;
 }
 
-static void emit(wic_btable_t *t, wic_bind_event_t ev, const char *impu)
+static void emit(wic_btable_t *t, wic_bind_event_t ev, const char *impu,
+		const char *range)
 {
 	if(t->on_event != NULL)
-		t->on_event(t->event_ctx, ev, impu);
+		t->on_event(t->event_ctx, ev, impu, range != NULL ? range : "");
 }
 
 static const char *or_empty(const char *s)
@@ -210,7 +212,7 @@ static bcontact_t *contact_new(
 		wic_btable_t *t, const char *impu, const wic_contact_t *c)
 {
 	const char *s[BS_COUNT] = {impu, c->uri, c->instance, c->socket,
-			c->received, c->user_agent, c->call_id, c->wwsf};
+			c->received, c->user_agent, c->call_id, c->wwsf, c->range};
 	size_t len[BS_COUNT], total = 0, pos = 0;
 	bcontact_t *b;
 
@@ -252,6 +254,7 @@ static void contact_view(const bcontact_t *b, wic_contact_t *out)
 	out->expires = b->expires;
 	out->token_exp = b->token_exp;
 	out->wwsf = cstr(b, BS_WWSF);
+	out->range = cstr(b, BS_RANGE);
 }
 
 /* RFC 5626: (instance, reg-id) identifies a flow; without it, the URI. */
@@ -603,7 +606,7 @@ wic_save_result_t wic_btable_save_limit(wic_btable_t *t, const char *impu,
 	if(r.old != NULL)
 		t->mem.release(r.old);
 	if(r.impu_added)
-		emit(t, WIC_EV_IMPU_ADDED, impu);
+		emit(t, WIC_EV_IMPU_ADDED, impu, c->range);
 	return r.result;
 }
 
@@ -635,14 +638,16 @@ static void release_removed(wic_btable_t *t, bcontact_t *list, int unref,
 	}
 }
 
-/* Emit IMPU_REMOVED for entries that lost their last contact, then free. */
+/* Emit IMPU_REMOVED for entries that lost their last contact, then free.
+ * Runs before release_removed(): e->contacts is that last contact. */
 static void release_emptied(wic_btable_t *t, bimpu_t *list)
 {
 	bimpu_t *e, *next;
 
 	for(e = list; e != NULL; e = next) {
 		next = e->next;
-		emit(t, WIC_EV_IMPU_REMOVED, e->name);
+		emit(t, WIC_EV_IMPU_REMOVED, e->name,
+				e->contacts != NULL ? cstr(e->contacts, BS_RANGE) : "");
 		t->mem.release(e);
 	}
 }
@@ -672,6 +677,8 @@ static int detach_where(wic_btable_t *t, bimpu_t **pp, contact_pred_f pred,
 	counter_add(&t->n_contacts, -n);
 	if(e->n_contacts == 0) {
 		impu_unlink(t, pp);
+		/* its last contact, kept (still on *out) for the event's range */
+		e->contacts = *out;
 		e->next = *emptied;
 		*emptied = e;
 	}
@@ -729,8 +736,8 @@ static int remove_where(wic_btable_t *t, const char *impu, contact_pred_f pred,
 	if(*pp != NULL)
 		n = detach_where(t, pp, pred, arg, &gone, &emptied);
 	unlock_idx(t, slot);
-	release_removed(t, gone, unref, removed, ctx);
 	release_emptied(t, emptied);
+	release_removed(t, gone, unref, removed, ctx);
 	return n;
 }
 
@@ -817,8 +824,8 @@ int wic_btable_remove_own(wic_btable_t *t, const char *impu, int conn_id,
 	if(*pp != NULL && all_named_own(*pp, &o))
 		removed = detach_where(t, pp, pred_named, &o, &gone, &emptied);
 	unlock_idx(t, slot);
-	release_removed(t, gone, 1, NULL, NULL);
 	release_emptied(t, emptied);
+	release_removed(t, gone, 1, NULL, NULL);
 	return removed;
 }
 
@@ -880,8 +887,8 @@ int wic_btable_expire(wic_btable_t *t, time_t now)
 				pp = &e->next;
 		}
 		unlock_idx(t, s);
-		release_removed(t, gone, 1, NULL, NULL);
 		release_emptied(t, emptied);
+		release_removed(t, gone, 1, NULL, NULL);
 	}
 	return n;
 }

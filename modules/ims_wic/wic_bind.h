@@ -29,6 +29,9 @@ typedef struct wic_contact
 	time_t expires;	  /* absolute */
 	time_t token_exp; /* absolute */
 	const char *wwsf; /* WWSF id */
+	/* distinct PUI of the range admission chose, which the binding counts
+	 * toward; "" (or NULL on save) for none */
+	const char *range;
 } wic_contact_t;
 
 typedef enum wic_save_result
@@ -40,14 +43,16 @@ typedef enum wic_save_result
 	WIC_SAVE_LIMIT, /* max contacts per IMPU reached */
 } wic_save_result_t;
 
-/* Events for the caller's counters (range WIC count, statistics). */
+/* Events for the caller's counters (range WIC count, statistics): the
+ * first contact of an IMPU added, its last one removed, with the range
+ * that contact was saved with. */
 typedef enum
 {
 	WIC_EV_IMPU_ADDED,
 	WIC_EV_IMPU_REMOVED
 } wic_bind_event_t;
 typedef void (*wic_bind_event_f)(
-		void *ctx, wic_bind_event_t ev, const char *impu);
+		void *ctx, wic_bind_event_t ev, const char *impu, const char *range);
 /* Visitor of contacts (lookup, foreach, remove_conn_cb). */
 typedef void (*wic_contact_visit_f)(
 		void *ctx, const char *impu, const wic_contact_t *c);

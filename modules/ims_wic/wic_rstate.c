@@ -22,15 +22,19 @@
 #define RS_DEFAULT_BACKOFF_MIN 2
 #define RS_DEFAULT_BACKOFF_MAX 300
 #define RS_DEFAULT_REPLY_TIMEOUT 32
+#define RS_DEFAULT_DEREG_LIMIT 300
 #define RS_DEFAULT_EXPIRES 3600
 #define RS_MIN_REFRESH 5 /* s: never refresh more often than this */
 
 typedef struct rs_range
 {
 	struct rs_range *next;
-	char *names; /* "distinct_pui\0wildcard\0", one allocation */
+	/* "distinct_pui\0wildcard\0impi\0realm\0", one allocation */
+	char *names;
 	size_t names_len;
 	const char *wildcard; /* into names */
+	const char *impi;	  /* into names */
+	const char *realm;	  /* into names */
 	unsigned triggers;
 	unsigned expires;
 	unsigned linger;
@@ -39,6 +43,8 @@ typedef struct rs_range
 	int forced;		/* operator asked for it registered */
 	int admin_down; /* operator asked for it de-registered */
 	int removed;	/* no longer configured: de-register, drop */
+	int dereg_wait; /* DEREGISTERING, waiting to retry (nothing in flight) */
+	time_t dereg_until; /* removed: de-registration retried until then */
 	time_t sent_at;
 	time_t next_action;
 	time_t expires_at;
@@ -133,11 +139,13 @@ static void set_error(rs_range_t *r, const char *what, int code)
 static wic_rs_timing_t timing_with_defaults(const wic_rs_timing_t *in)
 {
 	wic_rs_timing_t t = {RS_DEFAULT_BACKOFF_MIN, RS_DEFAULT_BACKOFF_MAX, 600,
-			RS_DEFAULT_REPLY_TIMEOUT};
+			RS_DEFAULT_REPLY_TIMEOUT, RS_DEFAULT_DEREG_LIMIT};
 
 	if(in == NULL)
 		return t;
 	t = *in; /* refresh_margin 0 is meaningful: refresh at half time */
+	if(t.dereg_limit == 0)
+		t.dereg_limit = RS_DEFAULT_DEREG_LIMIT;
 	if(t.backoff_min == 0)
 		t.backoff_min = RS_DEFAULT_BACKOFF_MIN;
 	if(t.backoff_max == 0)
@@ -184,7 +192,8 @@ static unsigned refresh_delay(const wic_rs_timing_t *t, unsigned granted)
 
 static int range_pending(const rs_range_t *r)
 {
-	return r->state == WIC_RS_REGISTERING || r->state == WIC_RS_DEREGISTERING
+	return r->state == WIC_RS_REGISTERING
+		   || (r->state == WIC_RS_DEREGISTERING && !r->dereg_wait)
 		   || r->refreshing;
 }
 
@@ -200,15 +209,65 @@ static void set_down(rs_range_t *r)
 {
 	r->state = WIC_RS_DOWN;
 	r->refreshing = 0;
+	r->dereg_wait = 0;
 	r->expires_at = 0;
 	r->service_route[0] = '\0';
 	r->pau[0] = '\0';
+}
+
+/* Worth another try: no answer, or the IMS Core says it could not now.
+ * Any other answer is final, and repeating the request cannot change it. */
+static int dereg_retryable(int code)
+{
+	return code == 0 || code == 408 || (code >= 500 && code < 600);
+}
+
+/* A removed range leaves the table now, without a de-registration. */
+static void dereg_give_up(rs_range_t *r, const char *why, int code)
+{
+	unsigned attempts = r->attempts;
+
+	set_down(r);
+	if(code != 0)
+		snprintf(r->last_error, sizeof(r->last_error),
+				"%s after %u attempt(s) (%d)", why, attempts, code);
+	else
+		snprintf(r->last_error, sizeof(r->last_error), "%s after %u attempt(s)",
+				why, attempts);
+}
+
+/* The IMS Core would keep routing a removed range to us until its expiry,
+ * so its de-registration is retried with back-off until dereg_until. */
+static void removed_dereg_failed(
+		wic_rstate_t *rs, rs_range_t *r, int code, time_t now)
+{
+	r->attempts++;
+	if(!dereg_retryable(code)) {
+		dereg_give_up(r, "de-registration refused", code);
+		return;
+	}
+	if(now >= r->dereg_until) {
+		dereg_give_up(r, "de-registration given up", code);
+		return;
+	}
+	r->dereg_wait = 1;
+	r->next_action = now + backoff_delay(rs, r->attempts);
+	if(r->next_action > r->dereg_until)
+		r->next_action = r->dereg_until; /* when range_tick gives up */
+	set_error(r,
+			code ? "de-registration failed, retrying"
+				 : "de-registration timed out, retrying",
+			code);
 }
 
 /* Failure or timeout (code 0) of the request in flight. */
 static void range_failed(wic_rstate_t *rs, rs_range_t *r, int code, time_t now)
 {
 	r->last_code = code;
+	if(r->state == WIC_RS_DEREGISTERING && r->removed) {
+		removed_dereg_failed(rs, r, code, now);
+		return;
+	}
 	if(r->state == WIC_RS_DEREGISTERING) {
 		/* nothing to retry: the IMS Core lets the registration expire */
 		set_down(r);
@@ -349,24 +408,38 @@ void wic_rstate_destroy(wic_rstate_t *rs)
 	rs->mem.release(rs);
 }
 
+/* The names after the distinct PUI, each past the previous one's NUL. */
+static void point_names(rs_range_t *r)
+{
+	r->wildcard = r->names + strlen(r->names) + 1;
+	r->impi = r->wildcard + strlen(r->wildcard) + 1;
+	r->realm = r->impi + strlen(r->impi) + 1;
+}
+
 static rs_range_t *range_new(wic_rstate_t *rs, const wic_rs_config_t *c)
 {
-	const char *wild = c->wildcard != NULL ? c->wildcard : "";
-	size_t lp = strlen(c->distinct_pui), lw = strlen(wild);
+	const char *s[4] = {c->distinct_pui, c->wildcard, c->impi, c->realm};
+	size_t len[4], pos = 0;
 	rs_range_t *r = rs->mem.alloc(sizeof(*r));
 
 	if(r == NULL)
 		return NULL;
 	memset(r, 0, sizeof(*r));
-	r->names_len = lp + lw + 2;
+	for(int i = 0; i < 4; i++) {
+		s[i] = s[i] != NULL ? s[i] : "";
+		len[i] = strlen(s[i]);
+		r->names_len += len[i] + 1;
+	}
 	r->names = rs->mem.alloc(r->names_len);
 	if(r->names == NULL) {
 		rs->mem.release(r);
 		return NULL;
 	}
-	memcpy(r->names, c->distinct_pui, lp + 1);
-	memcpy(r->names + lp + 1, wild, lw + 1);
-	r->wildcard = r->names + lp + 1;
+	for(int i = 0; i < 4; i++) {
+		memcpy(r->names + pos, s[i], len[i] + 1);
+		pos += len[i] + 1;
+	}
+	point_names(r);
 	r->triggers = c->triggers;
 	r->expires = c->expires != 0 ? c->expires : RS_DEFAULT_EXPIRES;
 	r->linger = c->linger;
@@ -385,13 +458,23 @@ static void range_reconfigure(rs_range_t *r, rs_range_t *fresh, time_t now)
 
 	r->names = fresh->names;
 	r->names_len = fresh->names_len;
-	r->wildcard = fresh->wildcard;
+	point_names(r);
 	fresh->names = old_names;
 	fresh->names_len = old_len;
 	r->triggers = fresh->triggers;
 	r->expires = fresh->expires;
 	r->linger = fresh->linger;
 	r->removed = 0;
+	r->dereg_until = 0;
+	if(r->dereg_wait) {
+		/* provisioned again before its de-registration went through: it
+		 * is still registered, so refresh it rather than retry */
+		r->state = WIC_RS_UP;
+		r->dereg_wait = 0;
+		r->attempts = 0;
+		r->next_action = now;
+		r->last_error[0] = '\0';
+	}
 	/* no longer kept up by startup: leave like a range whose WICs left */
 	if(lost_startup && r->wic_count == 0)
 		r->linger_at = now + r->linger;
@@ -443,10 +526,21 @@ static rs_range_t *unlink_finished(wic_rstate_t *rs)
 	return dead;
 }
 
+/* Every range is removed unless cfg names it again; a range removed by an
+ * earlier reload keeps its deadline. */
+static void mark_all_removed(wic_rstate_t *rs, time_t now)
+{
+	for(rs_range_t *r = rs->ranges; r != NULL; r = r->next) {
+		if(!r->removed)
+			r->dereg_until = now + rs->timing.dereg_limit;
+		r->removed = 1;
+	}
+}
+
 int wic_rstate_sync(
 		wic_rstate_t *rs, const wic_rs_config_t *cfg, size_t n, time_t now)
 {
-	rs_range_t **nodes, *dead;
+	rs_range_t **nodes;
 
 	if(rs == NULL || (cfg == NULL && n > 0))
 		return -1;
@@ -457,8 +551,7 @@ int wic_rstate_sync(
 	if(nodes == NULL)
 		return -1;
 	rs_lock(rs);
-	for(rs_range_t *r = rs->ranges; r != NULL; r = r->next)
-		r->removed = 1;
+	mark_all_removed(rs, now);
 	for(size_t i = 0; i < n; i++) {
 		rs_range_t **pp = find_range(rs, cfg[i].distinct_pui);
 
@@ -469,10 +562,9 @@ int wic_rstate_sync(
 			nodes[i] = NULL;
 		}
 	}
-	dead = unlink_finished(rs);
+	/* removed ranges leave through run(), which reports them */
 	rs_unlock(rs);
 	free_array(rs, nodes, n);
-	range_list_free(rs, dead);
 	return 0;
 }
 
@@ -483,7 +575,8 @@ typedef struct rs_action
 	struct rs_action *next;
 	wic_rs_action_t action;
 	unsigned expires;
-	char pui[];
+	size_t wildcard, impi, realm; /* offsets into names */
+	char names[];
 } rs_action_t;
 
 /* Timeouts and lapsed registrations, before deciding. */
@@ -499,6 +592,12 @@ static void range_tick(wic_rstate_t *rs, rs_range_t *r, time_t now)
 	}
 	if(r->linger_at != 0 && now >= r->linger_at)
 		r->linger_at = 0;
+	if(r->state != WIC_RS_DEREGISTERING || !r->dereg_wait)
+		return;
+	if(r->expires_at != 0 && r->expires_at <= now)
+		dereg_give_up(r, "registration lapsed before its de-registration", 0);
+	else if(now >= r->dereg_until)
+		dereg_give_up(r, "de-registration given up", r->last_code);
 }
 
 /* What r needs now; returns 0 when nothing. */
@@ -507,6 +606,10 @@ static int range_decide(
 {
 	int wanted = range_wanted(r, now);
 
+	if(r->state == WIC_RS_DEREGISTERING && r->dereg_wait) {
+		*action = WIC_RS_SEND_DEREGISTER;
+		return now >= r->next_action;
+	}
 	if(r->state == WIC_RS_DOWN && wanted && now >= r->next_action) {
 		*action = WIC_RS_SEND_REGISTER;
 		return 1;
@@ -520,6 +623,7 @@ static int range_decide(
 static void range_sent(rs_range_t *r, wic_rs_action_t action, time_t now)
 {
 	r->sent_at = now;
+	r->dereg_wait = 0;
 	if(action == WIC_RS_SEND_DEREGISTER)
 		r->state = WIC_RS_DEREGISTERING;
 	else if(r->state == WIC_RS_UP)
@@ -533,15 +637,17 @@ static void range_sent(rs_range_t *r, wic_rs_action_t action, time_t now)
 static rs_action_t *action_new(
 		wic_rstate_t *rs, const rs_range_t *r, wic_rs_action_t action)
 {
-	size_t len = strlen(range_pui(r));
-	rs_action_t *a = rs->mem.alloc(sizeof(*a) + len + 1);
+	rs_action_t *a = rs->mem.alloc(sizeof(*a) + r->names_len);
 
 	if(a == NULL)
 		return NULL;
 	a->next = NULL;
 	a->action = action;
 	a->expires = action == WIC_RS_SEND_REGISTER ? r->expires : 0;
-	memcpy(a->pui, range_pui(r), len + 1);
+	memcpy(a->names, r->names, r->names_len);
+	a->wildcard = (size_t)(r->wildcard - r->names);
+	a->impi = (size_t)(r->impi - r->names);
+	a->realm = (size_t)(r->realm - r->names);
 	return a;
 }
 
@@ -563,7 +669,33 @@ static rs_action_t *collect_actions(wic_rstate_t *rs, time_t now)
 	return head;
 }
 
-int wic_rstate_run(wic_rstate_t *rs, time_t now, wic_rs_due_f due, void *ctx)
+static void report_due(
+		const rs_action_t *a, const wic_rs_hooks_t *hooks, void *ctx)
+{
+	wic_rs_due_t d = {a->names, a->names + a->wildcard, a->names + a->impi,
+			a->names + a->realm, a->action, a->expires};
+
+	if(hooks != NULL && hooks->due != NULL)
+		hooks->due(ctx, &d);
+}
+
+/* Unlinked, so no other process sees them: read without the lock. */
+static void report_dropped(
+		rs_range_t *dead, const wic_rs_hooks_t *hooks, void *ctx)
+{
+	wic_rs_dropped_t d;
+
+	for(; hooks != NULL && hooks->dropped != NULL && dead; dead = dead->next) {
+		d.distinct_pui = range_pui(dead);
+		d.wildcard = dead->wildcard;
+		d.last_code = dead->last_code;
+		d.why = dead->last_error;
+		hooks->dropped(ctx, &d);
+	}
+}
+
+int wic_rstate_run(
+		wic_rstate_t *rs, time_t now, const wic_rs_hooks_t *hooks, void *ctx)
 {
 	rs_action_t *actions, *next;
 	rs_range_t *dead;
@@ -577,11 +709,11 @@ int wic_rstate_run(wic_rstate_t *rs, time_t now, wic_rs_due_f due, void *ctx)
 	rs_unlock(rs);
 	for(; actions != NULL; actions = next) {
 		next = actions->next;
-		if(due != NULL)
-			due(ctx, actions->pui, actions->action, actions->expires);
+		report_due(actions, hooks, ctx);
 		rs->mem.release(actions);
 		n++;
 	}
+	report_dropped(dead, hooks, ctx);
 	range_list_free(rs, dead);
 	return n;
 }
@@ -721,6 +853,178 @@ int wic_rstate_force(wic_rstate_t *rs, const char *distinct_pui,
 	return rc;
 }
 
+/* ---- WIC counts re-derived from the binding table --------------------- */
+
+typedef struct tally_entry
+{
+	struct tally_entry *next;
+	unsigned count;
+	unsigned seen; /* impu_seq of the last IMPU counted here */
+	char range[];
+} tally_entry_t;
+
+struct wic_rs_tally
+{
+	wic_mem_ops_t mem;
+	unsigned mask;
+	int failed;
+	unsigned impu_seq; /* bumped for every new IMPU of the walk */
+	char *impu;		   /* the IMPU being walked */
+	size_t impu_cap;
+	tally_entry_t **slots;
+};
+
+static uint32_t tally_hash(const char *s)
+{
+	uint32_t h = 2166136261u; /* FNV-1a */
+
+	for(; *s; s++) {
+		h ^= (unsigned char)*s;
+		h *= 16777619u;
+	}
+	return h;
+}
+
+wic_rs_tally_t *wic_rs_tally_create(const wic_mem_ops_t *mem, unsigned slots)
+{
+	unsigned n = 1;
+	wic_rs_tally_t *t;
+
+	if(mem == NULL || mem->alloc == NULL || mem->release == NULL)
+		return NULL;
+	while(n < slots && n < (1u << 20))
+		n <<= 1;
+	t = mem->alloc(sizeof(*t) + n * sizeof(tally_entry_t *));
+	if(t == NULL)
+		return NULL;
+	memset(t, 0, sizeof(*t) + n * sizeof(tally_entry_t *));
+	t->mem = *mem;
+	t->mask = n - 1;
+	t->slots = (tally_entry_t **)(t + 1);
+	return t;
+}
+
+void wic_rs_tally_destroy(wic_rs_tally_t *t)
+{
+	tally_entry_t *e, *next;
+
+	if(t == NULL)
+		return;
+	for(unsigned s = 0; s <= t->mask; s++) {
+		for(e = t->slots[s]; e != NULL; e = next) {
+			next = e->next;
+			t->mem.release(e);
+		}
+	}
+	if(t->impu != NULL)
+		t->mem.release(t->impu);
+	t->mem.release(t);
+}
+
+static tally_entry_t *tally_entry(wic_rs_tally_t *t, const char *range)
+{
+	tally_entry_t **pp = &t->slots[tally_hash(range) & t->mask];
+	size_t len;
+
+	while(*pp != NULL && strcmp((*pp)->range, range) != 0)
+		pp = &(*pp)->next;
+	if(*pp != NULL)
+		return *pp;
+	len = strlen(range);
+	*pp = t->mem.alloc(sizeof(**pp) + len + 1);
+	if(*pp == NULL)
+		return NULL;
+	(*pp)->next = NULL;
+	(*pp)->count = 0;
+	(*pp)->seen = 0;
+	memcpy((*pp)->range, range, len + 1);
+	return *pp;
+}
+
+/* A new IMPU starts a new sequence number, so that each range counts it
+ * once however many of its contacts name that range. */
+static int tally_impu(wic_rs_tally_t *t, const char *impu)
+{
+	size_t len = strlen(impu);
+
+	if(t->impu != NULL && strcmp(t->impu, impu) == 0)
+		return 0;
+	if(len + 1 > t->impu_cap) {
+		char *bigger = t->mem.alloc(len + 1);
+
+		if(bigger == NULL)
+			return -1;
+		if(t->impu != NULL)
+			t->mem.release(t->impu);
+		t->impu = bigger;
+		t->impu_cap = len + 1;
+	}
+	memcpy(t->impu, impu, len + 1);
+	t->impu_seq++;
+	return 0;
+}
+
+int wic_rs_tally_add(wic_rs_tally_t *t, const char *impu, const char *range)
+{
+	tally_entry_t *e;
+
+	if(t == NULL || t->failed || impu == NULL)
+		return -1;
+	if(range == NULL || range[0] == '\0')
+		return 0; /* a binding that counts toward no range */
+	if(tally_impu(t, impu) < 0 || (e = tally_entry(t, range)) == NULL) {
+		t->failed = 1;
+		return -1;
+	}
+	if(e->seen != t->impu_seq) {
+		e->seen = t->impu_seq;
+		e->count++;
+	}
+	return 0;
+}
+
+static unsigned tally_count(const wic_rs_tally_t *t, const char *range)
+{
+	const tally_entry_t *e = t->slots[tally_hash(range) & t->mask];
+
+	while(e != NULL && strcmp(e->range, range) != 0)
+		e = e->next;
+	return e != NULL ? e->count : 0;
+}
+
+/* The same effects as a run of added/removed events would have. */
+static void set_wic_count(rs_range_t *r, unsigned count, time_t now)
+{
+	if(r->wic_count > 0 && count == 0) {
+		r->forced = 0;
+		if(!(r->triggers & WIC_TRIGGER_STARTUP))
+			r->linger_at = now + r->linger;
+	} else if(r->wic_count == 0 && count > 0) {
+		r->linger_at = 0;
+	}
+	r->wic_count = count;
+}
+
+int wic_rstate_apply_tally(
+		wic_rstate_t *rs, const wic_rs_tally_t *t, time_t now)
+{
+	int changed = 0;
+	unsigned count;
+
+	if(rs == NULL || t == NULL || t->failed)
+		return -1;
+	rs_lock(rs);
+	for(rs_range_t *r = rs->ranges; r != NULL; r = r->next) {
+		count = tally_count(t, range_pui(r));
+		if(count == r->wic_count)
+			continue;
+		set_wic_count(r, count, now);
+		changed++;
+	}
+	rs_unlock(rs);
+	return changed;
+}
+
 /* ---- reading ---------------------------------------------------------- */
 
 static void view_fill(const wic_rstate_t *rs, const rs_range_t *r, time_t now,
@@ -735,6 +1039,8 @@ static void view_fill(const wic_rstate_t *rs, const rs_range_t *r, time_t now,
 		v->next_action = r->sent_at + rs->timing.reply_timeout; /* deadline */
 	v->attempts = r->attempts;
 	v->wic_count = r->wic_count;
+	v->removed = r->removed;
+	v->dereg_until = r->removed ? r->dereg_until : 0;
 	v->last_code = r->last_code;
 	memcpy(v->last_error, r->last_error, sizeof(v->last_error));
 	memcpy(v->service_route, r->service_route, sizeof(v->service_route));

@@ -22,6 +22,8 @@ typedef enum wic_rs_state
 
 const char *wic_rs_state_name(wic_rs_state_t s);
 
+/* Everything a (de-)registration needs is copied into the state, so that a
+ * range removed from the provisioning can still be de-registered. */
 typedef struct wic_rs_config
 {
 	const char *distinct_pui; /* key of the range */
@@ -29,6 +31,8 @@ typedef struct wic_rs_config
 	unsigned triggers; /* enum wic_trigger bits (wic_prov.h) */
 	unsigned expires;  /* asked for */
 	unsigned linger;
+	const char *impi;  /* NULL: "" */
+	const char *realm; /* home domain, Request-URI and digest realm */
 } wic_rs_config_t;
 
 typedef struct wic_rs_timing
@@ -39,6 +43,8 @@ typedef struct wic_rs_timing
 			refresh_margin; /* s, refresh at min(granted/2, granted-margin), default 600 */
 	unsigned
 			reply_timeout; /* s, REGISTERING longer than this counts as timeout */
+	unsigned dereg_limit; /* s, a removed range's de-registration is retried
+							 this long, default 300 */
 } wic_rs_timing_t;
 
 typedef struct wic_rstate wic_rstate_t;
@@ -50,7 +56,9 @@ void wic_rstate_destroy(wic_rstate_t *rs);
 
 /* Make the set of ranges equal to cfg (after load or reload): ranges kept
  * keep their state, new ones start DOWN, removed ones are marked for
- * de-registration when UP. Returns 0 or -1 (no memory). */
+ * de-registration and stay until the IMS Core answered it (or
+ * dereg_limit passed, or the registration lapsed); run() drops them.
+ * Returns 0 or -1 (no memory). */
 int wic_rstate_sync(
 		wic_rstate_t *rs, const wic_rs_config_t *cfg, size_t n, time_t now);
 
@@ -60,14 +68,39 @@ typedef enum
 	WIC_RS_SEND_REGISTER,
 	WIC_RS_SEND_DEREGISTER
 } wic_rs_action_t;
-typedef void (*wic_rs_due_f)(void *ctx, const char *distinct_pui,
-		wic_rs_action_t action, unsigned expires);
-/* Calls due() for every range due at now and moves it to REGISTERING or
- * DEREGISTERING; ranges stuck waiting for a reply past reply_timeout are
- * treated as timed out first. A refresh keeps an UP range UP (it stays
- * registered until its expiry, even when the refresh fails). Returns the
- * number of actions. */
-int wic_rstate_run(wic_rstate_t *rs, time_t now, wic_rs_due_f due, void *ctx);
+/* One REGISTER to send; the strings stay valid during the call only. */
+typedef struct wic_rs_due
+{
+	const char *distinct_pui;
+	const char *wildcard;
+	const char *impi;
+	const char *realm;
+	wic_rs_action_t action;
+	unsigned expires; /* 0 for a de-registration */
+} wic_rs_due_t;
+/* A removed range left the table: last_code is the IMS Core's answer to
+ * its de-registration (2xx: done), why says otherwise ("" when done). */
+typedef struct wic_rs_dropped
+{
+	const char *distinct_pui;
+	const char *wildcard;
+	int last_code;
+	const char *why;
+} wic_rs_dropped_t;
+typedef struct wic_rs_hooks
+{
+	void (*due)(void *ctx, const wic_rs_due_t *d);
+	void (*dropped)(void *ctx, const wic_rs_dropped_t *d); /* may be NULL */
+} wic_rs_hooks_t;
+/* Calls hooks->due() for every range due at now and moves it to
+ * REGISTERING or DEREGISTERING; ranges stuck waiting for a reply past
+ * reply_timeout are treated as timed out first. A refresh keeps an UP range
+ * UP (it stays registered until its expiry, even when the refresh fails).
+ * Removed ranges with nothing left to send are dropped and reported to
+ * hooks->dropped(). Both run without the lock. hooks may be NULL. Returns
+ * the number of actions. */
+int wic_rstate_run(
+		wic_rstate_t *rs, time_t now, const wic_rs_hooks_t *hooks, void *ctx);
 
 /* The reply to the last REGISTER of a range. code 0 = timeout.
  * granted: expiry the IMS Core granted (0 with a 2xx to a de-registration).
@@ -88,6 +121,25 @@ int wic_rstate_wic_removed(
  * reply_timeout s so that it registers and the WIC can come back. */
 int wic_rstate_demand(wic_rstate_t *rs, const char *distinct_pui, time_t now);
 
+/* WIC counts re-derived from the binding table, so that add/remove events
+ * that arrived out of order (or a binding counted toward a range it no
+ * longer belongs to) heal. Built by the caller without the range lock
+ * (the binding table has its own locks: never hold both), then applied.
+ * The tally lives in mem (per process memory is fine). */
+typedef struct wic_rs_tally wic_rs_tally_t;
+wic_rs_tally_t *wic_rs_tally_create(const wic_mem_ops_t *mem, unsigned slots);
+void wic_rs_tally_destroy(wic_rs_tally_t *t);
+/* One IMPU with a binding counted toward range (its distinct PUI). An
+ * IMPU counts once per range; calls for one IMPU must come together (as a
+ * walk of the binding table gives them). 0, or -1 (no memory: the tally
+ * is then unusable and apply refuses it). */
+int wic_rs_tally_add(wic_rs_tally_t *t, const char *impu, const char *range);
+/* Sets every range's WIC count to the tally (0 for ranges it does not
+ * name), with the same effects as the events (linger when a count drops
+ * to 0, cancelled when it rises). Returns how many counts changed, or -1. */
+int wic_rstate_apply_tally(
+		wic_rstate_t *rs, const wic_rs_tally_t *t, time_t now);
+
 /* Force a (re-)registration or de-registration now (RPC). 0 or -1 unknown.
  * REGISTER skips the back-off and holds the range up until its WICs leave;
  * DEREGISTER keeps it down (even with WICs) until forced up again. */
@@ -103,8 +155,10 @@ typedef struct wic_rs_view
 	time_t next_action; /* refresh or retry time */
 	unsigned attempts;	/* failures since last success */
 	unsigned wic_count;
+	int removed;		/* no longer provisioned: being de-registered */
+	time_t dereg_until; /* removed: retries end then; else 0 */
 	int last_code;
-	char last_error[64];
+	char last_error[128];
 	char service_route[512];
 	char pau[512];
 } wic_rs_view_t;

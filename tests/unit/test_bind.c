@@ -21,9 +21,11 @@
 typedef struct events {
 	int added, removed;
 	char last[128];
+	char last_range[128];
 } events_t;
 
-static void on_event(void *ctx, wic_bind_event_t ev, const char *impu)
+static void on_event(
+		void *ctx, wic_bind_event_t ev, const char *impu, const char *range)
 {
 	events_t *e = ctx;
 
@@ -33,6 +35,8 @@ static void on_event(void *ctx, wic_bind_event_t ev, const char *impu)
 	else
 		e->removed++;
 	snprintf(e->last, sizeof(e->last), "%s", impu);
+	assert_non_null(range);
+	snprintf(e->last_range, sizeof(e->last_range), "%s", range);
 }
 
 typedef struct fixture {
@@ -563,6 +567,46 @@ static void test_null_table(void **state)
 /* 100,000 WICs, one connection each, then every connection closes. */
 #define BENCH_N 100000
 
+/* The range admission chose is kept with the contact, shown by every
+ * visitor, and named by the events of the IMPU's first and last contact,
+ * however the last one goes. */
+static void test_range_stored_with_binding(void **state)
+{
+	fixture_t *f = *state;
+	wic_contact_t a = contact("sip:a@x.invalid", "", 0, 7, "cid-a", 1);
+	wic_contact_t b = contact("sip:b@x.invalid", "", 0, 8, "cid-b", 1);
+	seen_t s = {0};
+
+	a.range = "sip:demo@wwsf.lab";
+	b.range = "sip:other@wwsf.lab";
+	assert_int_equal(wic_btable_save(f->t, "sip:u@wwsf.lab", &a),
+			WIC_SAVE_CREATED);
+	assert_string_equal(f->ev.last_range, "sip:demo@wwsf.lab");
+	assert_int_equal(wic_btable_save(f->t, "sip:u@wwsf.lab", &b),
+			WIC_SAVE_CREATED);
+	assert_int_equal(f->ev.added, 1);
+	assert_int_equal(wic_btable_lookup(f->t, "sip:u@wwsf.lab", NOW, NULL, NULL),
+			2);
+	assert_int_equal(wic_btable_remove_conn(f->t, 7), 1);
+	assert_int_equal(f->ev.removed, 0);
+	/* the event of the last contact names that contact's range */
+	assert_int_equal(wic_btable_remove_conn(f->t, 8), 1);
+	assert_int_equal(f->ev.removed, 1);
+	assert_string_equal(f->ev.last_range, "sip:other@wwsf.lab");
+	/* by expiry, and a NULL range saved as "" */
+	a.range = NULL;
+	assert_int_equal(wic_btable_save(f->t, "sip:v@wwsf.lab", &a),
+			WIC_SAVE_CREATED);
+	assert_string_equal(f->ev.last_range, "");
+	assert_int_equal(wic_btable_foreach(f->t, visit_copy, &s), 1);
+	assert_string_equal(s.last.range, "");
+	b.range = "sip:demo@wwsf.lab";
+	assert_int_equal(wic_btable_save(f->t, "sip:w@wwsf.lab", &b),
+			WIC_SAVE_CREATED);
+	assert_int_equal(wic_btable_expire(f->t, NOW + 601), 2);
+	assert_int_equal(f->ev.removed, 3);
+}
+
 static void test_bench_100k_remove_by_conn(void **state)
 {
 	wic_btable_t *t;
@@ -642,6 +686,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_foreach_visits_all, setup,
 				teardown),
 		cmocka_unit_test_setup_teardown(test_nomem_leaves_no_trace, setup,
+				teardown),
+		cmocka_unit_test_setup_teardown(test_range_stored_with_binding, setup,
 				teardown),
 		cmocka_unit_test(test_null_table),
 		cmocka_unit_test(test_bench_100k_remove_by_conn),

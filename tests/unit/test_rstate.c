@@ -34,20 +34,40 @@ typedef struct due_log {
 	char pui[8][64];
 	wic_rs_action_t action[8];
 	unsigned expires[8];
+	char names[8][3][64]; /* wildcard, impi, realm */
+	int dropped;
+	char dropped_pui[64];
+	int dropped_code;
+	char dropped_why[128];
 } due_log_t;
 
-static void on_due(void *ctx, const char *pui, wic_rs_action_t action,
-		unsigned expires)
+static void on_due(void *ctx, const wic_rs_due_t *d)
 {
 	due_log_t *l = ctx;
 
 	assert_int_equal(fk.held, -1); /* called without the lock */
 	assert_true(l->n < 8);
-	snprintf(l->pui[l->n], sizeof(l->pui[0]), "%s", pui);
-	l->action[l->n] = action;
-	l->expires[l->n] = expires;
+	snprintf(l->pui[l->n], sizeof(l->pui[0]), "%s", d->distinct_pui);
+	snprintf(l->names[l->n][0], sizeof(l->names[0][0]), "%s", d->wildcard);
+	snprintf(l->names[l->n][1], sizeof(l->names[0][0]), "%s", d->impi);
+	snprintf(l->names[l->n][2], sizeof(l->names[0][0]), "%s", d->realm);
+	l->action[l->n] = d->action;
+	l->expires[l->n] = d->expires;
 	l->n++;
 }
+
+static void on_dropped(void *ctx, const wic_rs_dropped_t *d)
+{
+	due_log_t *l = ctx;
+
+	assert_int_equal(fk.held, -1);
+	l->dropped++;
+	snprintf(l->dropped_pui, sizeof(l->dropped_pui), "%s", d->distinct_pui);
+	l->dropped_code = d->last_code;
+	snprintf(l->dropped_why, sizeof(l->dropped_why), "%s", d->why);
+}
+
+static const wic_rs_hooks_t hooks = {on_due, on_dropped};
 
 /* ---- fixture ---------------------------------------------------------- */
 
@@ -57,7 +77,7 @@ static void on_due(void *ctx, const char *pui, wic_rs_action_t action,
 #define R3 "sip:range3@wwsf.lab"
 #define W1 "sip:wic!.*!@wwsf.lab"
 
-static const wic_rs_timing_t timing = {2, 300, 600, 32};
+static const wic_rs_timing_t timing = {2, 300, 600, 32, 300};
 
 static int setup(void **state)
 {
@@ -81,7 +101,8 @@ static int teardown(void **state)
 
 static wic_rs_config_t cfg(const char *pui, unsigned triggers, unsigned linger)
 {
-	wic_rs_config_t c = {pui, W1, triggers, 3600, linger};
+	wic_rs_config_t c = {
+			pui, W1, triggers, 3600, linger, "range@wwsf.lab", "wwsf.lab"};
 	return c;
 }
 
@@ -107,7 +128,7 @@ static void expect_action(wic_rstate_t *rs, time_t now, const char *pui,
 {
 	due_log_t log = {0};
 
-	assert_int_equal(wic_rstate_run(rs, now, on_due, &log), 1);
+	assert_int_equal(wic_rstate_run(rs, now, &hooks, &log), 1);
 	assert_string_equal(log.pui[0], pui);
 	assert_int_equal(log.action[0], action);
 	assert_int_equal(log.expires[0],
@@ -118,7 +139,7 @@ static void expect_nothing(wic_rstate_t *rs, time_t now)
 {
 	due_log_t log = {0};
 
-	assert_int_equal(wic_rstate_run(rs, now, on_due, &log), 0);
+	assert_int_equal(wic_rstate_run(rs, now, &hooks, &log), 0);
 }
 
 static void bring_up(wic_rstate_t *rs, const char *pui, time_t now)
@@ -450,13 +471,16 @@ static void test_sync_keeps_state_and_removes(void **state)
 	assert_int_equal(wic_rstate_on_reply(rs, R1, 200, 3600, NULL, NULL, T0),
 			0);
 	assert_int_equal(wic_rstate_on_reply(rs, R2, 403, 0, NULL, NULL, T0), 0);
-	/* reload: R1 kept (UP), R2 dropped (DOWN: freed), R3 new */
+	/* reload: R1 kept (UP), R2 dropped at the next run (DOWN), R3 new */
 	c2[0].wildcard = "sip:new!.*!@wwsf.lab";
 	c2[0].expires = 600;
 	assert_int_equal(wic_rstate_sync(rs, c2, 2, T0 + 1), 0);
 	v = view(rs, R1, T0 + 1);
 	assert_int_equal(v.state, WIC_RS_UP);
 	assert_int_equal(v.expires_at, T0 + 3600);
+	assert_int_equal(v.removed, 0);
+	assert_int_equal(view(rs, R2, T0 + 1).removed, 1);
+	expect_nothing(rs, T0 + 1);
 	assert_int_equal(wic_rstate_view(rs, R2, T0, &v), -1);
 	assert_int_equal(view(rs, R3, T0).state, WIC_RS_DOWN);
 	/* R1 dropped while UP: de-registered, then forgotten */
@@ -467,9 +491,269 @@ static void test_sync_keeps_state_and_removes(void **state)
 			0);
 	expect_nothing(rs, T0 + 3);
 	assert_int_equal(wic_rstate_view(rs, R1, T0 + 3, &v), -1);
-	/* empty configuration */
+	/* empty configuration: R3 (never registered) leaves at the next run */
 	assert_int_equal(wic_rstate_sync(rs, NULL, 0, T0 + 4), 0);
+	assert_int_equal(wic_rstate_foreach(rs, T0 + 4, NULL, NULL), 1);
+	expect_nothing(rs, T0 + 4);
 	assert_int_equal(wic_rstate_foreach(rs, T0 + 4, NULL, NULL), 0);
+}
+
+/* ---- ranges removed by a reload --------------------------------------- */
+
+/* R1 up, then gone from the provisioning at now: returns the log of the
+ * de-registration run() sends. */
+static due_log_t remove_up_range(wic_rstate_t *rs, time_t now)
+{
+	due_log_t log = {0};
+
+	sync1(rs, R1, WIC_TRIGGER_STARTUP, 0, T0);
+	bring_up(rs, R1, T0);
+	assert_int_equal(wic_rstate_sync(rs, NULL, 0, now), 0);
+	assert_int_equal(wic_rstate_run(rs, now, &hooks, &log), 1);
+	assert_int_equal(log.action[0], WIC_RS_SEND_DEREGISTER);
+	return log;
+}
+
+static void test_removed_range_deregistered_from_state(void **state)
+{
+	wic_rstate_t *rs = *state;
+	due_log_t log = remove_up_range(rs, T0 + 10);
+	wic_rs_view_t v = view(rs, R1, T0 + 10);
+
+	/* everything the REGISTER needs comes from the state */
+	assert_string_equal(log.pui[0], R1);
+	assert_string_equal(log.names[0][0], W1);
+	assert_string_equal(log.names[0][1], "range@wwsf.lab");
+	assert_string_equal(log.names[0][2], "wwsf.lab");
+	assert_int_equal(log.expires[0], 0);
+	assert_int_equal(v.state, WIC_RS_DEREGISTERING);
+	assert_int_equal(v.removed, 1);
+	assert_int_equal(v.dereg_until, T0 + 10 + 300);
+	/* still there until the IMS Core answered */
+	memset(&log, 0, sizeof(log));
+	assert_int_equal(wic_rstate_run(rs, T0 + 11, &hooks, &log), 0);
+	assert_int_equal(log.dropped, 0);
+	assert_int_equal(wic_rstate_on_reply(rs, R1, 200, 0, NULL, NULL, T0 + 11),
+			0);
+	assert_int_equal(wic_rstate_run(rs, T0 + 11, &hooks, &log), 0);
+	assert_int_equal(log.dropped, 1);
+	assert_string_equal(log.dropped_pui, R1);
+	assert_int_equal(log.dropped_code, 200);
+	assert_string_equal(log.dropped_why, "");
+	assert_int_equal(wic_rstate_view(rs, R1, T0 + 11, &v), -1);
+}
+
+static void test_removed_range_retried_then_given_up(void **state)
+{
+	wic_rstate_t *rs = *state;
+	due_log_t log;
+	wic_rs_view_t v;
+	time_t t = T0 + 10;
+	int sent = 1;
+
+	remove_up_range(rs, t);
+	assert_int_equal(wic_rstate_on_reply(rs, R1, 503, 0, NULL, NULL, t), 0);
+	v = view(rs, R1, t);
+	assert_int_equal(v.state, WIC_RS_DEREGISTERING); /* waiting to retry */
+	assert_int_equal(v.attempts, 1);
+	assert_true(v.next_action >= t + 1 && v.next_action <= t + 2);
+	assert_string_equal(v.last_error, "de-registration failed, retrying (503)");
+	assert_int_equal(wic_rstate_on_reply(rs, R1, 200, 0, NULL, NULL, t), -1);
+	expect_nothing(rs, v.next_action - 1);
+	/* every retry times out (no IMS Core): back-off until the bound */
+	for(;;) {
+		memset(&log, 0, sizeof(log));
+		t = view(rs, R1, t).next_action; /* never past the bound */
+		assert_true(t <= T0 + 10 + 300);
+		if(wic_rstate_run(rs, t, &hooks, &log) == 0)
+			break;
+		assert_int_equal(log.action[0], WIC_RS_SEND_DEREGISTER);
+		sent++;
+		t += 32; /* reply_timeout */
+		memset(&log, 0, sizeof(log));
+		assert_int_equal(wic_rstate_run(rs, t, &hooks, &log), 0);
+		if(log.dropped)
+			break;
+	}
+	assert_int_equal(log.dropped, 1);
+	assert_true(t >= T0 + 10 + 300 && t <= T0 + 10 + 300 + 32);
+	assert_true(sent >= 4 && sent < 12);
+	assert_string_equal(log.dropped_pui, R1);
+	assert_int_equal(log.dropped_code, 0);
+	assert_non_null(strstr(log.dropped_why, "de-registration given up after"));
+	assert_int_equal(wic_rstate_view(rs, R1, t, &v), -1);
+}
+
+static void test_removed_range_waiting_given_up_at_bound(void **state)
+{
+	wic_rstate_t *rs = *state;
+	due_log_t log = {0};
+
+	remove_up_range(rs, T0 + 10);
+	/* a failure close to the bound: the retry would come after it */
+	assert_int_equal(wic_rstate_on_reply(rs, R1, 500, 0, NULL, NULL,
+			T0 + 309), 0);
+	assert_int_equal(wic_rstate_run(rs, T0 + 310, &hooks, &log), 0);
+	assert_int_equal(log.dropped, 1);
+	assert_string_equal(log.dropped_why,
+			"de-registration given up after 1 attempt(s) (500)");
+}
+
+static void test_removed_range_refused_or_lapsed(void **state)
+{
+	wic_rstate_t *rs = *state;
+	due_log_t log = {0};
+
+	/* a final answer: nothing to retry */
+	remove_up_range(rs, T0 + 10);
+	assert_int_equal(wic_rstate_on_reply(rs, R1, 403, 0, NULL, NULL, T0 + 10),
+			0);
+	assert_int_equal(wic_rstate_run(rs, T0 + 10, &hooks, &log), 0);
+	assert_int_equal(log.dropped, 1);
+	assert_int_equal(log.dropped_code, 403);
+	assert_string_equal(log.dropped_why,
+			"de-registration refused after 1 attempt(s) (403)");
+
+	/* the registration runs out while waiting to retry */
+	memset(&log, 0, sizeof(log));
+	sync1(rs, R1, WIC_TRIGGER_STARTUP, 0, T0);
+	expect_action(rs, T0, R1, WIC_RS_SEND_REGISTER);
+	assert_int_equal(wic_rstate_on_reply(rs, R1, 200, 20, NULL, NULL, T0), 0);
+	assert_int_equal(wic_rstate_sync(rs, NULL, 0, T0 + 19), 0);
+	expect_action(rs, T0 + 19, R1, WIC_RS_SEND_DEREGISTER);
+	assert_int_equal(wic_rstate_on_reply(rs, R1, 408, 0, NULL, NULL, T0 + 19),
+			0);
+	assert_int_equal(wic_rstate_run(rs, T0 + 20, &hooks, &log), 0);
+	assert_int_equal(log.dropped, 1);
+	assert_non_null(strstr(log.dropped_why, "lapsed"));
+}
+
+static void test_removed_range_provisioned_again(void **state)
+{
+	wic_rstate_t *rs = *state;
+	wic_rs_view_t v;
+
+	remove_up_range(rs, T0 + 10);
+	assert_int_equal(wic_rstate_on_reply(rs, R1, 503, 0, NULL, NULL, T0 + 10),
+			0);
+	/* back before the retry: still registered, so refreshed */
+	sync1(rs, R1, WIC_TRIGGER_STARTUP, 0, T0 + 11);
+	v = view(rs, R1, T0 + 11);
+	assert_int_equal(v.state, WIC_RS_UP);
+	assert_int_equal(v.removed, 0);
+	assert_int_equal(v.dereg_until, 0);
+	expect_action(rs, T0 + 11, R1, WIC_RS_SEND_REGISTER);
+	/* a later removal gets a fresh bound */
+	assert_int_equal(wic_rstate_on_reply(rs, R1, 200, 3600, NULL, NULL,
+			T0 + 11), 0);
+	assert_int_equal(wic_rstate_sync(rs, NULL, 0, T0 + 20), 0);
+	assert_int_equal(view(rs, R1, T0 + 20).dereg_until, T0 + 320);
+	expect_action(rs, T0 + 20, R1, WIC_RS_SEND_DEREGISTER);
+	/* a second reload keeps the bound of the first */
+	assert_int_equal(wic_rstate_sync(rs, NULL, 0, T0 + 30), 0);
+	assert_int_equal(view(rs, R1, T0 + 30).dereg_until, T0 + 320);
+	assert_int_equal(wic_rstate_on_reply(rs, R1, 200, 0, NULL, NULL, T0 + 30),
+			0);
+}
+
+static void test_removed_down_range_dropped_at_once(void **state)
+{
+	wic_rstate_t *rs = *state;
+	due_log_t log = {0};
+
+	sync1(rs, R2, WIC_TRIGGER_ON_DEMAND, 0, T0);
+	assert_int_equal(wic_rstate_sync(rs, NULL, 0, T0 + 1), 0);
+	assert_int_equal(wic_rstate_run(rs, T0 + 1, &hooks, &log), 0);
+	assert_int_equal(log.dropped, 1);
+	assert_int_equal(log.dropped_code, 0);
+	assert_string_equal(log.dropped_why, "");
+	/* no hooks at all is fine too */
+	sync1(rs, R2, WIC_TRIGGER_ON_DEMAND, 0, T0);
+	assert_int_equal(wic_rstate_sync(rs, NULL, 0, T0 + 1), 0);
+	assert_int_equal(wic_rstate_run(rs, T0 + 1, NULL, NULL), 0);
+	assert_int_equal(wic_rstate_foreach(rs, T0 + 1, NULL, NULL), 0);
+}
+
+/* ---- WIC counts re-derived from the binding table --------------------- */
+
+static void test_tally_heals_out_of_order_events(void **state)
+{
+	wic_rstate_t *rs = *state;
+	wic_rs_config_t c[2] = {cfg(R1, WIC_TRIGGER_ON_DEMAND, 10),
+			cfg(R2, WIC_TRIGGER_STARTUP, 0)};
+	wic_rs_tally_t *t;
+
+	assert_int_equal(wic_rstate_sync(rs, c, 2, T0), 0);
+	/* a removal delivered before its add: the count is left at 1 */
+	assert_int_equal(wic_rstate_wic_removed(rs, R1, T0), -1);
+	assert_int_equal(wic_rstate_wic_added(rs, R1, T0), 0);
+	assert_int_equal(view(rs, R1, T0).wic_count, 1);
+
+	/* the table holds nothing: the count goes to 0 and the linger starts */
+	t = wic_rs_tally_create(&mem_ops, 4);
+	assert_non_null(t);
+	assert_int_equal(wic_rstate_apply_tally(rs, t, T0 + 1), 1);
+	wic_rs_tally_destroy(t);
+	assert_int_equal(view(rs, R1, T0 + 1).wic_count, 0);
+	assert_int_equal(wic_rstate_retry_after(rs, R1, T0 + 1), 1); /* linger */
+
+	/* each IMPU counts once per range, whatever its contacts */
+	t = wic_rs_tally_create(&mem_ops, 1); /* one slot: chains */
+	assert_non_null(t);
+	assert_int_equal(wic_rs_tally_add(t, "sip:a@wwsf.lab", R1), 0);
+	assert_int_equal(wic_rs_tally_add(t, "sip:a@wwsf.lab", R1), 0);
+	assert_int_equal(wic_rs_tally_add(t, "sip:a@wwsf.lab", R2), 0);
+	assert_int_equal(wic_rs_tally_add(t, "sip:a@wwsf.lab", R1), 0);
+	assert_int_equal(wic_rs_tally_add(t, "sip:bb@wwsf.lab", R1), 0);
+	assert_int_equal(wic_rs_tally_add(t, "sip:bb@wwsf.lab", ""), 0);
+	assert_int_equal(wic_rs_tally_add(t, "sip:cc@wwsf.lab", NULL), 0);
+	assert_int_equal(wic_rs_tally_add(t, "sip:cc@wwsf.lab", "sip:gone@x"), 0);
+	assert_int_equal(wic_rstate_apply_tally(rs, t, T0 + 2), 2);
+	assert_int_equal(wic_rstate_apply_tally(rs, t, T0 + 2), 0);
+	wic_rs_tally_destroy(t);
+	assert_int_equal(view(rs, R1, T0 + 2).wic_count, 2);
+	assert_int_equal(view(rs, R2, T0 + 2).wic_count, 1);
+	/* past the linger, wanted through its WICs: both registered */
+	{
+		due_log_t log = {0};
+
+		assert_int_equal(wic_rstate_run(rs, T0 + 20, &hooks, &log), 2);
+		assert_string_equal(log.pui[0], R1);
+	}
+}
+
+static void test_tally_nomem_and_null(void **state)
+{
+	wic_rstate_t *rs = *state;
+	wic_rs_tally_t *t;
+
+	sync1(rs, R1, WIC_TRIGGER_ON_DEMAND, 10, T0);
+	assert_null(wic_rs_tally_create(NULL, 4));
+	fk.fail_in = 1;
+	assert_null(wic_rs_tally_create(&mem_ops, 4));
+	fk.fail_in = 0;
+	t = wic_rs_tally_create(&mem_ops, 4);
+	assert_non_null(t);
+	fk.fail_in = 1; /* the IMPU copy */
+	assert_int_equal(wic_rs_tally_add(t, "sip:a@wwsf.lab", R1), -1);
+	fk.fail_in = 0;
+	/* a tally that lost an entry is refused: it would undercount */
+	assert_int_equal(wic_rs_tally_add(t, "sip:a@wwsf.lab", R1), -1);
+	assert_int_equal(wic_rstate_apply_tally(rs, t, T0), -1);
+	wic_rs_tally_destroy(t);
+	t = wic_rs_tally_create(&mem_ops, 4);
+	assert_non_null(t);
+	fk.fail_in = 2; /* the range entry */
+	assert_int_equal(wic_rs_tally_add(t, "sip:a@wwsf.lab", R1), -1);
+	fk.fail_in = 0;
+	assert_int_equal(wic_rstate_apply_tally(rs, t, T0), -1);
+	assert_int_equal(wic_rstate_apply_tally(NULL, t, T0), -1);
+	assert_int_equal(wic_rstate_apply_tally(rs, NULL, T0), -1);
+	assert_int_equal(wic_rs_tally_add(NULL, "sip:a@wwsf.lab", R1), -1);
+	assert_int_equal(wic_rs_tally_add(t, NULL, R1), -1);
+	wic_rs_tally_destroy(t);
+	wic_rs_tally_destroy(NULL);
+	assert_int_equal(view(rs, R1, T0).wic_count, 0);
 }
 
 static void test_sync_new_expires_used(void **state)
@@ -480,7 +764,7 @@ static void test_sync_new_expires_used(void **state)
 
 	c.expires = 600;
 	assert_int_equal(wic_rstate_sync(rs, &c, 1, T0), 0);
-	assert_int_equal(wic_rstate_run(rs, T0, on_due, &log), 1);
+	assert_int_equal(wic_rstate_run(rs, T0, &hooks, &log), 1);
 	assert_int_equal(log.expires[0], 600);
 }
 
@@ -865,6 +1149,14 @@ int main(void)
 		T(test_deregistration_failure_goes_down),
 		T(test_refresh_failure_keeps_up_until_expiry),
 		T(test_sync_keeps_state_and_removes),
+		T(test_removed_range_deregistered_from_state),
+		T(test_removed_range_retried_then_given_up),
+		T(test_removed_range_waiting_given_up_at_bound),
+		T(test_removed_range_refused_or_lapsed),
+		T(test_removed_range_provisioned_again),
+		T(test_removed_down_range_dropped_at_once),
+		T(test_tally_heals_out_of_order_events),
+		T(test_tally_nomem_and_null),
 		T(test_sync_new_expires_used),
 		T(test_sync_lost_startup_lingers),
 		T(test_sync_nomem_changes_nothing),
