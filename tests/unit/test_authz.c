@@ -93,6 +93,8 @@ static void test_answer_table(void **state)
 		{WIC_LIFETIME_TOO_LONG, 403, "Forbidden - Token Lifetime Too Long"},
 		{WIC_TOKEN_TOO_SHORT, 401, "Unauthorized - Token Expires Too Soon"},
 		{WIC_INTERVAL_TOO_BRIEF, 423, "Interval Too Brief"},
+		{WIC_BAD_CONTACT_PARAM, 400, "Bad Request - Contact Parameter Invalid"},
+		{WIC_BAD_EXPIRES, 400, "Bad Request - Expires Invalid"},
 	};
 	size_t i, j;
 	(void)state;
