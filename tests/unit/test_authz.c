@@ -132,6 +132,16 @@ static void test_ok(void **state)
 	/* host and scheme compare case-insensitively, like SIP URIs */
 	assert_int_equal(admit("w1", tok, "SIP:wic7@WWSF1.lab", &adm), WIC_OK);
 	wic_admission_clear(&adm);
+	/* the To as the registrar gives it (normal form) against a tel claim
+	 * with visual separators and an escaped user part */
+	free(tok);
+	tok = mint(FX_ISS1, "[\"sip:%77ic7@WWSF1.LAB\",\"tel:+1-555-123-4567\"]",
+			NULL);
+	assert_int_equal(admit("w1", tok, "sip:wic7@wwsf1.lab", &adm), WIC_OK);
+	wic_admission_clear(&adm);
+	assert_int_equal(admit("w1", tok, "tel:+15551234567", &adm), WIC_OK);
+	assert_ptr_equal(adm.range, &prov->wwsfs[0].ranges[1]);
+	wic_admission_clear(&adm);
 	free(tok);
 	/* a cache hit skips the signature */
 	tok = mint(FX_ISS1, "\"sip:wic7@wwsf1.lab\"", NULL);
