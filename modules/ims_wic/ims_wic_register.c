@@ -3,6 +3,8 @@
  * admitted (token, WWSF, range), then saved, refreshed or removed, and
  * answered here. Nothing of it reaches the IMS Core.
  */
+#include <limits.h>
+#include <stdint.h>
 #include <string.h>
 #include <time.h>
 
@@ -19,6 +21,8 @@
 
 #include "ims_wic_mod.h"
 #include "ims_wic_sip.h"
+#include "wic_cparam.h"
+#include "wic_text.h"
 
 #define WIC_URI_MAX 512
 
@@ -35,6 +39,8 @@ typedef struct reg_request
 	int expires_hdr; /* -1 when absent */
 	str call_id;
 	unsigned cseq;
+	wic_verdict_t bad; /* read_request() -2: which grammar failed */
+	char why[160];
 } reg_request_t;
 
 static void send_plain(struct sip_msg *msg, int code, const char *reason)
@@ -87,9 +93,68 @@ static int find_body_token(struct sip_msg *msg, reg_request_t *rq)
 			&rq->token_len);
 }
 
+/* Registrar values are ints; anything above INT_MAX is above every cap
+ * (max_expires) anyway. */
+static int expires_value(uint32_t v)
+{
+	return v > (uint32_t)INT_MAX ? INT_MAX : (int)v;
+}
+
+/* The Expires header, once, as delta-seconds (RFC 3261 20.19). Kamailio's
+ * parse_expires() reads "abc" or an 11-digit value as 0, a removal. */
+static int read_expires(struct sip_msg *msg, reg_request_t *rq)
+{
+	struct hdr_field *hf;
+	uint32_t v;
+
+	for(hf = msg->headers; hf; hf = hf->next) {
+		if(hf->type != HDR_EXPIRES_T)
+			continue;
+		if(rq->expires_hdr >= 0) {
+			wic_why(rq->why, sizeof(rq->why), "Expires header given twice");
+			return -1;
+		}
+		if(wic_delta_seconds(hf->body.s, (size_t)hf->body.len, &v) < 0) {
+			wic_why(rq->why, sizeof(rq->why),
+					"Expires [%.*s] is not delta-seconds (RFC 3261)",
+					hf->body.len > 64 ? 64 : hf->body.len, hf->body.s);
+			return -1;
+		}
+		rq->expires_hdr = expires_value(v);
+	}
+	return 0;
+}
+
+/* Every parameter of one Contact the registrar reads, against its
+ * grammar; the value is handed over as it stands, quotes included. */
+static int check_contact_params(contact_t *c, reg_request_t *rq)
+{
+	wic_cparams_t cp;
+	param_t *p;
+	const char *v;
+	size_t vlen;
+
+	wic_cparams_init(&cp);
+	for(p = c->params; p; p = p->next) {
+		v = p->body.s;
+		vlen = p->body.len > 0 ? (size_t)p->body.len : 0;
+		if(v != NULL && vlen > 0 && v[-1] == '"' && v[vlen] == '"') {
+			v--;
+			vlen += 2;
+		}
+		if(wic_cparams_add(&cp, p->name.s, (size_t)p->name.len, v, vlen,
+				   vlen > 0, rq->why, sizeof(rq->why))
+				< 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* 0; -1 malformed; -2 a Contact parameter outside its grammar (rq->bad) */
 static int read_contacts(struct sip_msg *msg, reg_request_t *rq)
 {
 	struct hdr_field *hf;
+	contact_t *c;
 
 	if(parse_contact_headers(msg) < 0)
 		return -1;
@@ -102,6 +167,12 @@ static int read_contacts(struct sip_msg *msg, reg_request_t *rq)
 			rq->star = 1;
 		else if(rq->contacts == NULL)
 			rq->contacts = cb;
+		for(c = cb->contacts; c; c = c->next) {
+			if(check_contact_params(c, rq) < 0) {
+				rq->bad = WIC_BAD_CONTACT_PARAM;
+				return -2;
+			}
+		}
 	}
 	/* RFC 3261 10.3 step 6: '*' only alone and with Expires: 0 */
 	if(rq->star && (rq->contacts != NULL || rq->expires_hdr != 0))
@@ -109,9 +180,11 @@ static int read_contacts(struct sip_msg *msg, reg_request_t *rq)
 	return 0;
 }
 
+/* 0; -1 malformed; -2 a value outside its grammar (rq->bad, rq->why) */
 static int read_request(struct sip_msg *msg, reg_request_t *rq)
 {
 	struct to_body *to;
+	int rc;
 
 	memset(rq, 0, sizeof(*rq));
 	rq->expires_hdr = -1;
@@ -121,13 +194,12 @@ static int read_request(struct sip_msg *msg, reg_request_t *rq)
 	to = get_to(msg);
 	if(wic_bare_uri(&to->uri, rq->impu, sizeof(rq->impu)) < 0)
 		return -1;
-	if(msg->expires) {
-		if(parse_expires(msg->expires) < 0)
-			return -1;
-		rq->expires_hdr = (int)((exp_body_t *)msg->expires->parsed)->val;
+	if(read_expires(msg, rq) < 0) {
+		rq->bad = WIC_BAD_EXPIRES;
+		return -2;
 	}
-	if(read_contacts(msg, rq) < 0)
-		return -1;
+	if((rc = read_contacts(msg, rq)) < 0)
+		return rc;
 	rq->call_id = msg->callid->body;
 	if(str2int(&get_cseq(msg)->number, &rq->cseq) < 0)
 		return -1;
@@ -252,13 +324,16 @@ static int range_ready(
 	return 0;
 }
 
+/* Checked by read_contacts() against RFC 3261 delta-seconds already. */
 static int contact_expires(contact_t *c, const reg_request_t *rq)
 {
-	unsigned v;
+	uint32_t v;
 
 	if(c->expires && c->expires->body.len > 0
-			&& str2int(&c->expires->body, &v) == 0)
-		return (int)v;
+			&& wic_delta_seconds(
+					   c->expires->body.s, (size_t)c->expires->body.len, &v)
+					   == 0)
+		return expires_value(v);
 	return rq->expires_hdr;
 }
 
@@ -294,7 +369,7 @@ typedef struct contact_strings
 static int contact_identity(
 		contact_t *c, contact_strings_t *cs, wic_contact_t *out)
 {
-	unsigned reg_id = 0;
+	uint32_t reg_id = 0;
 	struct sip_uri pu;
 
 	if(c->uri.len <= 0)
@@ -306,7 +381,10 @@ static int contact_identity(
 			|| (pu.type != SIP_URI_T && pu.type != SIPS_URI_T)
 			|| pu.headers.len > 0)
 		return -1;
-	if(c->reg_id && str2int(&c->reg_id->body, &reg_id) < 0)
+	if(c->reg_id
+			&& wic_reg_id_parse(
+					   c->reg_id->body.s, (size_t)c->reg_id->body.len, &reg_id)
+					   < 0)
 		return -1;
 	memset(out, 0, sizeof(*out));
 	out->uri = zstr(&c->uri, cs->uri, sizeof(cs->uri));
@@ -634,7 +712,13 @@ int wic_register(struct sip_msg *msg)
 				msg, 403, "Forbidden - WIC registration only over WebSocket");
 		return -1;
 	}
-	if(read_request(msg, &rq) < 0) {
+	rc = read_request(msg, &rq);
+	if(rc == -2) {
+		/* nothing is read further, so nothing changes */
+		reject(msg, rq.bad, rq.why);
+		return -1;
+	}
+	if(rc < 0) {
 		WIC_LOG_REFUSAL("REGISTER from %s refused: malformed request\n",
 				ip_addr2a(&msg->rcv.src_ip));
 		send_plain(msg, 400, "Bad Request - Malformed REGISTER");

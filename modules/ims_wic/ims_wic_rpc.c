@@ -9,6 +9,7 @@
 #include "../../core/rpc_lookup.h"
 
 #include "ims_wic_mod.h"
+#include "wic_uri.h"
 
 typedef struct rpc_walk
 {
@@ -53,8 +54,11 @@ static void rpc_bindings(rpc_t *rpc, void *ctx)
 			rpc->fault(ctx, 400, "bad IMPU");
 			return;
 		}
-		memcpy(buf, impu.s, impu.len);
-		buf[impu.len] = '\0';
+		/* any spelling of the identity finds it (wic_uri_normalize) */
+		if(wic_uri_normalize(impu.s, (size_t)impu.len, buf, sizeof(buf)) < 0) {
+			rpc->fault(ctx, 400, "bad IMPU");
+			return;
+		}
 		wic_btable_lookup(wic_bindings, buf, w.now, add_binding, &w);
 	} else {
 		wic_btable_foreach(wic_bindings, add_binding, &w);

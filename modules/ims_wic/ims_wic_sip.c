@@ -12,6 +12,7 @@
 #include "../../core/parser/parse_uri.h"
 
 #include "ims_wic_sip.h"
+#include "wic_uri.h"
 
 int wic_header_is(struct hdr_field *hf, const char *name)
 {
@@ -64,7 +65,10 @@ int wic_bare_uri(str *uri, char *buf, size_t len)
 	else
 		n = snprintf(buf, len, "%s:%.*s%s%.*s", scheme_name(&u), u.host.len,
 				u.host.s, u.port.len ? ":" : "", u.port.len, u.port.s);
-	return (n < 0 || (size_t)n >= len) ? -1 : 0;
+	if(n < 0 || (size_t)n >= len)
+		return -1;
+	/* one spelling per identity for every key and comparison */
+	return wic_uri_normalize_inplace(buf, len);
 }
 
 static int wic_buf_reserve(wic_buf_t *b, int more)

@@ -25,7 +25,8 @@ static inline int wic_over_websocket(struct sip_msg *msg)
 }
 
 /* "scheme:user@host" (port kept, parameters and headers dropped) into buf,
- * NUL-terminated. 0, or -1 when the URI does not parse or does not fit. */
+ * NUL-terminated, in the normal form of wic_uri_normalize(). 0, or -1 when
+ * the URI does not parse, is no identity or does not fit. */
 int wic_bare_uri(str *uri, char *buf, size_t len);
 
 /* A growing pkg buffer for header blocks we add to replies and requests. */

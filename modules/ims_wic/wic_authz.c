@@ -5,6 +5,7 @@
  */
 #include "wic_authz.h"
 #include "wic_text.h"
+#include "wic_uri.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -47,6 +48,10 @@ static const wic_answer_t answers[WIC_VERDICT_COUNT] = {
 				"token_too_short"},
 		[WIC_INTERVAL_TOO_BRIEF] = {423, "Interval Too Brief",
 				"interval_too_brief"},
+		[WIC_BAD_CONTACT_PARAM] = {400,
+				"Bad Request - Contact Parameter Invalid", "bad_contact_param"},
+		[WIC_BAD_EXPIRES] = {400, "Bad Request - Expires Invalid",
+				"bad_expires"},
 };
 
 static const wic_answer_t internal_error = {
@@ -91,32 +96,20 @@ static wic_verdict_t verdict_of(wic_tok_status_t st)
 	return WIC_BAD_TOKEN;
 }
 
-/* IMPU equality as SIP compares URIs (RFC 3261 19.1.4): scheme and host
- * case-insensitive, user part exact. tel: URIs compare exactly. */
-static bool impu_equal(const char *a, size_t alen, const char *b, size_t blen)
-{
-	const char *colon, *at;
-	size_t scheme, user_end;
-
-	if(alen != blen)
-		return false;
-	colon = memchr(a, ':', alen);
-	at = memrchr(a, '@', alen);
-	scheme = colon ? (size_t)(colon - a) : 0;
-	user_end = at ? (size_t)(at - a) : alen;
-	if(user_end < scheme)
-		return memcmp(a, b, alen) == 0; /* odd URI: be exact */
-	return strncasecmp(a, b, scheme) == 0
-		   && memcmp(a + scheme, b + scheme, user_end - scheme) == 0
-		   && strncasecmp(a + user_end, b + user_end, alen - user_end) == 0;
-}
-
+/* The To IMPU (already in normal form, wic_bare_uri) against each claim
+ * in its normal form: "sip:Alice@WWSF.LAB" in a token names the
+ * "sip:Alice@wwsf.lab" of a To, "tel:+1-555-0100" names "tel:+15550100".
+ * A claim that is no identity names nothing. */
 static bool token_names_impu(const wic_token_t *t, const char *impu, size_t len)
 {
+	char a[WIC_URI_NORM_MAX], b[WIC_URI_NORM_MAX];
 	size_t i;
 
+	if(wic_uri_normalize(impu, len, a, sizeof(a)) < 0)
+		return false;
 	for(i = 0; i < t->n_impu; i++) {
-		if(impu_equal(t->impu[i], strlen(t->impu[i]), impu, len))
+		if(wic_uri_normalize(t->impu[i], strlen(t->impu[i]), b, sizeof(b)) >= 0
+				&& strcmp(a, b) == 0)
 			return true;
 	}
 	return false;

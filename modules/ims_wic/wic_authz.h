@@ -32,6 +32,9 @@ typedef enum wic_verdict
 	WIC_TOKEN_TOO_SHORT,	/* 401 + error="invalid_token": cannot cover the
 							* expiry floor */
 	WIC_INTERVAL_TOO_BRIEF, /* 423 + Min-Expires */
+	WIC_BAD_CONTACT_PARAM,	/* 400: expires, q, reg-id or +sip.instance
+							 * outside its grammar */
+	WIC_BAD_EXPIRES,		/* 400: Expires header not delta-seconds */
 	WIC_VERDICT_COUNT
 } wic_verdict_t;
 

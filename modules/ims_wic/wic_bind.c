@@ -19,6 +19,7 @@
  * Events are collected under the lock and delivered after unlocking.
  */
 #include "wic_bind.h"
+#include "wic_uri.h"
 
 #include <stdint.h>
 #include <string.h>
@@ -94,6 +95,16 @@ struct wic_btable
 };
 
 /* ---- helpers ---------------------------------------------------------- */
+
+/* The table's keys are identities in their normal form (wic_uri.h):
+ * whatever spelling a caller holds ("sip:a@WWSF.LAB", "sip:%61@wwsf.lab"),
+ * one identity is one entry. NULL when impu is no identity. */
+static const char *key_of(const char *impu, char *buf, size_t len)
+{
+	if(impu == NULL || wic_uri_normalize(impu, strlen(impu), buf, len) < 0)
+		return NULL;
+	return buf;
+}
 
 static uint32_t hash_str(const char *s)
 {
@@ -580,12 +591,14 @@ static store_result_t store(wic_btable_t *t, const char *impu,
 wic_save_result_t wic_btable_save_limit(wic_btable_t *t, const char *impu,
 		const wic_contact_t *c, unsigned max_contacts)
 {
+	char key[WIC_URI_NORM_MAX];
 	unsigned limit;
 	bcontact_t *fresh;
 	store_result_t r;
 
 	/* no "invalid" result exists: nothing is stored, as when out of memory */
-	if(t == NULL || impu == NULL || c == NULL || c->uri == NULL)
+	if(t == NULL || c == NULL || c->uri == NULL
+			|| (impu = key_of(impu, key, sizeof(key))) == NULL)
 		return WIC_SAVE_NOMEM;
 	limit = max_contacts != 0 ? max_contacts : t->max_contacts;
 	fresh = contact_new(t, impu, c);
@@ -743,10 +756,12 @@ static int remove_where(wic_btable_t *t, const char *impu, contact_pred_f pred,
 
 int wic_btable_remove(wic_btable_t *t, const char *impu, const wic_contact_t *c)
 {
+	char key[WIC_URI_NORM_MAX];
 	match_arg_t m = {c, 0};
 	int n;
 
-	if(t == NULL || impu == NULL || c == NULL)
+	if(t == NULL || c == NULL
+			|| (impu = key_of(impu, key, sizeof(key))) == NULL)
 		return 0;
 	n = remove_where(t, impu, pred_matches, &m, 1, NULL, NULL);
 	return m.out_of_order ? -1 : n;
@@ -807,6 +822,7 @@ static int all_named_own(const bimpu_t *e, const own_arg_t *o)
 int wic_btable_remove_own(wic_btable_t *t, const char *impu, int conn_id,
 		const char *call_id, unsigned cseq, const wic_contact_t *c, size_t n)
 {
+	char key[WIC_URI_NORM_MAX];
 	own_arg_t o = {conn_id, call_id, cseq, n > 0 ? c : NULL, n};
 	uint32_t h;
 	unsigned slot;
@@ -814,7 +830,8 @@ int wic_btable_remove_own(wic_btable_t *t, const char *impu, int conn_id,
 	bimpu_t **pp, *emptied = NULL;
 	int removed = -1;
 
-	if(t == NULL || impu == NULL || call_id == NULL || (n > 0 && c == NULL))
+	if(t == NULL || call_id == NULL || (n > 0 && c == NULL)
+			|| (impu = key_of(impu, key, sizeof(key))) == NULL)
 		return -1;
 	h = hash_str(impu);
 	slot = impu_slot(t, h);
@@ -831,7 +848,8 @@ int wic_btable_remove_own(wic_btable_t *t, const char *impu, int conn_id,
 
 int wic_btable_remove_all(wic_btable_t *t, const char *impu)
 {
-	if(t == NULL || impu == NULL)
+	char key[WIC_URI_NORM_MAX];
+	if(t == NULL || (impu = key_of(impu, key, sizeof(key))) == NULL)
 		return 0;
 	return remove_where(t, impu, pred_all, NULL, 1, NULL, NULL);
 }
@@ -898,13 +916,14 @@ int wic_btable_expire(wic_btable_t *t, time_t now)
 int wic_btable_lookup(wic_btable_t *t, const char *impu, time_t now,
 		wic_contact_visit_f visit, void *ctx)
 {
+	char key[WIC_URI_NORM_MAX];
 	uint32_t h;
 	unsigned slot;
 	bimpu_t *e;
 	wic_contact_t view;
 	int n = 0;
 
-	if(t == NULL || impu == NULL)
+	if(t == NULL || (impu = key_of(impu, key, sizeof(key))) == NULL)
 		return 0;
 	h = hash_str(impu);
 	slot = impu_slot(t, h);
@@ -997,12 +1016,13 @@ int wic_btable_conn_wwsf(wic_btable_t *t, int conn_id, char *buf, size_t len)
  * a reservation of a save still in progress. */
 bool wic_btable_conn_has_impu(wic_btable_t *t, int conn_id, const char *impu)
 {
+	char key[WIC_URI_NORM_MAX];
 	uint32_t h;
 	unsigned slot;
 	bimpu_t *e;
 	bool found = false;
 
-	if(t == NULL || impu == NULL)
+	if(t == NULL || (impu = key_of(impu, key, sizeof(key))) == NULL)
 		return false;
 	h = hash_str(impu);
 	slot = impu_slot(t, h);

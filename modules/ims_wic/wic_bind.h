@@ -3,6 +3,11 @@
  * tied to the WebSocket connection it registered on. Lives in shared
  * memory through wic_mem_ops_t; every operation takes the lock of the slot
  * it touches through wic_lock_ops_t and never holds two at once.
+ *
+ * IMPUs are keyed by their normal form (wic_uri_normalize): every function
+ * taking an impu accepts any spelling of it, reports the normal form to
+ * visitors and events, and treats a string that is no identity as an IMPU
+ * that is not there (save: WIC_SAVE_NOMEM, nothing stored).
  */
 #ifndef WIC_BIND_H
 #define WIC_BIND_H

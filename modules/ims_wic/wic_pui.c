@@ -15,9 +15,13 @@
  *   - no NUL byte, the expression is not empty and compiles with PCRE2.
  *
  * Matching of a bare URI (no parameters):
- *   - scheme compared case-insensitively, the rest of the prefix and the
- *     user part of the suffix literally (user parts are case-sensitive,
- *     RFC 3261 19.1.4), the host part case-insensitively;
+ *   - the IMPU is brought to its normal form first (wic_uri_normalize:
+ *     scheme and host lower-case, escapes of unreserved characters
+ *     decoded, tel visual separators removed), and so are the static
+ *     parts of the range when it is compiled; then the prefix and the
+ *     suffix compare byte for byte (user parts stay case-sensitive,
+ *     RFC 3261 19.1.4), and the expression sees the normal form of the
+ *     variable part;
  *   - the expression must match the whole remaining user part (PCRE2
  *     ANCHORED | ENDANCHORED, not a textual "^(...)$" wrap which an
  *     expression like "a)|(b" could escape);
@@ -30,7 +34,9 @@
 
 #include "wic_pui.h"
 #include "wic_text.h"
+#include "wic_uri.h"
 
+#include <ctype.h>
 #include <pcre2.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,6 +55,10 @@ struct wic_pui_range
 	size_t suffix_len;		/* static suffix */
 	size_t suffix_user_len; /* part of the suffix before '@' (literal) */
 	bool host_in_suffix;	/* sip/sips: '@' must not be in the regex match */
+	char *norm_prefix;		/* static prefix in normal form */
+	char *norm_suffix;		/* static suffix in normal form */
+	size_t norm_prefix_len;
+	size_t norm_suffix_len;
 	pcre2_code *code;
 	pcre2_match_context *mctx;
 };
@@ -138,6 +148,67 @@ static int check_static_parts(
 	return 0;
 }
 
+/* Normal form of a static part; the host of a sip suffix is normalised as
+ * a host (with its port) by normalising "sip:@" + host. */
+static char *normal_part(
+		const char *s, size_t len, size_t user_len, bool tel, size_t *out_len)
+{
+	char buf[WIC_URI_NORM_MAX], host[WIC_URI_NORM_MAX + 8];
+	int n = wic_uri_normalize_user(s, user_len, tel, buf, sizeof(buf));
+	int h;
+
+	if(n < 0)
+		return NULL;
+	if(user_len < len) {
+		/* "sip:x@" + host: the normaliser's own host rules */
+		h = snprintf(host, sizeof(host), "sip:x@%.*s",
+				(int)(len - user_len - 1), s + user_len + 1);
+		if(h < 0 || (size_t)h >= sizeof(host)
+				|| wic_uri_normalize_inplace(host, sizeof(host)) < 0
+				|| (size_t)n + strlen(host + 5) >= sizeof(buf))
+			return NULL;
+		memcpy(buf + n, host + 5, strlen(host + 5) + 1);
+		n += (int)strlen(host + 5);
+	}
+	*out_len = (size_t)n;
+	return strndup(buf, (size_t)n);
+}
+
+static int normalise_static_parts(wic_pui_range_t *r, char *err, size_t errlen)
+{
+	bool tel = is_tel(r);
+	const char *sfx = r->text + strlen(r->text) - r->suffix_len;
+	char scheme[8];
+	char *user;
+	size_t ulen;
+
+	user = normal_part(r->text + r->scheme_len, r->prefix_len - r->scheme_len,
+			r->prefix_len - r->scheme_len, tel, &ulen);
+	r->norm_suffix = normal_part(
+			sfx, r->suffix_len, r->suffix_user_len, tel, &r->norm_suffix_len);
+	if(user == NULL || r->norm_suffix == NULL
+			|| r->scheme_len >= sizeof(scheme)) {
+		free(user);
+		set_err(err, errlen,
+				"the static parts are no URI (bad escape, character or "
+				"host)");
+		return -1;
+	}
+	for(size_t i = 0; i < r->scheme_len; i++)
+		scheme[i] = (char)tolower((unsigned char)r->text[i]);
+	r->norm_prefix = malloc(r->scheme_len + ulen + 1);
+	if(r->norm_prefix == NULL) {
+		free(user);
+		set_err(err, errlen, "out of memory");
+		return -1;
+	}
+	memcpy(r->norm_prefix, scheme, r->scheme_len);
+	memcpy(r->norm_prefix + r->scheme_len, user, ulen + 1);
+	r->norm_prefix_len = r->scheme_len + ulen;
+	free(user);
+	return 0;
+}
+
 static int compile_regex(wic_pui_range_t *r, const char *re, size_t relen,
 		char *err, size_t errlen)
 {
@@ -206,6 +277,7 @@ int wic_pui_range_compile(const char *wildcard, size_t len,
 	r->prefix_len = (size_t)(first - wildcard);
 	r->suffix_len = len - (size_t)(last - wildcard) - 1;
 	if(check_static_parts(r, len, err, errlen) < 0
+			|| normalise_static_parts(r, err, errlen) < 0
 			|| compile_regex(r, first + 1, relen, err, errlen) < 0) {
 		wic_pui_range_free(r);
 		return -1;
@@ -232,36 +304,26 @@ static bool regex_matches_all(
 	return whole;
 }
 
-static bool static_parts_match(
-		const wic_pui_range_t *r, const char *impu, size_t len)
-{
-	const char *pfx = r->text;
-	const char *sfx = r->text + strlen(r->text) - r->suffix_len;
-	const char *tail = impu + len - r->suffix_len;
-	size_t host_len = r->suffix_len - r->suffix_user_len;
-
-	return wic_ascii_caseeq(impu, pfx, r->scheme_len)
-		   && memcmp(impu + r->scheme_len, pfx + r->scheme_len,
-					  r->prefix_len - r->scheme_len)
-					  == 0
-		   && memcmp(tail, sfx, r->suffix_user_len) == 0
-		   && wic_ascii_caseeq(tail + r->suffix_user_len,
-				   sfx + r->suffix_user_len, host_len);
-}
-
 bool wic_pui_range_match(const wic_pui_range_t *r, const char *impu, size_t len)
 {
+	char norm[WIC_URI_NORM_MAX];
+	int n;
+
 	if(r == NULL || impu == NULL || len == 0)
-		return false;
-	if(len < r->prefix_len + r->suffix_len)
 		return false;
 	if(memchr(impu, '\0', len) != NULL)
 		return false;
-	if(!static_parts_match(r, impu, len))
+	n = wic_uri_normalize(impu, len, norm, sizeof(norm));
+	if(n < 0 || (size_t)n < r->norm_prefix_len + r->norm_suffix_len)
+		return false;
+	if(memcmp(norm, r->norm_prefix, r->norm_prefix_len) != 0
+			|| memcmp(norm + n - r->norm_suffix_len, r->norm_suffix,
+					   r->norm_suffix_len)
+					   != 0)
 		return false;
 
-	const char *middle = impu + r->prefix_len;
-	size_t mlen = len - r->prefix_len - r->suffix_len;
+	const char *middle = norm + r->norm_prefix_len;
+	size_t mlen = (size_t)n - r->norm_prefix_len - r->norm_suffix_len;
 	if(r->host_in_suffix && memchr(middle, '@', mlen) != NULL)
 		return false;
 	return regex_matches_all(r, middle, mlen);
@@ -278,6 +340,8 @@ void wic_pui_range_free(wic_pui_range_t *r)
 		return;
 	pcre2_match_context_free(r->mctx);
 	pcre2_code_free(r->code);
+	free(r->norm_prefix);
+	free(r->norm_suffix);
 	free(r->text);
 	free(r);
 }

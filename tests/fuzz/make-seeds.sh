@@ -35,6 +35,27 @@ seed pui no-host 'sip:a!.*!@\nsip:a@'
 seed pui unicode 'sip:\xc3\xa9!\\p{L}+!@h\nsip:\xc3\xa9t\xc3\xa9@h'
 seed pui empty-re 'tel:!!\ntel:'
 
+# ---- identities: one URI per file, normalised whole ----
+seed uri sip-host 'sip:demogina@WWSF.LAB'
+seed uri sip-escapes 'SIP:%64emo%3bgina%20x@Wwsf.Lab:05060'
+seed uri sips-v6 'sips:alice:pw@[2001:DB8::1]:5061'
+seed uri host-only 'sip:EXAMPLE.com'
+seed uri tel-global 'tel:+1-555-(123).4567;EXT=12;Foo=%41'
+seed uri tel-local 'tel:7AB*%23;phone-context=Example.COM'
+seed uri tel-dup 'tel:+1555;ext=1;EXT=2'
+seed uri bad-at 'sip:a@b@h'
+seed uri bad-escape 'sip:a%4@h'
+seed uri params 'sip:a@h;transport=ws'
+
+# ---- Contact parameters: "name=value" lines of one Contact ----
+seed cparam jssip '+sip.instance="<urn:uuid:f81d4fae-7dec-11d0-a765-00a0c91e6bf6>"\nreg-id=1\nexpires=600'
+seed cparam q 'q=0.5\nexpires=0\nob'
+seed cparam bad-expires 'expires=abc'
+seed cparam huge 'expires=99999999999999999999999'
+seed cparam twice 'expires=1\nEXPIRES=2'
+seed cparam bad-reg-id 'reg-id=2147483648'
+seed cparam bad-instance '+sip.instance="<urn:uuid:>"'
+
 # ---- dialog parameters: "<Call-ID>\n<conn>.<hex identity>.<mac>" ----
 seed dialog shape 'a84b4c76e66710@pc33\n42.7369703a616c69636540777773662e6c6162.0123456789abcdef0123456789abcdef'
 seed dialog callee 'c1\n0.7369703a62@h.00000000000000000000000000000000'

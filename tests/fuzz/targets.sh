@@ -2,7 +2,7 @@
 # ims_wic fuzzing - the targets and their settings, sourced by run.sh and
 # smoke.sh (bash). FUZZ_TARGETS="token pui" narrows the list.
 
-ALL_FUZZ_TARGETS=(bearer body token claims pui prov pau authz jwks dialog)
+ALL_FUZZ_TARGETS=(bearer body token claims pui prov pau authz jwks dialog uri cparam)
 # shellcheck disable=SC2206
 FUZZ_TARGET_LIST=(${FUZZ_TARGETS:-${ALL_FUZZ_TARGETS[@]}})
 
@@ -15,6 +15,7 @@ fuzz_max_len() {
 	pau) echo 2048 ;;
 	dialog) echo 1024 ;;
 	pui) echo 1024 ;;
+	uri | cparam) echo 1024 ;; # identities are at most 511 bytes
 	*) echo 4096 ;;
 	esac
 }

@@ -93,6 +93,8 @@ static void test_answer_table(void **state)
 		{WIC_LIFETIME_TOO_LONG, 403, "Forbidden - Token Lifetime Too Long"},
 		{WIC_TOKEN_TOO_SHORT, 401, "Unauthorized - Token Expires Too Soon"},
 		{WIC_INTERVAL_TOO_BRIEF, 423, "Interval Too Brief"},
+		{WIC_BAD_CONTACT_PARAM, 400, "Bad Request - Contact Parameter Invalid"},
+		{WIC_BAD_EXPIRES, 400, "Bad Request - Expires Invalid"},
 	};
 	size_t i, j;
 	(void)state;
@@ -129,6 +131,16 @@ static void test_ok(void **state)
 	wic_admission_clear(&adm);
 	/* host and scheme compare case-insensitively, like SIP URIs */
 	assert_int_equal(admit("w1", tok, "SIP:wic7@WWSF1.lab", &adm), WIC_OK);
+	wic_admission_clear(&adm);
+	/* the To as the registrar gives it (normal form) against a tel claim
+	 * with visual separators and an escaped user part */
+	free(tok);
+	tok = mint(FX_ISS1, "[\"sip:%77ic7@WWSF1.LAB\",\"tel:+1-555-123-4567\"]",
+			NULL);
+	assert_int_equal(admit("w1", tok, "sip:wic7@wwsf1.lab", &adm), WIC_OK);
+	wic_admission_clear(&adm);
+	assert_int_equal(admit("w1", tok, "tel:+15551234567", &adm), WIC_OK);
+	assert_ptr_equal(adm.range, &prov->wwsfs[0].ranges[1]);
 	wic_admission_clear(&adm);
 	free(tok);
 	/* a cache hit skips the signature */

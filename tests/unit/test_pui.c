@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "wic_pui.h"
+#include "wic_uri.h"
 
 static wic_pui_range_t *compile_ok(const char *wildcard)
 {
@@ -222,16 +223,21 @@ static void test_robust_input(void **state)
 		assert_false(wic_pui_range_match(r, exact, i));
 	free(exact);
 
-	/* a huge user part */
+	/* the longest identity (WIC_URI_NORM_MAX - 1 bytes) matches; a
+	 * longer one is no identity, and a huge one is refused without harm */
 	size_t big = 1u << 20;
 	char *huge = malloc(big);
 	assert_non_null(huge);
 	memcpy(huge, "sip:demo", 8);
 	memset(huge + 8, 'a', big - 8 - 9);
 	memcpy(huge + big - 9, "@wwsf.lab", 9);
-	assert_true(wic_pui_range_match(r, huge, big));
-	huge[big / 2] = '@';
 	assert_false(wic_pui_range_match(r, huge, big));
+	size_t longest = WIC_URI_NORM_MAX - 1;
+	memcpy(huge + longest - 9, "@wwsf.lab", 9);
+	assert_true(wic_pui_range_match(r, huge, longest));
+	assert_false(wic_pui_range_match(r, huge, longest + 1));
+	huge[longest / 2] = '@';
+	assert_false(wic_pui_range_match(r, huge, longest));
 	free(huge);
 	wic_pui_range_free(r);
 
