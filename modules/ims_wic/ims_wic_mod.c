@@ -112,6 +112,20 @@ static int w_wic_assert_identity(struct sip_msg *msg, char *identity, char *p2)
 	}
 	return wic_assert_identity(msg, &s);
 }
+static int w_wic_route_set_is_ims_core(struct sip_msg *msg, char *p1, char *p2)
+{
+	return wic_route_set_is_ims_core(msg);
+}
+static int w_wic_reply_record_route_ok(
+		struct sip_msg *msg, char *identity, char *p2)
+{
+	str s;
+	if(fixup_get_svalue(msg, (gparam_t *)identity, &s) < 0) {
+		LM_ERR("cannot read the identity parameter\n");
+		return -1;
+	}
+	return wic_reply_record_route_ok(msg, &s);
+}
 static int w_wic_sign_dialog(struct sip_msg *msg, char *p1, char *p2)
 {
 	return wic_sign_dialog(msg);
@@ -119,6 +133,17 @@ static int w_wic_sign_dialog(struct sip_msg *msg, char *p1, char *p2)
 static int w_wic_dialog_owner(struct sip_msg *msg, char *p1, char *p2)
 {
 	return wic_dialog_owner(msg);
+}
+static int w_wic_conn_holds(struct sip_msg *msg, char *conn, char *identity)
+{
+	int id;
+	str s;
+	if(fixup_get_ivalue(msg, (gparam_t *)conn, &id) < 0
+			|| fixup_get_svalue(msg, (gparam_t *)identity, &s) < 0) {
+		LM_ERR("cannot read the parameters\n");
+		return -1;
+	}
+	return wic_conn_holds(id, &s);
 }
 static int w_wic_conn_unregistered(struct sip_msg *msg, char *conn, char *p2)
 {
@@ -147,7 +172,13 @@ static cmd_export_t cmds[] = {{"wic_origin_check", w_wic_origin_check, 0, 0, 0,
 		{"wic_assert_identity", w_wic_assert_identity, 1, fixup_spve_null,
 				fixup_free_spve_null, REQUEST_ROUTE | ONREPLY_ROUTE},
 		{"wic_sign_dialog", w_wic_sign_dialog, 0, 0, 0, REQUEST_ROUTE},
+		{"wic_route_set_is_ims_core", w_wic_route_set_is_ims_core, 0, 0, 0,
+				REQUEST_ROUTE},
+		{"wic_reply_record_route_ok", w_wic_reply_record_route_ok, 1,
+				fixup_spve_null, fixup_free_spve_null, ONREPLY_ROUTE},
 		{"wic_dialog_owner", w_wic_dialog_owner, 0, 0, 0, REQUEST_ROUTE},
+		{"wic_conn_holds", w_wic_conn_holds, 2, fixup_igp_spve,
+				fixup_free_igp_spve, WIC_ANY_ROUTE},
 		{"wic_conn_unregistered", w_wic_conn_unregistered, 1, fixup_igp_null,
 				fixup_free_igp_null, WIC_ANY_ROUTE},
 		{0, 0, 0, 0, 0, 0}};

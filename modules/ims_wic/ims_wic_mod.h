@@ -97,10 +97,13 @@ int wic_dialog_init(void);
 int wic_sign_dialog(struct sip_msg *msg);
 int wic_dialog_owner(struct sip_msg *msg);
 int wic_conn_unregistered(int conn_id);
+int wic_conn_holds(int conn_id, str *identity);
 void wic_set_identity(struct sip_msg *msg, const char *uri);
 int wic_pv_get_wic(struct sip_msg *msg, pv_param_t *param, pv_value_t *res);
 int wic_pv_parse_wic_name(pv_spec_p sp, str *in);
 int wic_next_hop_is_ims_core(struct sip_msg *msg);
+int wic_route_set_is_ims_core(struct sip_msg *msg);
+int wic_reply_record_route_ok(struct sip_msg *msg, str *identity);
 /* "<uri>[, <uri>...]" towards the IMS Core for impu: the Service-Route of
  * its range, else "<default_route>". 0, or -1 when there is none. */
 int wic_route_set_of(const char *impu, char *buf, size_t len);

@@ -10,6 +10,7 @@
 #include "../../core/ip_addr.h"
 #include "../../core/mem/pkg.h"
 #include "../../core/parser/msg_parser.h"
+#include "../../core/parser/parse_rr.h"
 #include "../../core/parser/parse_uri.h"
 #include "../../core/forward.h"
 #include "../../core/resolve.h"
@@ -131,12 +132,11 @@ int wic_from_ims_core(struct sip_msg *msg)
 }
 
 /* True when host (a name) is the host of a URI of the route set towards the
- * IMS Core of this message's identity: the range's Service-Route, else the
- * default route. A name is never resolved here: one the client chose could
- * stall this worker on DNS, or resolve differently for t_relay (SRV). */
-static int host_in_route_set(struct sip_msg *msg, str *host)
+ * IMS Core of identity: its range's Service-Route, else the default route.
+ * A name is never resolved here: one the client chose could stall this
+ * worker on DNS, or resolve differently for t_relay (SRV). */
+static int host_in_route_set(const char *identity, str *host)
 {
-	const char *identity = wic_identity_of(msg);
 	char route_set[1024];
 	const char *p, *close;
 	struct sip_uri u;
@@ -167,32 +167,125 @@ static int in_ims_core(struct ip_addr *ip)
 	return 0;
 }
 
-int wic_next_hop_is_ims_core(struct sip_msg *msg)
+typedef enum hop_kind
 {
-	str *hop = GET_NEXT_HOP(msg);
+	HOP_FOREIGN = 0, /* anything else, or a URI that does not parse */
+	HOP_SELF,		 /* one of this node's own SIP listeners */
+	HOP_IMS_CORE	 /* an IP in ims_core, or a name of the route set */
+} hop_kind_t;
+
+/* What the URI names as a hop (RFC 3261 19.1.1: maddr before the host). */
+static hop_kind_t hop_kind(const char *identity, str *uri)
+{
 	struct ip_addr *ip;
 	struct sip_uri u;
 	str host;
 
-	if(hop == NULL || hop->len <= 0 || parse_uri(hop->s, hop->len, &u) < 0)
-		return -1;
-	/* RFC 3261 19.1.1: maddr overrides the host as the destination */
+	if(uri->len <= 0 || parse_uri(uri->s, uri->len, &u) < 0)
+		return HOP_FOREIGN;
 	host = u.maddr_val.len > 0 ? u.maddr_val : u.host;
 	if(host.len > 1 && host.s[0] == '[') {
 		host.s++;
 		host.len -= 2;
 	}
-	/* never back into this node's own SIP listeners: the request would come
-	 * in again as one of the IMS Core's */
-	if(check_self(&host, u.port_no ? u.port_no : SIP_PORT, 0) == 1) {
-		LM_DBG("next hop [%.*s] is this node\n", hop->len, hop->s);
-		return -1;
-	}
+	if(check_self(&host, u.port_no ? u.port_no : SIP_PORT, 0) == 1)
+		return HOP_SELF;
 	ip = str2ip(&host);
 	if(ip == NULL)
 		ip = str2ip6(&host);
-	if(ip ? in_ims_core(ip) : host_in_route_set(msg, &host))
+	if(ip ? in_ims_core(ip) : host_in_route_set(identity, &host))
+		return HOP_IMS_CORE;
+	return HOP_FOREIGN;
+}
+
+int wic_next_hop_is_ims_core(struct sip_msg *msg)
+{
+	str *hop = GET_NEXT_HOP(msg);
+
+	/* this node's own listeners never pass: a request looped through them
+	 * would come back as one of the IMS Core's */
+	if(hop && hop_kind(wic_identity_of(msg), hop) == HOP_IMS_CORE)
 		return 1;
-	LM_DBG("next hop [%.*s] is not in the IMS Core\n", hop->len, hop->s);
+	LM_DBG("next hop [%.*s] is not in the IMS Core\n", hop ? hop->len : 0,
+			hop ? hop->s : "");
 	return -1;
+}
+
+/* Calls visit(ctx, uri) for every URI of every header of type t, in order;
+ * stops at the first non-zero answer and returns it (-1: unparsable). */
+static int each_route_uri(struct sip_msg *msg, enum _hdr_types_t t,
+		int (*visit)(void *ctx, struct hdr_field *hf, str *uri), void *ctx)
+{
+	struct hdr_field *hf;
+	rr_t *r;
+	int rc;
+
+	if(parse_headers(msg, HDR_EOH_F, 0) < 0)
+		return -1;
+	for(hf = msg->headers; hf; hf = hf->next) {
+		if(hf->type != t)
+			continue;
+		if(parse_rr(hf) < 0)
+			return -1;
+		for(r = (rr_t *)hf->parsed; r; r = r->next) {
+			rc = visit(ctx, hf, &r->nameaddr.uri);
+			if(rc != 0)
+				return rc;
+		}
+	}
+	return 0;
+}
+
+typedef struct route_walk
+{
+	const char *identity;
+	int past_self; /* left the leading entries of this node */
+} route_walk_t;
+
+/* The Route entries loose_route() consumed are this node's, at the top;
+ * every one after them must be the IMS Core's (TS 24.229: a subsequent
+ * request of the UE follows the dialog's route set, which leads into the
+ * IMS Core only). */
+static int visit_route(void *ctx, struct hdr_field *hf, str *uri)
+{
+	route_walk_t *w = ctx;
+	hop_kind_t k = hop_kind(w->identity, uri);
+
+	(void)hf;
+	if(k == HOP_SELF && !w->past_self)
+		return 0;
+	w->past_self = 1;
+	return k == HOP_IMS_CORE ? 0 : 1;
+}
+
+int wic_route_set_is_ims_core(struct sip_msg *msg)
+{
+	route_walk_t w = {wic_identity_of(msg), 0};
+
+	return each_route_uri(msg, HDR_ROUTE_T, visit_route, &w) == 0 ? 1 : -1;
+}
+
+/* A WIC's reply echoes the Record-Route of the request (RFC 3261 12.1.1):
+ * an entry that is neither this node's nor the IMS Core's was written by
+ * the WIC, and would become the IMS side's first hop. */
+static int visit_record_route(void *ctx, struct hdr_field *hf, str *uri)
+{
+	const char *identity = ctx;
+
+	(void)hf;
+	return hop_kind(identity, uri) == HOP_FOREIGN ? 1 : 0;
+}
+
+int wic_reply_record_route_ok(struct sip_msg *msg, str *identity)
+{
+	char id[512];
+
+	if(identity == NULL || identity->len < 0
+			|| identity->len >= (int)sizeof(id))
+		return -1;
+	memcpy(id, identity->s, identity->len);
+	id[identity->len] = '\0';
+	return each_route_uri(msg, HDR_RECORDROUTE_T, visit_record_route, id) == 0
+				   ? 1
+				   : -1;
 }

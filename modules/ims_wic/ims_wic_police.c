@@ -121,28 +121,27 @@ int wic_pv_parse_wic_name(pv_spec_p sp, str *in)
 
 /* ---- client-supplied alias parameters ---------------------------------- */
 
-/* 1 when the URI's parameters name "alias" (case-insensitive): nathelper
- * would take it as the address to reach the WIC, so a WIC may not write one
- * itself. 0 when they do not, -1 when the URI does not parse. */
+/* 1 when the URI's text holds an "alias" parameter anywhere (";alias",
+ * any case, then "=" after optional whitespace): nathelper takes such a
+ * parameter as the address to reach the WIC, and finds it in the raw text,
+ * user part included (a "user=phone" URI parses its parameters
+ * differently), so a WIC may not write one itself. 0 when it does not, -1
+ * when the URI does not parse. */
 static int uri_has_alias(str *uri)
 {
 	struct sip_uri u;
-	char *p, *end;
+	const char *p = uri->s, *end = uri->s + uri->len;
 
 	if(parse_uri(uri->s, uri->len, &u) < 0)
 		return -1;
-	p = u.params.s;
-	end = p ? p + u.params.len : NULL;
-	while(p && p < end) {
-		char *name = p;
-		while(p < end && *p != ';' && *p != '=')
-			p++;
-		if(p - name == 5 && strncasecmp(name, "alias", 5) == 0)
+	for(; p + 6 <= end; p++) {
+		const char *q;
+		if(*p != ';' || strncasecmp(p + 1, "alias", 5) != 0)
+			continue;
+		for(q = p + 6; q < end && (*q == ' ' || *q == '\t'); q++)
+			;
+		if(q < end && *q == '=')
 			return 1;
-		while(p < end && *p != ';')
-			p++;
-		if(p < end)
-			p++;
 	}
 	return 0;
 }
@@ -263,6 +262,18 @@ int wic_insert_charging_vector(struct sip_msg *msg)
 }
 
 /* ---- ownership --------------------------------------------------------- */
+
+int wic_conn_holds(int conn_id, str *identity)
+{
+	char uri[WIC_IDENTITY_MAX];
+
+	if(identity == NULL || identity->len <= 0
+			|| identity->len >= (int)sizeof(uri))
+		return -1;
+	memcpy(uri, identity->s, identity->len);
+	uri[identity->len] = '\0';
+	return wic_btable_conn_has_impu(wic_bindings, conn_id, uri) ? 1 : -1;
+}
 
 int wic_conn_unregistered(int conn_id)
 {

@@ -58,20 +58,27 @@ test('an upgraded connection that registers nothing in time is closed; a registe
   assert.strictEqual(again.status, 200);
 });
 
-test('a TCP connection that never becomes a WebSocket is closed after TCP_IDLE_LIFETIME; a WebSocket outlives it', async (t) => {
+test('TCP and TLS connections that never become a WebSocket are closed after TCP_IDLE_LIFETIME; a WebSocket outlives them', async (t) => {
   const ws = await SipWs.connect({ url: WSS, origin: ORIGIN });
   t.after(() => ws.close());
   const impu = 'sip:demoraw@wwsf.lab';
   assert.strictEqual((await ws.register({ impu, token: env.mint({ impu: [impu] }), expires: 600 })).status, 200);
-  const raw = net.connect({ host: '127.0.0.1', port: 8080 });
-  t.after(() => raw.destroy());
-  let closedAt = null;
+  // plain TCP to the lab WS port, and TLS (handshake done, then silent)
+  // to the WSS port
+  const tls = require('node:tls');
   const opened = Date.now();
-  raw.on('error', () => {});
-  raw.on('close', () => { closedAt = Date.now(); });
+  const raws = [net.connect({ host: '127.0.0.1', port: 8080 }),
+    tls.connect({ host: '127.0.0.1', port: 8443, rejectUnauthorized: false })];
+  const closedAt = [null, null];
+  raws.forEach((c, i) => {
+    t.after(() => c.destroy());
+    c.on('error', () => {});
+    c.on('close', () => { closedAt[i] = Date.now(); });
+  });
   // the TCP main process checks lifetimes about once a second
-  await pollUntil(() => closedAt !== null, { timeoutMs: (TCP_IDLE_LIFETIME + 10) * 1000, what: 'the raw connection closed' });
-  assert.ok(closedAt - opened >= (TCP_IDLE_LIFETIME - 1) * 1000, `closed after ${closedAt - opened} ms`);
+  await pollUntil(() => closedAt.every((x) => x !== null),
+    { timeoutMs: (TCP_IDLE_LIFETIME + 10) * 1000, what: 'the raw TCP and TLS connections closed' });
+  for (const at of closedAt) assert.ok(at - opened >= (TCP_IDLE_LIFETIME - 1) * 1000, `closed after ${at - opened} ms`);
   assert.strictEqual(ws.ws.readyState, 1, 'the WebSocket was closed too');
   assert.strictEqual((await ws.register({ impu, token: env.mint({ impu: [impu] }), expires: 600 })).status, 200);
 });

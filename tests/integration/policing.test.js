@@ -370,22 +370,74 @@ for (const [what, extra] of [
   });
 }
 
-test('a Record-Route a WIC slips into its answer cannot steer the IMS side\'s in-dialog requests', async (t) => {
-  const { runSipp } = require('../lib/sipp');
-  const callee = await registered('sip:demoslipper@wwsf.lab');
-  t.after(() => callee.close());
-  callee.onRequest((req) => {
-    if (req.method === 'INVITE') {
-      // the answer with a foreign hop above the Record-Route it received
-      const own = req.headerLines.bind(req);
-      req.headerLines = (h) => (h === 'record-route' ? ['<sip:127.0.0.2:5098;lr>', ...own(h)] : own(h));
-      callee.reply(req, 200, 'OK', [], '');
-    }
-    if (req.method === 'BYE') req.reply(200, 'OK');
+for (const where of ['above', 'below']) {
+  test(`a Record-Route a WIC slips into its answer (${where} the real ones) never reaches the IMS side`, async (t) => {
+    const { runSipp } = require('../lib/sipp');
+    const impu = `sip:demoslip${where}@wwsf.lab`;
+    const callee = await registered(impu);
+    t.after(() => callee.close());
+    callee.onRequest((req) => {
+      if (req.method === 'INVITE') {
+        const own = req.headerLines.bind(req);
+        const evil = '<sip:127.0.0.2:5098;lr>';
+        req.headerLines = (h) => (h !== 'record-route' ? own(h)
+          : where === 'above' ? [evil, ...own(h)] : [...own(h), evil]);
+        callee.reply(req, 200, 'OK', [], '');
+      }
+      if (req.method === 'BYE') req.reply(200, 'OK');
+    });
+    const before = await scriptStat('wic_refused_record_route');
+    const call = await runSipp({ scenario: 'uac-call.xml', target: '127.0.0.1:5070', service: impu.slice(4),
+      keys: { from: 'sip:carol@ims.lab' }, name: `policing-rr-${where}`, timeoutS: 10 });
+    const ok = call.trace.split(/-{10,}/).find((m) => /^\s*SIP\/2\.0 200 OK/m.test(m) && /CSeq: 1 INVITE/.test(m));
+    assert.ok(ok, call.trace.slice(0, 3000));
+    assert.doesNotMatch(ok, /127\.0\.0\.2/);
+    assert.strictEqual(await scriptStat('wic_refused_record_route'), before + 1);
+    assertSilent();
   });
-  const call = await runSipp({ scenario: 'uac-call.xml', target: '127.0.0.1:5070', service: 'demoslipper@wwsf.lab',
-    keys: { from: 'sip:carol@ims.lab' }, name: 'policing-rr-slip', timeoutS: 15 });
-  // the IMS side's BYE is refused by the eP-CSCF instead of reaching 127.0.0.2
-  assert.match(call.trace, /SIP\/2\.0 403 Forbidden - Not a dialog of this node/, call.trace.slice(-3000));
-  assertSilent();
+}
+
+test('an alias hidden in a user=phone Request-URI or Contact is refused (400)', async () => {
+  for (const [ruri, contact] of [
+    ['sip:+15551234@h.invalid;user=phone;alias=127.0.0.1~5098~6', `<sip:wic@${owner.host};transport=ws>`],
+    ['sip:bob@ims.lab', `<sip:+1555@${owner.host};user=phone;alias=127.0.0.1~5098~6;transport=ws>`],
+    ['sip:bob@ims.lab', `<sip:wic@${owner.host};transport=ws;ALIAS =127.0.0.2~5098~1>`],
+  ]) {
+    const responses = await unchanged(() => exchange(owner, requestText(owner, 'INVITE', {
+      ruri, to: '<sip:bob@ims.lab>', from: `<${OWNER}>;tag=${rand(3)}`, headers: [`Contact: ${contact}`] })));
+    assert.strictEqual(responses.length, 1);
+    assert.strictEqual(responses[0].status, 400, `${ruri} ${contact}: ${responses[0].raw}`);
+  }
+});
+
+test('Routes after the IMS Core\'s entry in an own dialog -> 403, the IMS Core is never asked to go there', async (t) => {
+  const { uas, dialog } = await ownerCall(t);
+  const r = await unchanged(() => owner.inDialog('MESSAGE', { ...dialog,
+    routeSet: [...dialog.routeSet, '<sip:127.0.0.2:5098;lr>'] }));
+  assert.strictEqual(r.status, 403, r.raw);
+  assert.strictEqual(r.header('warning'), '399 ims_wic "wic_refused_next_hop"');
+  assert.strictEqual((await owner.bye(dialog)).status, 200);
+  await uas.stop();
+});
+
+test('an IMS-side in-dialog request to a WIC whose connection is gone gets 480, quietly', async (t) => {
+  const { runSipp } = require('../lib/sipp');
+  const impu = 'sip:demogoner@wwsf.lab';
+  const callee = await registered(impu);
+  let acked;
+  const gotAck = new Promise((resolve) => { acked = resolve; });
+  callee.onRequest((req) => {
+    if (req.method === 'INVITE') callee.answer(req);
+    if (req.method === 'ACK') acked();
+  });
+  const call = runSipp({ scenario: 'uac-call.xml', target: '127.0.0.1:5070', service: impu.slice(4),
+    keys: { from: 'sip:carol@ims.lab' }, name: 'policing-gone', timeoutS: 10 });
+  // the call is up: the tab goes before the IMS side's BYE (100 ms later)
+  await gotAck;
+  await callee.drop();
+  const mark = env.epcscf.logMark();
+  const r = await call;
+  assert.match(r.trace, /SIP\/2\.0 480 Temporarily Unavailable - WIC gone/, r.trace.slice(-2000));
+  const noisy = env.epcscf.log().slice(mark).split('\n').filter((l) => / (ERROR|WARNING|NOTICE): /.test(l));
+  assert.deepStrictEqual(noisy, []);
 });
