@@ -174,16 +174,20 @@ typedef enum hop_kind
 	HOP_IMS_CORE	 /* an IP in ims_core, or a name of the route set */
 } hop_kind_t;
 
-/* What the URI names as a hop (RFC 3261 19.1.1: maddr before the host). */
+/* What the URI names as a hop. */
 static hop_kind_t hop_kind(const char *identity, str *uri)
 {
 	struct ip_addr *ip;
 	struct sip_uri u;
 	str host;
 
-	if(uri->len <= 0 || parse_uri(uri->s, uri->len, &u) < 0)
+	/* maddr (RFC 3261 19.1.1) makes the destination another address than
+	 * the host: a hop of this node or the IMS Core never needs one, and a
+	 * proxy that ignores it would go to the host instead */
+	if(uri->len <= 0 || parse_uri(uri->s, uri->len, &u) < 0
+			|| u.maddr_val.len > 0)
 		return HOP_FOREIGN;
-	host = u.maddr_val.len > 0 ? u.maddr_val : u.host;
+	host = u.host;
 	if(host.len > 1 && host.s[0] == '[') {
 		host.s++;
 		host.len -= 2;

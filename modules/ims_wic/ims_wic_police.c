@@ -45,7 +45,7 @@ static const char *const untrusted_headers[] = {"P-Charging-Vector",
 		"P-Visited-Network-ID", "P-Access-Network-Info", "P-Called-Party-ID",
 		"P-Profile-Key", "P-Asserted-Service", "Remote-Party-ID",
 		"P-Private-Network-Indication", "Resource-Priority", "P-Early-Media",
-		"Path", "Service-Route", NULL};
+		"Path", "Service-Route", "P-Associated-URI", NULL};
 
 /* Only in requests: a UA adds no Record-Route (a WIC's reply must echo the
  * request's, RFC 3261 12.1.1), and its credentials are for this node. */

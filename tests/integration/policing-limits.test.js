@@ -83,6 +83,29 @@ test('TCP and TLS connections that never become a WebSocket are closed after TCP
   assert.strictEqual((await ws.register({ impu, token: env.mint({ impu: [impu] }), expires: 600 })).status, 200);
 });
 
+test('an upgraded peer that registers nothing and ignores the close frame loses its TCP connection', async (t) => {
+  const crypto = require('node:crypto');
+  // a WebSocket upgrade by hand: the peer then never reads nor answers
+  const sock = net.connect({ host: '127.0.0.1', port: 8080 });
+  t.after(() => sock.destroy());
+  let closedAt = null;
+  let upgraded = false;
+  sock.on('error', () => {});
+  sock.on('close', () => { closedAt = Date.now(); });
+  // reads what comes (the close frame too) and answers nothing
+  sock.on('data', (d) => { if (/^HTTP\/1\.1 101/.test(d.toString())) upgraded = true; });
+  await new Promise((resolve) => sock.once('connect', resolve));
+  sock.write(['GET / HTTP/1.1', 'Host: 127.0.0.1:8080', 'Upgrade: websocket', 'Connection: Upgrade',
+    `Sec-WebSocket-Key: ${crypto.randomBytes(16).toString('base64')}`, 'Sec-WebSocket-Version: 13',
+    'Sec-WebSocket-Protocol: sip', `Origin: ${ORIGIN}`, '', ''].join('\r\n'));
+  const opened = Date.now();
+  await pollUntil(() => upgraded, { timeoutMs: 5000, what: 'the 101 of the upgrade' });
+  // REGISTER_WITHIN, the htable timer, then 5 s for the close frame's answer
+  await pollUntil(() => closedAt !== null, { timeoutMs: (REGISTER_WITHIN + 15) * 1000,
+    what: 'the TCP connection of a peer ignoring the close frame closed' });
+  assert.ok(closedAt - opened >= (REGISTER_WITHIN + 4) * 1000, `closed after ${closedAt - opened} ms`);
+});
+
 test('requests beyond the per-source limit get 503 with Retry-After, counted and logged once', async (t) => {
   const ua = await SipWs.connect({ url: WSS, origin: ORIGIN });
   t.after(() => ua.close());

@@ -219,12 +219,13 @@ const SPOOFED = [
   'Path: <sip:127.0.0.2:5098;lr>',
   'Service-Route: <sip:127.0.0.2:5098;lr>',
   'Record-Route: <sip:127.0.0.2:5098;lr>',
+  'P-Associated-URI: <sip:ceo@ims.lab>',
 ];
 
 function assertPoliced(msg, { what }) {
   assert.match(msg, /^P-Asserted-Identity: <sip:demoowner@wwsf\.lab>\r?$/m, `${what}: asserted identity`);
   assert.strictEqual((msg.match(/^P-Asserted-Identity:/gmi) || []).length, 1, `${what}: one P-Asserted-Identity`);
-  assert.doesNotMatch(msg, /ceo@ims\.lab|demovictim|evil\.example|forged|127\.0\.0\.2|P-Preferred-Identity|P-Served-User|P-Access-Network-Info|P-Called-Party-ID|P-Profile-Key|P-Asserted-Service|P-Charging-Function-Addresses|Remote-Party-ID|P-Private-Network-Indication|Resource-Priority|P-Early-Media|^Path:|^Service-Route:/im, what);
+  assert.doesNotMatch(msg, /ceo@ims\.lab|demovictim|evil\.example|forged|127\.0\.0\.2|P-Preferred-Identity|P-Served-User|P-Access-Network-Info|P-Called-Party-ID|P-Profile-Key|P-Asserted-Service|P-Charging-Function-Addresses|Remote-Party-ID|P-Private-Network-Indication|P-Associated-URI|Resource-Priority|P-Early-Media|^Path:|^Service-Route:/im, what);
   assert.doesNotMatch(msg, /^(Proxy-)?Authorization:/mi, `${what}: a credential left the eP-CSCF`);
   assert.doesNotMatch(msg, /Bearer|eyJ/, `${what}: the token left the eP-CSCF`);
 }
@@ -358,6 +359,7 @@ test('a reply of an unregistered connection that matches no transaction goes now
 for (const [what, extra] of [
   ['through this node\'s own SIP port', ['<sip:127.0.0.1:5060;lr>', '<sip:127.0.0.2:5098;lr>']],
   ['to a host name (never resolved)', ['<sip:evil.test;lr>']],
+  ['to a foreign host with an maddr of the IMS Core', ['<sip:127.0.0.2:5098;maddr=127.0.0.1;lr>']],
 ]) {
   test(`a Route ${what} inside an own dialog -> 403 next hop, nothing leaves`, async (t) => {
     const { uas, dialog } = await ownerCall(t);
