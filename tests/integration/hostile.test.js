@@ -12,8 +12,9 @@ const path = require('node:path');
 const tls = require('node:tls');
 const dgram = require('node:dgram');
 const crypto = require('node:crypto');
-const { startEnv, OTHER_ORIGIN, signJws, AUDIENCE, DEMO_ISS } = require('../lib/env');
+const { OTHER_ORIGIN, signJws, AUDIENCE, DEMO_ISS } = require('../lib/env');
 const { SipWs } = require('../lib/sipws');
+const { residentFixture } = require('../lib/resident');
 const { runSipp, startUas } = require('../lib/sipp');
 const { REPO, pollUntil } = require('../lib/common');
 
@@ -24,51 +25,8 @@ const VICTIM = 'sip:demovictim@wwsf.lab';
 const now = () => Math.floor(Date.now() / 1000);
 const b64u = (v) => Buffer.from(typeof v === 'string' ? v : JSON.stringify(v)).toString('base64url');
 
-let env;
-let resident;
-test.before(async () => {
-  env = await startEnv({ name: 'hostile' });
-  resident = await wic();
-  const r = await resident.register({ impu: RESIDENT, token: env.mint({ impu: [RESIDENT] }), expires: 3600 });
-  assert.strictEqual(r.status, 200, r.raw);
-  await env.waitBindings(RESIDENT, 1);
-});
-test.after(async () => {
-  if (resident) await resident.close();
-  if (env) await env.stop();
-});
-
-// Connections a test opened are closed after it (afterEach), so that a
-// binding made by mistake is still there when a test compares the state.
-const opened = new Set();
-async function wic(opts = {}) {
-  const ua = await SipWs.connect({ url: WSS, origin: ORIGIN, ...opts });
-  opened.add(ua);
-  return ua;
-}
-test.afterEach(async () => {
-  const all = [...opened].filter((ua) => ua !== resident);
-  opened.clear();
-  await Promise.all(all.map((ua) => ua.close()));
-});
-
-// The state an attack must not change: bindings and ranges without the
-// fields that tick (expires, token_expires, next_action).
-async function snapshot() {
-  const bindings = (await env.bindings()).map(({ expires, token_expires, ...b }) => b)
-    .sort((a, b) => `${a.impu} ${a.contact}`.localeCompare(`${b.impu} ${b.contact}`));
-  const ranges = (await env.ranges()).map(({ expires, next_action, ...r }) => r);
-  return { bindings, ranges };
-}
-
-// Runs fn and asserts that bindings and ranges are the same afterwards.
-async function unchanged(fn) {
-  const before = await snapshot();
-  assert.ok(before.bindings.some((b) => b.impu === RESIDENT), 'the resident binding is there');
-  const out = await fn();
-  assert.deepStrictEqual(await snapshot(), before, 'bindings or ranges changed');
-  return out;
-}
+const fx = residentFixture(test, { name: 'hostile', resident: RESIDENT });
+const { wic, unchanged } = fx;
 
 // Sends raw text on a connection, then an in-order barrier (OPTIONS to the
 // eP-CSCF itself, answered 200 by the cfg): everything the raw text caused
@@ -229,7 +187,7 @@ for (const [name, [code, reason, stat], tok, check, impuOverride] of tokenCases)
     const impu = impuOverride || VICTIM;
     await unchanged(async () => {
       const ua = await wic();
-      const r = await ua.register({ impu, token: tok(env, impu) });
+      const r = await ua.register({ impu, token: tok(fx.env, impu) });
       assert.strictEqual(r.status, code, r.raw);
       assert.strictEqual(r.reason, reason);
       assertWarning(r, stat);
@@ -241,29 +199,29 @@ for (const [name, [code, reason, stat], tok, check, impuOverride] of tokenCases)
 test('token: demo\'s token on the other WWSF\'s origin -> 403 wrong_wwsf', async () => {
   await unchanged(async () => {
     const ua = await wic({ origin: OTHER_ORIGIN });
-    const r = await ua.register({ impu: VICTIM, token: env.mint({ impu: [VICTIM] }) });
+    const r = await ua.register({ impu: VICTIM, token: fx.env.mint({ impu: [VICTIM] }) });
     assert.strictEqual(r.status, 403);
     assertWarning(r, 'wrong_wwsf');
   });
 });
 
 test('token: leeway edge accepted (nbf and iat 20 s ahead, inside the 30 s leeway), then removed', async () => {
-  const before = await snapshot();
+  const before = await fx.env.snapshot();
   const ua = await wic();
-  const token = env.mint({ impu: [VICTIM], nbf: now() + 20, iat: now() + 20 });
+  const token = fx.env.mint({ impu: [VICTIM], nbf: now() + 20, iat: now() + 20 });
   const r = await ua.register({ impu: VICTIM, token });
   assert.strictEqual(r.status, 200, r.raw);
-  await env.waitBindings(VICTIM, 1);
+  await fx.env.waitBindings(VICTIM, 1);
   assert.strictEqual((await ua.register({ impu: VICTIM, token, expires: 0 })).status, 200);
-  await env.waitBindings(VICTIM, 0);
-  assert.deepStrictEqual(await snapshot(), before);
+  await fx.env.waitBindings(VICTIM, 0);
+  assert.deepStrictEqual(await fx.env.snapshot(), before);
   await ua.close();
 });
 
 test('token: whitespace inside the Bearer token is no Bearer token -> 401, inside an application/jwt body -> 400', async () => {
   await unchanged(async () => {
     const ua = await wic();
-    const t = env.mint({ impu: [VICTIM] });
+    const t = fx.env.mint({ impu: [VICTIM] });
     const spaced = `${t.slice(0, 20)} ${t.slice(20)}`;
     const a = await ua.register({ impu: VICTIM, token: spaced });
     assert.strictEqual(a.status, 401, a.raw);
@@ -280,7 +238,7 @@ test('token: whitespace inside the Bearer token is no Bearer token -> 401, insid
 test('two Authorization headers, first a bad Bearer, second good: the first Bearer counts -> 400', async () => {
   await unchanged(async () => {
     const ua = await wic();
-    const good = env.mint({ impu: [VICTIM] });
+    const good = fx.env.mint({ impu: [VICTIM] });
     const r = await ua.register({ impu: VICTIM, headers: ['Authorization: Bearer abc.def.ghi', `Authorization: Bearer ${good}`] });
     assert.strictEqual(r.status, 400, r.raw);
     assertWarning(r, 'bad_token');
@@ -288,16 +246,16 @@ test('two Authorization headers, first a bad Bearer, second good: the first Bear
 });
 
 test('two Authorization headers, first a good Bearer, second bad: 200 (first Bearer that parses)', async () => {
-  const before = await snapshot();
+  const before = await fx.env.snapshot();
   const ua = await wic();
-  const good = env.mint({ impu: [VICTIM] });
+  const good = fx.env.mint({ impu: [VICTIM] });
   const r = await ua.register({ impu: VICTIM, headers: [`Authorization: Bearer ${good}`, 'Authorization: Bearer abc.def.ghi'] });
   assert.strictEqual(r.status, 200, r.raw);
-  await env.waitBindings(VICTIM, 1);
+  await fx.env.waitBindings(VICTIM, 1);
   await ua.close();
-  await env.waitBindings(VICTIM, 0);
+  await fx.env.waitBindings(VICTIM, 0);
   // the range's WIC count follows the binding's removal a moment later
-  await pollUntil(async () => util.isDeepStrictEqual(await snapshot(), before),
+  await pollUntil(async () => util.isDeepStrictEqual(await fx.env.snapshot(), before),
     { timeoutMs: 3000, what: 'bindings and ranges as before' });
 });
 
@@ -305,7 +263,7 @@ test('Digest Authorization before a bad Bearer: the Digest one is skipped, the B
   await unchanged(async () => {
     const ua = await wic();
     const r = await ua.register({ impu: VICTIM, headers: ['Authorization: Digest username="demovictim@wwsf.lab", realm="wwsf.lab"',
-      `Authorization: Bearer ${env.mint({ impu: ['sip:demoelse@wwsf.lab'] })}`] });
+      `Authorization: Bearer ${fx.env.mint({ impu: ['sip:demoelse@wwsf.lab'] })}`] });
     assert.strictEqual(r.status, 403, r.raw);
     assertWarning(r, 'impu_not_in_token');
   });
@@ -314,8 +272,8 @@ test('Digest Authorization before a bad Bearer: the Digest one is skipped, the B
 test('bad Bearer header and a good application/jwt body: the header counts -> 403', async () => {
   await unchanged(async () => {
     const ua = await wic();
-    const r = await ua.register({ impu: VICTIM, token: env.mint({ impu: [VICTIM] }), authMode: 'jwt',
-      headers: [`Authorization: Bearer ${env.mint({ impu: [VICTIM] }, { kid: 'nope' })}`] });
+    const r = await ua.register({ impu: VICTIM, token: fx.env.mint({ impu: [VICTIM] }), authMode: 'jwt',
+      headers: [`Authorization: Bearer ${fx.env.mint({ impu: [VICTIM] }, { kid: 'nope' })}`] });
     assert.strictEqual(r.status, 403, r.raw);
     assertWarning(r, 'bad_signature');
   });
@@ -324,7 +282,7 @@ test('bad Bearer header and a good application/jwt body: the header counts -> 40
 test('a huge Authorization header (60 KB) closes the connection without an answer', async () => {
   await unchanged(async () => {
     const ua = await wic();
-    const { responses, closed } = await rawExchange(ua, registerText(ua, { token: `${env.mint({ impu: [VICTIM] })}${'A'.repeat(60000)}` }));
+    const { responses, closed } = await rawExchange(ua, registerText(ua, { token: `${fx.env.mint({ impu: [VICTIM] })}${'A'.repeat(60000)}` }));
     assert.deepStrictEqual(responses, []);
     assert.ok(closed, 'the eP-CSCF keeps a connection that sent a 60 KB frame');
   });
@@ -333,7 +291,7 @@ test('a huge Authorization header (60 KB) closes the connection without an answe
 test('a huge header (20 KB X-Pad) closes the connection without an answer', async () => {
   await unchanged(async () => {
     const ua = await wic();
-    const { responses, closed } = await rawExchange(ua, registerText(ua, { token: env.mint({ impu: [VICTIM] }),
+    const { responses, closed } = await rawExchange(ua, registerText(ua, { token: fx.env.mint({ impu: [VICTIM] }),
       extra: [`X-Pad: ${'p'.repeat(20000)}`] }));
     assert.deepStrictEqual(responses, []);
     assert.ok(closed);
@@ -344,7 +302,7 @@ test('many headers (300 of them, under the frame limit) with a token for someone
   await unchanged(async () => {
     const ua = await wic();
     const extra = Array.from({ length: 300 }, (_, k) => `X-H${k}: ${k}`);
-    const { responses, closed } = await rawExchange(ua, registerText(ua, { token: env.mint({ impu: ['sip:demoelse@wwsf.lab'] }), extra }));
+    const { responses, closed } = await rawExchange(ua, registerText(ua, { token: fx.env.mint({ impu: ['sip:demoelse@wwsf.lab'] }), extra }));
     assert.strictEqual(closed, false);
     assert.strictEqual(responses.length, 1);
     assert.strictEqual(responses[0].status, 403);
@@ -356,28 +314,28 @@ test('two To headers (first the victim, token for the second) get no answer: the
   await unchanged(async () => {
     const ua = await wic();
     const me = 'sip:demoattacker@wwsf.lab';
-    const text = registerText(ua, { impu: me, token: env.mint({ impu: [me] }), to: `<${VICTIM}>`, extra: [`To: <${me}>`] });
+    const text = registerText(ua, { impu: me, token: fx.env.mint({ impu: [me] }), to: `<${VICTIM}>`, extra: [`To: <${me}>`] });
     const { responses, closed } = await rawExchange(ua, text);
     assert.deepStrictEqual(responses.map((m) => m.status), []);
     assert.strictEqual(closed, false);
-    assert.ok(env.epcscf.logContains(/duplicate To header field/), 'the drop is logged');
+    assert.ok(fx.env.epcscf.logContains(/duplicate To header field/), 'the drop is logged');
   });
 });
 
 test('REGISTER without a Contact is a fetch: 200 listing nothing, no binding made', async () => {
   await unchanged(async () => {
     const ua = await wic();
-    const { responses } = await rawExchange(ua, registerText(ua, { token: env.mint({ impu: [VICTIM] }), contact: null }));
+    const { responses } = await rawExchange(ua, registerText(ua, { token: fx.env.mint({ impu: [VICTIM] }), contact: null }));
     assert.strictEqual(responses.length, 1);
     assert.strictEqual(responses[0].status, 200);
     assert.strictEqual(responses[0].header('contact'), undefined);
   });
 });
 
-test('Contact: * with a non-zero Expires -> 400, the resident\'s binding stays', async () => {
+test('Contact: * with a non-zero Expires -> 400, the fx.resident\'s binding stays', async () => {
   await unchanged(async () => {
     const ua = await wic();
-    const r = await ua.register({ impu: RESIDENT, token: env.mint({ impu: [RESIDENT] }), contact: '*', expires: 300 });
+    const r = await ua.register({ impu: RESIDENT, token: fx.env.mint({ impu: [RESIDENT] }), contact: '*', expires: 300 });
     assert.strictEqual(r.status, 400, r.raw);
     assert.strictEqual(r.reason, 'Bad Request - Malformed REGISTER');
   });
@@ -386,7 +344,7 @@ test('Contact: * with a non-zero Expires -> 400, the resident\'s binding stays',
 test('Contact: * together with a URI Contact -> 400', async () => {
   await unchanged(async () => {
     const ua = await wic();
-    const { responses } = await rawExchange(ua, registerText(ua, { impu: RESIDENT, token: env.mint({ impu: [RESIDENT] }),
+    const { responses } = await rawExchange(ua, registerText(ua, { impu: RESIDENT, token: fx.env.mint({ impu: [RESIDENT] }),
       contact: '*', expires: 0, extra: [`Contact: <sip:x@${ua.host};transport=ws>`] }));
     assert.deepStrictEqual(responses.map((m) => `${m.status} ${m.reason}`), ['400 Bad Request - Malformed REGISTER']);
   });
@@ -404,7 +362,7 @@ for (const [name, contact] of badContacts) {
   test(`REGISTER with ${name} -> 400, no binding`, async () => {
     await unchanged(async () => {
       const ua = await wic();
-      const r = await ua.register({ impu: VICTIM, token: env.mint({ impu: [VICTIM] }), contact: contact(ua) });
+      const r = await ua.register({ impu: VICTIM, token: fx.env.mint({ impu: [VICTIM] }), contact: contact(ua) });
       assert.strictEqual(r.status, 400, r.raw);
       assert.match(r.reason, /^Bad Request - (Contact|Malformed REGISTER)$/);
     });
@@ -414,7 +372,7 @@ for (const [name, contact] of badContacts) {
 test('a good Contact followed by a bad one -> 400 and neither is bound (RFC 3261 10.3: all or nothing)', async () => {
   await unchanged(async () => {
     const ua = await wic();
-    const { responses } = await rawExchange(ua, registerText(ua, { token: env.mint({ impu: [VICTIM] }),
+    const { responses } = await rawExchange(ua, registerText(ua, { token: fx.env.mint({ impu: [VICTIM] }),
       extra: [`Contact: <sip:second@${ua.host};transport=ws?Route=%3Csip:evil.example%3E>`] }));
     assert.deepStrictEqual(responses.map((m) => `${m.status} ${m.reason}`), ['400 Bad Request - Contact']);
   });
@@ -422,10 +380,10 @@ test('a good Contact followed by a bad one -> 400 and neither is bound (RFC 3261
 
 test('Call-ID/CSeq replay: same Call-ID, lower CSeq -> 400 out of order, binding unchanged', async () => {
   const impu = 'sip:demoreplay@wwsf.lab';
-  const token = env.mint({ impu: [impu] });
+  const token = fx.env.mint({ impu: [impu] });
   const ua = await wic();
   assert.strictEqual((await ua.register({ impu, token, callId: 'hostile-replay', cseq: 10, expires: 300 })).status, 200);
-  await env.waitBindings(impu, 1);
+  await fx.env.waitBindings(impu, 1);
   await unchanged(async () => {
     const lower = await ua.register({ impu, token, callId: 'hostile-replay', cseq: 9, expires: 3000 });
     assert.strictEqual(lower.status, 400);
@@ -433,16 +391,16 @@ test('Call-ID/CSeq replay: same Call-ID, lower CSeq -> 400 out of order, binding
     const dereg = await ua.register({ impu, token, callId: 'hostile-replay', cseq: 3, expires: 0 });
     assert.strictEqual(dereg.status, 400);
   });
-  const b = await env.bindings(impu);
+  const b = await fx.env.bindings(impu);
   assert.ok(Number(b[0].expires) <= 300, 'the replay did not extend the binding');
   await ua.close();
-  await env.waitBindings(impu, 0);
+  await fx.env.waitBindings(impu, 0);
 });
 
 test('token of A used to register B from another connection -> 403, A\'s binding untouched', async () => {
   await unchanged(async () => {
     const ua = await wic();
-    const r = await ua.register({ impu: VICTIM, token: env.mint({ impu: [RESIDENT] }) });
+    const r = await ua.register({ impu: VICTIM, token: fx.env.mint({ impu: [RESIDENT] }) });
     assert.strictEqual(r.status, 403);
     assertWarning(r, 'impu_not_in_token');
   });
@@ -450,18 +408,18 @@ test('token of A used to register B from another connection -> 403, A\'s binding
 
 test('A\'s token on a second connection: another instance\'s de-register removes nothing; Contact: * removes all of A (the token authorizes the IMPU)', async () => {
   const impu = 'sip:demoowner@wwsf.lab';
-  const token = env.mint({ impu: [impu] });
+  const token = fx.env.mint({ impu: [impu] });
   const first = await wic();
   assert.strictEqual((await first.register({ impu, token, expires: 600 })).status, 200);
-  await env.waitBindings(impu, 1);
+  await fx.env.waitBindings(impu, 1);
   const second = await wic();
   const other = await second.register({ impu, token, expires: 0 });  // its own instance: no match
   assert.strictEqual(other.status, 200);
-  const kept = await env.waitBindings(impu, 1);
+  const kept = await fx.env.waitBindings(impu, 1);
   assert.strictEqual(kept[0].instance, first.instance);
   const star = await second.register({ impu, token, contact: '*', expires: 0 });
   assert.strictEqual(star.status, 200, star.raw);
-  await env.waitBindings(impu, 0);
+  await fx.env.waitBindings(impu, 0);
   await first.close();
   await second.close();
 });
@@ -482,11 +440,11 @@ test('spoofed P-Asserted-Identity on an INVITE never reaches the IMS side', asyn
   const uas = await startUas({ scenario: 'uas-answer.xml', port: 5090, name: 'hostile-pai' });
   t.after(() => uas.stop());
   await unchanged(async () => {
-    const { res, dialog } = await resident.invite('sip:bob@ims.lab', { from: RESIDENT,
+    const { res, dialog } = await fx.resident.invite('sip:bob@ims.lab', { from: RESIDENT,
       headers: ['P-Asserted-Identity: <sip:boss@ims.lab>', 'P-Asserted-Identity: <tel:+15551234567>',
         `P-Preferred-Identity: <${VICTIM}>`] });
     assert.strictEqual(res.status, 200, res.raw);
-    assert.strictEqual((await resident.bye(dialog)).status, 200);
+    assert.strictEqual((await fx.resident.bye(dialog)).status, 200);
   });
   const done = await uas.stop();
   const invite = done.trace.split(/-{10,}/).find((m) => /^\s*INVITE /m.test(m));
@@ -503,7 +461,7 @@ test('terminating INVITE from an address that is not the IMS Core (127.0.0.2) ->
     assert.strictEqual(r.code, 0, r.trace);
     assert.match(r.trace, /SIP\/2\.0 403 Forbidden - Not the IMS Core/);
   });
-  assert.ok(!resident.received.some((m) => m.method === 'INVITE' && /mallory/.test(m.header('from') || '')));
+  assert.ok(!fx.resident.received.some((m) => m.method === 'INVITE' && /mallory/.test(m.header('from') || '')));
 });
 
 function udpRequest(localIp, text) {
@@ -529,14 +487,14 @@ const udpRegister = (token) => [
 
 test('REGISTER from the IMS side (UDP from the IMS Core address), even with a valid token -> 403', async () => {
   await unchanged(async () => {
-    const r = await udpRequest('127.0.0.1', udpRegister(env.mint({ impu: [VICTIM] })));
+    const r = await udpRequest('127.0.0.1', udpRegister(fx.env.mint({ impu: [VICTIM] })));
     assert.match(r, /^SIP\/2\.0 403 Forbidden - Register ranges, not WICs\r\n/);
   });
 });
 
 test('REGISTER over UDP from a host that is neither a WIC nor the IMS Core -> 403', async () => {
   await unchanged(async () => {
-    const r = await udpRequest('127.0.0.2', udpRegister(env.mint({ impu: [VICTIM] })));
+    const r = await udpRequest('127.0.0.2', udpRegister(fx.env.mint({ impu: [VICTIM] })));
     assert.match(r, /^SIP\/2\.0 403 Forbidden - Not the IMS Core\r\n/);
   });
 });
@@ -593,7 +551,7 @@ const TORTURE_IMPU = 'sip:demotorture@wwsf.lab';
 function tortureText(file, ua) {
   let text = fs.readFileSync(path.join(TORTURE_DIR, file), 'utf8').replace(/\n/g, '\r\n')
     .replace(/\$\{HOST\}/g, ua.host)
-    .replace(/\$\{TOKEN\}/g, env.mint({ impu: [TORTURE_IMPU, 'sip:null-%00-null@wwsf.lab'] }));
+    .replace(/\$\{TOKEN\}/g, fx.env.mint({ impu: [TORTURE_IMPU, 'sip:null-%00-null@wwsf.lab'] }));
   const sep = text.indexOf('\r\n\r\n');
   const body = text.slice(sep + 4);
   text = text.replace(/\$\{CL\}/g, String(Buffer.byteLength(body)));
@@ -603,7 +561,7 @@ function tortureText(file, ua) {
 test('RFC 4475 torture messages over WebSocket: 4xx or no answer, never a 2xx, no state, the eP-CSCF lives', async (t) => {
   const files = fs.readdirSync(TORTURE_DIR).filter((f) => f.endsWith('.sip')).sort();
   assert.ok(files.length >= 30, `${files.length} torture files`);
-  const before = await snapshot();
+  const before = await fx.env.snapshot();
   const outcome = {};
   let ua = await wic();
   for (const f of files) {
@@ -615,10 +573,10 @@ test('RFC 4475 torture messages over WebSocket: 4xx or no answer, never a 2xx, n
     }
   }
   t.diagnostic(JSON.stringify(outcome));
-  assert.deepStrictEqual(await snapshot(), before, JSON.stringify(outcome));
-  assert.match(await env.epcscf.rpc('core.uptime'), /uptime/);
-  assert.doesNotMatch(env.epcscf.log(), /exited by a signal|BUG: |Assertion .* failed/);
+  assert.deepStrictEqual(await fx.env.snapshot(), before, JSON.stringify(outcome));
+  assert.match(await fx.env.epcscf.rpc('core.uptime'), /uptime/);
+  assert.doesNotMatch(fx.env.epcscf.log(), /exited by a signal|BUG: |Assertion .* failed/);
   // the resident WIC is still served after all this
-  const r = await resident.register({ impu: RESIDENT, token: env.mint({ impu: [RESIDENT] }), expires: 3600 });
+  const r = await fx.resident.register({ impu: RESIDENT, token: fx.env.mint({ impu: [RESIDENT] }), expires: 3600 });
   assert.strictEqual(r.status, 200);
 });

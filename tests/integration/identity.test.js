@@ -63,21 +63,8 @@ test.afterEach(async () => {
   await Promise.all(all.map((ua) => ua.close()));
 });
 
-// Bindings and ranges without the fields that tick.
-async function snapshot() {
-  const bindings = (await env.bindings()).map(({ expires, token_expires, ...b }) => b)
-    .sort((a, b) => `${a.impu} ${a.contact}`.localeCompare(`${b.impu} ${b.contact}`));
-  const ranges = (await env.ranges()).map(({ expires, next_action, ...r }) => r);
-  return { bindings, ranges };
-}
 
-async function unchanged(fn) {
-  const before = await snapshot();
-  assert.ok(before.bindings.some((b) => b.impu === RESIDENT), 'the resident binding is there');
-  const out = await fn();
-  assert.deepStrictEqual(await snapshot(), before, 'bindings or ranges changed');
-  return out;
-}
+const unchanged = (fn) => env.unchanged(fn, { resident: RESIDENT });
 
 function imsCall(target, name) {
   return runSipp({ scenario: 'uac-call.xml', target: IMS_CORE, service: target,

@@ -26,12 +26,7 @@ test.before(async () => {
 });
 test.after(async () => { if (env) await env.stop(); });
 
-async function scriptStat(name) {
-  const out = await env.epcscf.rpc('stats.get_statistics', name);
-  const m = new RegExp(`script:${name} = (\\d+)`).exec(out);
-  assert.ok(m, out);
-  return Number(m[1]);
-}
+const scriptStat = (name) => env.scriptStat(name);
 
 const logLines = (re, from) => env.epcscf.log().slice(from).split('\n').filter((l) => re.test(l));
 

@@ -63,28 +63,14 @@ function assertSilent() {
   for (const l of listeners) assert.deepStrictEqual(l.got, [], 'a forged request reached a listener');
 }
 
-// Bindings and ranges without the fields that tick.
-async function snapshot() {
-  const bindings = (await env.bindings()).map(({ expires, token_expires, ...b }) => b)
-    .sort((a, b) => `${a.impu} ${a.contact}`.localeCompare(`${b.impu} ${b.contact}`));
-  const ranges = (await env.ranges()).map(({ expires, next_action, ...r }) => r);
-  return { bindings, ranges };
-}
 
 async function unchanged(fn) {
-  const before = await snapshot();
-  const out = await fn();
-  assert.deepStrictEqual(await snapshot(), before, 'bindings or ranges changed');
+  const out = await env.unchanged(fn);
   assertSilent();
   return out;
 }
 
-async function scriptStat(name) {
-  const out = await env.epcscf.rpc('stats.get_statistics', name);
-  const m = new RegExp(`script:${name} = (\\d+)`).exec(out);
-  assert.ok(m, out);
-  return Number(m[1]);
-}
+const scriptStat = (name) => env.scriptStat(name);
 
 // A request written by hand: every header as given.
 function requestText(ua, method, { ruri, to, from = `<${INTRUDER}>;tag=${rand(3)}`, callId = rand(), cseq = 1,

@@ -12,8 +12,9 @@ const util = require('node:util');
 const fs = require('node:fs');
 const path = require('node:path');
 const crypto = require('node:crypto');
-const { startEnv, defaultProvisioning, signJws, AUDIENCE, DEMO_ISS } = require('../lib/env');
+const { defaultProvisioning, signJws, AUDIENCE, DEMO_ISS } = require('../lib/env');
 const { SipWs } = require('../lib/sipws');
+const { residentFixture } = require('../lib/resident');
 const { createSipJsWic } = require('../lib/sipjs');
 const { pollUntil } = require('../lib/common');
 
@@ -22,54 +23,15 @@ const ORIGIN = 'http://127.0.0.1:8000';
 const RESIDENT = 'sip:demoresident@wwsf.lab';   // registered for the whole file
 const now = () => Math.floor(Date.now() / 1000);
 
-// The demo WWSF types its tokens (every token of env.mint carries typ JWT).
+// The demo WWSF types its tokens (every token of fx.env.mint carries typ JWT).
 function provisioning(keys) {
   const p = defaultProvisioning(keys);
   p.wwsfs[0].required_typ = 'JWT';
   return p;
 }
 
-let env;
-let resident;
-test.before(async () => {
-  env = await startEnv({ name: 'token-hardening', provisioning });
-  resident = await wic();
-  const r = await resident.register({ impu: RESIDENT, token: env.mint({ impu: [RESIDENT] }), expires: 3600 });
-  assert.strictEqual(r.status, 200, r.raw);
-  await env.waitBindings(RESIDENT, 1);
-});
-test.after(async () => {
-  if (resident) await resident.close();
-  if (env) await env.stop();
-});
-
-const opened = new Set();
-async function wic(opts = {}) {
-  const ua = await SipWs.connect({ url: WSS, origin: ORIGIN, ...opts });
-  opened.add(ua);
-  return ua;
-}
-test.afterEach(async () => {
-  const all = [...opened].filter((ua) => ua !== resident);
-  opened.clear();
-  await Promise.all(all.map((ua) => ua.close()));
-});
-
-// Bindings and ranges without the fields that tick.
-async function snapshot() {
-  const bindings = (await env.bindings()).map(({ expires, token_expires, ...b }) => b)
-    .sort((a, b) => `${a.impu} ${a.contact}`.localeCompare(`${b.impu} ${b.contact}`));
-  const ranges = (await env.ranges()).map(({ expires, next_action, ...r }) => r);
-  return { bindings, ranges };
-}
-
-async function unchanged(fn) {
-  const before = await snapshot();
-  assert.ok(before.bindings.some((b) => b.impu === RESIDENT), 'the resident binding is there');
-  const out = await fn();
-  assert.deepStrictEqual(await snapshot(), before, 'bindings or ranges changed');
-  return out;
-}
+const fx = residentFixture(test, { name: 'token-hardening', resident: RESIDENT, provisioning });
+const { wic, unchanged } = fx;
 
 function assertRefused(r, status, reason, stat) {
   assert.strictEqual(r.status, status, r.raw);
@@ -80,13 +42,13 @@ function assertRefused(r, status, reason, stat) {
 // One REGISTER of a fresh identity from a fresh connection; the state
 // must not change and the statistic of the refusal must count it.
 async function refusedRegister({ token, expires = 600, impu }, status, reason, stat) {
-  const before = Number((await env.stats())[`rejected_${stat}`]);
+  const before = Number((await fx.env.stats())[`rejected_${stat}`]);
   const r = await unchanged(async () => {
     const ua = await wic();
     return ua.register({ impu, token, expires });
   });
   assertRefused(r, status, reason, stat);
-  assert.strictEqual(Number((await env.stats())[`rejected_${stat}`]), before + 1, `rejected_${stat}`);
+  assert.strictEqual(Number((await fx.env.stats())[`rejected_${stat}`]), before + 1, `rejected_${stat}`);
   return r;
 }
 
@@ -96,14 +58,14 @@ const fresh = (tag) => `sip:demo${tag}${crypto.randomBytes(3).toString('hex')}@w
 
 test('typ: a token without typ is refused where the WWSF requires one (403 bad_typ)', async () => {
   const impu = fresh('notyp');
-  await refusedRegister({ impu, token: env.mint({ impu: [impu] }, { header: { typ: undefined } }) },
+  await refusedRegister({ impu, token: fx.env.mint({ impu: [impu] }, { header: { typ: undefined } }) },
     403, 'Forbidden - Token Type Not Accepted', 'bad_typ');
 });
 
 test('typ: another type (at+jwt, JOSE) is refused (403 bad_typ)', async () => {
   for (const typ of ['at+jwt', 'JOSE', 'application/at+jwt']) {
     const impu = fresh('wrongtyp');
-    await refusedRegister({ impu, token: env.mint({ impu: [impu] }, { header: { typ } }) },
+    await refusedRegister({ impu, token: fx.env.mint({ impu: [impu] }, { header: { typ } }) },
       403, 'Forbidden - Token Type Not Accepted', 'bad_typ');
   }
 });
@@ -112,11 +74,11 @@ test('typ: compared case-insensitively, "application/" optional (RFC 7515 4.1.9)
   for (const typ of ['jwt', 'application/JWT', 'APPLICATION/jwt']) {
     const impu = fresh('typcase');
     const ua = await wic();
-    const r = await ua.register({ impu, token: env.mint({ impu: [impu] }, { header: { typ } }) });
+    const r = await ua.register({ impu, token: fx.env.mint({ impu: [impu] }, { header: { typ } }) });
     assert.strictEqual(r.status, 200, `${typ}: ${r.raw}`);
-    await env.waitBindings(impu, 1);
+    await fx.env.waitBindings(impu, 1);
     await ua.close();
-    await env.waitBindings(impu, 0);
+    await fx.env.waitBindings(impu, 0);
   }
 });
 
@@ -125,7 +87,7 @@ test('typ: the other WWSF requires none, its tokens register without typ', async
   const ua = await wic({ origin: 'http://127.0.0.1:8001' });
   const tok = signJws({ alg: 'ES256', kid: 'other-1' },
     { iss: 'http://wwsf-other.lab', aud: AUDIENCE, iat: now(), exp: now() + 600, impu: [impu] },
-    env.keys.other.privateKey, 'ES256');
+    fx.env.keys.other.privateKey, 'ES256');
   const r = await ua.register({ impu, token: tok });
   assert.strictEqual(r.status, 200, r.raw);
 });
@@ -136,13 +98,13 @@ test('lifetime: exp - iat above 24 h is refused (403 lifetime_too_long)', async 
   const impu = fresh('longiat');
   // issued a day and a half ago, 10 minutes left: exp - now is fine
   const iat = now() - 129600;
-  await refusedRegister({ impu, token: env.mint({ impu: [impu], iat, exp: iat + 130200 }) },
+  await refusedRegister({ impu, token: fx.env.mint({ impu: [impu], iat, exp: iat + 130200 }) },
     403, 'Forbidden - Token Lifetime Too Long', 'lifetime_too_long');
 });
 
 test('lifetime: without iat, exp - now above 24 h is refused (403 lifetime_too_long)', async () => {
   const impu = fresh('longexp');
-  await refusedRegister({ impu, token: env.mint({ impu: [impu], exp: now() + 86400 + 600 }, { omit: ['iat'] }) },
+  await refusedRegister({ impu, token: fx.env.mint({ impu: [impu], exp: now() + 86400 + 600 }, { omit: ['iat'] }) },
     403, 'Forbidden - Token Lifetime Too Long', 'lifetime_too_long');
 });
 
@@ -150,7 +112,7 @@ test('lifetime: a token of exactly 24 h registers', async () => {
   const impu = fresh('day');
   const iat = now();
   const ua = await wic();
-  const r = await ua.register({ impu, token: env.mint({ impu: [impu], iat, exp: iat + 86400 }) });
+  const r = await ua.register({ impu, token: fx.env.mint({ impu: [impu], iat, exp: iat + 86400 }) });
   assert.strictEqual(r.status, 200, r.raw);
 });
 
@@ -158,7 +120,7 @@ test('lifetime: a token of exactly 24 h registers', async () => {
 
 test('floor: a token that cannot cover 30 s gets 401 error="invalid_token" (token_too_short)', async () => {
   const impu = fresh('ending');
-  const r = await refusedRegister({ impu, token: env.mint({ impu: [impu], exp: now() + 20 }) },
+  const r = await refusedRegister({ impu, token: fx.env.mint({ impu: [impu], exp: now() + 20 }) },
     401, 'Unauthorized - Token Expires Too Soon', 'token_too_short');
   assert.strictEqual(r.header('www-authenticate'), 'Bearer realm="ims_wic", error="invalid_token", '
     + 'error_description="token expires too soon to register"');
@@ -166,7 +128,7 @@ test('floor: a token that cannot cover 30 s gets 401 error="invalid_token" (toke
 
 test('floor: Expires under 30 s gets 423 with Min-Expires: 30 (interval_too_brief)', async () => {
   const impu = fresh('brief');
-  const r = await refusedRegister({ impu, token: env.mint({ impu: [impu] }), expires: 10 },
+  const r = await refusedRegister({ impu, token: fx.env.mint({ impu: [impu] }), expires: 10 },
     423, 'Interval Too Brief', 'interval_too_brief');
   assert.strictEqual(r.header('min-expires'), '30');
 });
@@ -174,7 +136,7 @@ test('floor: Expires under 30 s gets 423 with Min-Expires: 30 (interval_too_brie
 test('floor: exactly 30 s is granted', async () => {
   const impu = fresh('floor');
   const ua = await wic();
-  const r = await ua.register({ impu, token: env.mint({ impu: [impu] }), expires: 30 });
+  const r = await ua.register({ impu, token: fx.env.mint({ impu: [impu] }), expires: 30 });
   assert.strictEqual(r.status, 200, r.raw);
   assert.match(r.header('contact'), /;expires=(29|30)\b/);
 });
@@ -184,24 +146,24 @@ test('floor: exactly 30 s is granted', async () => {
 // A provisioning with edit(p) applied is refused by ims_wic.reload with
 // want in the reason; the running provisioning and every binding stay.
 async function reloadRefused(edit, want, files = {}) {
-  const good = fs.readFileSync(env.provPath, 'utf8');
-  for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(env.dir, name), text);
-  const p = provisioning(env.keys);
+  const good = fs.readFileSync(fx.env.provPath, 'utf8');
+  for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(fx.env.dir, name), text);
+  const p = provisioning(fx.env.keys);
   edit(p);
   try {
     const out = await unchanged(async () => {
-      env.writeProvisioning(p);
-      return env.epcscf.rpc('ims_wic.reload').catch((e) => e.stdout + e.stderr);
+      fx.env.writeProvisioning(p);
+      return fx.env.epcscf.rpc('ims_wic.reload').catch((e) => e.stdout + e.stderr);
     });
     assert.match(out, /^error: 500 - reload refused: /, out);
     assert.ok(out.includes(want), `${out}\nlacks: ${want}`);
   } finally {
-    fs.writeFileSync(env.provPath, good);
+    fs.writeFileSync(fx.env.provPath, good);
   }
   // the old provisioning still admits the demo WWSF's tokens
   const impu = fresh('afterreload');
   const ua = await wic();
-  assert.strictEqual((await ua.register({ impu, token: env.mint({ impu: [impu] }) })).status, 200);
+  assert.strictEqual((await ua.register({ impu, token: fx.env.mint({ impu: [impu] }) })).status, 200);
 }
 
 const demoHs = (p) => p.wwsfs[0].keys.find((k) => k.kid === 'demo-hs');
@@ -223,9 +185,9 @@ test('load: an HMAC key in a WWSF without allow_hmac is refused', async () => {
 
 test('load: JWKs with private members (RSA d, EC d) and an oct JWK without opt-in are refused', async () => {
   const jwk = (k) => k.export({ format: 'jwk' });
-  const rsaPriv = { ...jwk(env.keys.rsa.privateKey), kid: 'leak-rsa' };
-  const ecPriv = { ...jwk(env.keys.demo.privateKey), kid: 'leak-ec' };
-  const oct = { kty: 'oct', kid: 'secret', k: env.keys.hmac.toString('base64url') };
+  const rsaPriv = { ...jwk(fx.env.keys.rsa.privateKey), kid: 'leak-rsa' };
+  const ecPriv = { ...jwk(fx.env.keys.demo.privateKey), kid: 'leak-ec' };
+  const oct = { kty: 'oct', kid: 'secret', k: fx.env.keys.hmac.toString('base64url') };
   const cases = [
     ['rsa-priv.jwks.json', rsaPriv, "keys[0] (kid 'leak-rsa'): private key member 'd' refused (publish public keys only)"],
     ['ec-priv.jwks.json', ecPriv, "keys[0] (kid 'leak-ec'): private key member 'd' refused (publish public keys only)"],
@@ -233,28 +195,28 @@ test('load: JWKs with private members (RSA d, EC d) and an oct JWK without opt-i
   ];
   for (const [file, key, want] of cases) {
     await reloadRefused((p) => {
-      p.wwsfs[1].keys.push({ jwks: path.join(env.dir, file) });
+      p.wwsfs[1].keys.push({ jwks: path.join(fx.env.dir, file) });
     }, `wwsfs[1].keys[1]: ${want}`, { [file]: JSON.stringify({ keys: [key] }) });
   }
 });
 
 test('load: an HMAC key without algs gets what its length allows: a 32-byte secret never verifies HS512', async () => {
-  const good = fs.readFileSync(env.provPath, 'utf8');
-  const p = provisioning(env.keys);
+  const good = fs.readFileSync(fx.env.provPath, 'utf8');
+  const p = provisioning(fx.env.keys);
   delete demoHs(p).algs;
-  env.writeProvisioning(p);
+  fx.env.writeProvisioning(p);
   try {
-    assert.match(await env.epcscf.rpc('ims_wic.reload'), /ok/);
+    assert.match(await fx.env.epcscf.rpc('ims_wic.reload'), /ok/);
     const impu = fresh('hs512');
-    await refusedRegister({ impu, token: env.mint({ impu: [impu] }, { alg: 'HS512', kid: 'demo-hs', key: env.keys.hmac }) },
+    await refusedRegister({ impu, token: fx.env.mint({ impu: [impu] }, { alg: 'HS512', kid: 'demo-hs', key: fx.env.keys.hmac }) },
       403, 'Forbidden - Token Algorithm Not Allowed', 'bad_alg');
     const ok = fresh('hs256');
     const ua = await wic();
-    const r = await ua.register({ impu: ok, token: env.mint({ impu: [ok] }, { alg: 'HS256', kid: 'demo-hs', key: env.keys.hmac }) });
+    const r = await ua.register({ impu: ok, token: fx.env.mint({ impu: [ok] }, { alg: 'HS256', kid: 'demo-hs', key: fx.env.keys.hmac }) });
     assert.strictEqual(r.status, 200, r.raw);
   } finally {
-    fs.writeFileSync(env.provPath, good);
-    assert.match(await env.epcscf.rpc('ims_wic.reload'), /ok/);
+    fs.writeFileSync(fx.env.provPath, good);
+    assert.match(await fx.env.epcscf.rpc('ims_wic.reload'), /ok/);
   }
 });
 
@@ -263,21 +225,21 @@ test('load: an HMAC key without algs gets what its length allows: a 32-byte secr
 // A WIC registered with a token (instance, Call-ID, CSeq 1 on its connection).
 async function registered(impu, count = 1) {
   const ua = await wic();
-  const r = await ua.register({ impu, token: env.mint({ impu: [impu] }), expires: 600 });
+  const r = await ua.register({ impu, token: fx.env.mint({ impu: [impu] }), expires: 600 });
   assert.strictEqual(r.status, 200, r.raw);
-  await env.waitBindings(impu, count);
+  await fx.env.waitBindings(impu, count);
   return ua;
 }
 
 test('tokenless: Expires 0 of its own contact, same connection and Call-ID, higher CSeq -> 200, removed', async () => {
   const impu = fresh('own');
   const ua = await registered(impu);
-  const before = Number((await env.stats()).registrations_removed);
+  const before = Number((await fx.env.stats()).registrations_removed);
   const r = await ua.register({ impu, expires: 0 });
   assert.strictEqual(r.status, 200, r.raw);
   assert.strictEqual(r.header('contact'), undefined);
-  assert.strictEqual((await env.bindings(impu)).length, 0);
-  assert.strictEqual(Number((await env.stats()).registrations_removed), before + 1);
+  assert.strictEqual((await fx.env.bindings(impu)).length, 0);
+  assert.strictEqual(Number((await fx.env.stats()).registrations_removed), before + 1);
 });
 
 test('tokenless: Contact: * when every contact of the IMPU is its own -> 200, removed', async () => {
@@ -285,7 +247,7 @@ test('tokenless: Contact: * when every contact of the IMPU is its own -> 200, re
   const ua = await registered(impu);
   const r = await ua.register({ impu, expires: 0, contact: '*' });
   assert.strictEqual(r.status, 200, r.raw);
-  assert.strictEqual((await env.bindings(impu)).length, 0);
+  assert.strictEqual((await fx.env.bindings(impu)).length, 0);
 });
 
 test('tokenless: everything else keeps 401 Token Missing, nothing removed', async () => {
@@ -309,22 +271,22 @@ test('tokenless: everything else keeps 401 Token Missing, nothing removed', asyn
     assertRefused(r, 401, 'Unauthorized - Token Missing', 'no_token');
     assert.strictEqual(r.header('www-authenticate'), 'Bearer realm="ims_wic"', name);
   }
-  assert.strictEqual((await env.bindings(impu)).length, 2);
+  assert.strictEqual((await fx.env.bindings(impu)).length, 2);
 });
 
 test('SIP.js 0.21.2: registers with a token, unregister() sends none and the binding is gone', async () => {
   const impu = fresh('sipjs');
-  const w = await createSipJsWic({ url: WSS, origin: ORIGIN, impu, token: env.mint({ impu: [impu] }), expires: 300 });
+  const w = await createSipJsWic({ url: WSS, origin: ORIGIN, impu, token: fx.env.mint({ impu: [impu] }), expires: 300 });
   try {
     const r = await w.register();
     assert.strictEqual(r.statusCode, 200, r.toString());
     assert.strictEqual(w.registerer.state, 'Registered');
-    const b = await env.waitBindings(impu, 1);
+    const b = await fx.env.waitBindings(impu, 1);
     assert.strictEqual(b[0].wwsf, 'demo');
     const u = await w.unregister();
     assert.strictEqual(u.statusCode, 200, u.toString());
     assert.strictEqual(w.registerer.state, 'Unregistered');
-    assert.strictEqual((await env.bindings(impu)).length, 0);
+    assert.strictEqual((await fx.env.bindings(impu)).length, 0);
     const unreg = w.sent.filter((m) => m.startsWith('REGISTER ')).pop();
     assert.match(unreg, /;expires=0/);
     assert.doesNotMatch(unreg, /^Authorization:/mi, 'SIP.js sends no token on unregister()');
@@ -335,7 +297,7 @@ test('SIP.js 0.21.2: registers with a token, unregister() sends none and the bin
 
 test('SIP.js 0.21.2: a REGISTER near the token\'s end gets 401 error="invalid_token"; SIP.js reports it, retries nothing', async () => {
   const impu = fresh('sipjsend');
-  const w = await createSipJsWic({ url: WSS, origin: ORIGIN, impu, token: env.mint({ impu: [impu], exp: now() + 15 }) });
+  const w = await createSipJsWic({ url: WSS, origin: ORIGIN, impu, token: fx.env.mint({ impu: [impu], exp: now() + 15 }) });
   try {
     const sentBefore = w.sent.length;
     const r = await unchanged(() => w.register());
@@ -356,14 +318,14 @@ test('SIP.js 0.21.2: a REGISTER near the token\'s end gets 401 error="invalid_to
 test('refusals are logged at INFO, rate limited per process, the dropped lines counted', async () => {
   const ua = await wic();
   const impu = fresh('flood');
-  const mark = env.epcscf.logMark();
-  const before = Number((await env.stats()).refusal_logs_suppressed);
+  const mark = fx.env.epcscf.logMark();
+  const before = Number((await fx.env.stats()).refusal_logs_suppressed);
   for (let i = 0; i < 40; i++) {
     const r = await ua.register({ impu, expires: 600, cseq: i + 1 });
     assert.strictEqual(r.status, 401);
   }
-  const suppressed = Number((await env.stats()).refusal_logs_suppressed) - before;
-  const log = env.epcscf.log().slice(mark);
+  const suppressed = Number((await fx.env.stats()).refusal_logs_suppressed) - before;
+  const log = fx.env.epcscf.log().slice(mark);
   const lines = log.split('\n').filter((l) => /REGISTER refused/.test(l));
   assert.ok(lines.length >= 1 && lines.length + suppressed === 40, `${lines.length} written, ${suppressed} suppressed`);
   assert.ok(suppressed >= 1, 'a burst of 40 in a few ms exceeds 10 lines a second');
@@ -372,6 +334,6 @@ test('refusals are logged at INFO, rate limited per process, the dropped lines c
   // a line that follows a dropped one says how many were dropped
   await pollUntil(async () => {
     await ua.register({ impu, expires: 600, cseq: 1000 + Math.floor(Math.random() * 1000) });
-    return /\d+ refusal log lines suppressed/.test(env.epcscf.log().slice(mark));
+    return /\d+ refusal log lines suppressed/.test(fx.env.epcscf.log().slice(mark));
   }, { timeoutMs: 5000, intervalMs: 300, what: 'the suppressed-lines summary' });
 });

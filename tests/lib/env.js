@@ -12,6 +12,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const crypto = require('node:crypto');
+const assert = require('node:assert');
 const { execFileSync } = require('node:child_process');
 const { REPO, pollUntil } = require('./common');
 const { startKamailio } = require('./kamailio');
@@ -172,6 +173,33 @@ class Env {
   // Polls until the range is in `state`: every other state (down,
   // registering, up, deregistering, back-off between retries) is a step on
   // the way, not a failure.  The timeout names the states seen.
+  // Bindings and ranges without the fields that tick (expires,
+  // token_expires, next_action): the state a refused request must not change.
+  async snapshot() {
+    const bindings = (await this.bindings()).map(({ expires, token_expires, ...b }) => b)
+      .sort((a, b) => `${a.impu} ${a.contact}`.localeCompare(`${b.impu} ${b.contact}`));
+    const ranges = (await this.ranges()).map(({ expires, next_action, ...r }) => r);
+    return { bindings, ranges };
+  }
+
+  // Runs fn and asserts that bindings and ranges are as before; resident, an
+  // IMPU that must be bound all along, proves the snapshot is not empty.
+  async unchanged(fn, { resident } = {}) {
+    const before = await this.snapshot();
+    if (resident) assert.ok(before.bindings.some((b) => b.impu === resident), 'the resident binding is there');
+    const out = await fn();
+    assert.deepStrictEqual(await this.snapshot(), before, 'bindings or ranges changed');
+    return out;
+  }
+
+  // A statistic of the configuration (statistics module, group script).
+  async scriptStat(name) {
+    const out = await this.epcscf.rpc('stats.get_statistics', name);
+    const m = new RegExp(`script:${name} = (\\d+)`).exec(out);
+    assert.ok(m, out);
+    return Number(m[1]);
+  }
+
   async waitRangeState(pui, state, timeoutMs = 15000) {
     const seen = new Set();
     return pollUntil(async () => {
