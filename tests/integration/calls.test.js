@@ -89,8 +89,15 @@ test('a call to an identity registered twice forks to both instances', async (t)
     if (req.method === 'BYE') req.reply(200, 'OK');
   }));
   let rang = false;
-  const bothRang = Promise.all([gotInvite(a), gotInvite(b)]).then(() => {
+  const bothRang = Promise.all([gotInvite(a), gotInvite(b)]).then(async () => {
     rang = true;
+    // barrier: an answered OPTIONS on b's connection means the eP-CSCF has
+    // read b's 180 (a connection is read message after message), so the
+    // winner's 200 finds the losing branch ringing and tm cancels it at once
+    // (else the order of the two connections' messages is a race)
+    const barrier = await b.request('OPTIONS', { ruri: 'sip:127.0.0.1', to: '<sip:127.0.0.1>',
+      from: '<sip:barrier@wwsf.lab>', timeoutMs: 5000 });
+    assert.strictEqual(barrier.status, 200);
     a.answer(a.pendingInvite, { ring: false });
   });
   const call = imsCall('uac-call.xml', 'demoduo@wwsf.lab', 'calls-fork');
