@@ -8,14 +8,11 @@
  * the WIC's token further.
  */
 #include <string.h>
-#include <time.h>
 #include <openssl/rand.h>
 
 #include "../../core/data_lump.h"
 #include "../../core/dprint.h"
-#include "../../core/mem/pkg.h"
 #include "../../core/parser/contact/parse_contact.h"
-#include "../../core/parser/parse_to.h"
 #include "../../core/parser/parse_uri.h"
 #include "../../core/tcp_conn.h"
 #include "../../core/trim.h"
