@@ -51,10 +51,6 @@ static gen_lock_set_t *tcache_locks;
 static gen_lock_t *range_lock;
 #define WIC_TCACHE_LOCKS 64
 
-/* the provisioning generation every process follows */
-static atomic_uint *prov_generation;
-static wic_prov_t *prov;
-static unsigned prov_loaded_generation;
 
 static int mod_init(void);
 static int child_init(int rank);
@@ -224,6 +220,7 @@ stat_var *wic_stat_origin_refused;
 stat_var *wic_stat_tokens_verified;
 stat_var *wic_stat_token_cache_hits;
 stat_var *wic_stat_refusal_logs_suppressed;
+stat_var *wic_stat_prov_unusable;
 
 static unsigned long stat_active_bindings(void)
 {
@@ -251,6 +248,7 @@ static stat_export_t mod_stats[] = {
 		{"tokens_verified", 0, &wic_stat_tokens_verified},
 		{"token_cache_hits", 0, &wic_stat_token_cache_hits},
 		{"refusal_logs_suppressed", 0, &wic_stat_refusal_logs_suppressed},
+		{"provisioning_unusable", 0, &wic_stat_prov_unusable},
 		{"active_bindings", STAT_IS_FUNC, (stat_var **)stat_active_bindings},
 		{"registered_impus", STAT_IS_FUNC, (stat_var **)stat_registered_impus},
 		{"cached_tokens", STAT_IS_FUNC, (stat_var **)stat_cached_tokens},
@@ -374,66 +372,6 @@ static int create_tables(void)
 	return 0;
 }
 
-static int load_provisioning(wic_prov_t **out, char *err, size_t errlen)
-{
-	return wic_prov_load_file(wic_provisioning_path.s, out, err, errlen);
-}
-
-/* The provisioning a process replaces is kept, not freed: freeing its
- * OpenSSL key objects in a worker while the tls module shares OpenSSL's
- * internal state across processes corrupts shared memory (seen as double
- * frees under registration load). A reload costs each process the few KiB
- * of the old copy. */
-static void replace_prov(wic_prov_t *fresh)
-{
-	prov = fresh;
-}
-
-const wic_prov_t *wic_prov_current(void)
-{
-	unsigned gen = atomic_load(prov_generation);
-	wic_prov_t *fresh = NULL;
-	char err[512];
-
-	if(gen == prov_loaded_generation && prov != NULL)
-		return prov;
-	if(load_provisioning(&fresh, err, sizeof(err)) < 0) {
-		LM_ERR("keeping the previous provisioning: %s\n", err);
-		prov_loaded_generation = gen;
-		return prov;
-	}
-	replace_prov(fresh);
-	prov_loaded_generation = gen;
-	LM_DBG("provisioning generation %u loaded\n", gen);
-	return prov;
-}
-
-unsigned wic_prov_generation(void)
-{
-	return prov_loaded_generation;
-}
-
-int wic_prov_reload(char *err, size_t errlen)
-{
-	wic_prov_t *fresh = NULL;
-
-	if(load_provisioning(&fresh, err, errlen) < 0) {
-		LM_ERR("reload refused, the previous provisioning stays: %s\n", err);
-		return -1;
-	}
-	if(wic_range_sync(fresh) < 0) {
-		wic_prov_free(fresh);
-		snprintf(err, errlen, "no shared memory for the range table");
-		return -1;
-	}
-	replace_prov(fresh);
-	prov_loaded_generation = atomic_fetch_add(prov_generation, 1) + 1;
-	LM_INFO("provisioning reloaded from %.*s (generation %u)\n",
-			wic_provisioning_path.len, wic_provisioning_path.s,
-			prov_loaded_generation);
-	return 0;
-}
-
 static int register_reason_stats(void)
 {
 	int v;
@@ -452,8 +390,6 @@ static int register_reason_stats(void)
 
 static int mod_init(void)
 {
-	char err[512];
-
 	if(wic_provisioning_path.s == NULL || wic_provisioning_path.len == 0) {
 		LM_ERR("modparam provisioning is required\n");
 		return -1;
@@ -474,21 +410,11 @@ static int mod_init(void)
 			   "default_expires and min_expires <= max_expires\n");
 		return -1;
 	}
-	if(load_provisioning(&prov, err, sizeof(err)) < 0) {
-		LM_ERR("cannot load the provisioning: %s\n", err);
-		return -1;
-	}
 	if(sl_load_api(&wic_slb) != 0) {
 		LM_ERR("cannot bind the sl module\n");
 		return -1;
 	}
-	prov_generation = shm_malloc(sizeof(*prov_generation));
-	if(prov_generation == NULL) {
-		LM_ERR("no shared memory\n");
-		return -1;
-	}
-	atomic_init(prov_generation, 0);
-	if(create_tables() < 0 || wic_range_sync(prov) < 0)
+	if(create_tables() < 0 || wic_prov_init() < 0)
 		return -1;
 	if(register_module_stats("ims_wic", mod_stats) != 0
 			|| register_reason_stats() < 0) {
@@ -508,10 +434,6 @@ static int child_init(int rank)
 		 * state of this thread, so that each child builds its own */
 		OPENSSL_thread_stop();
 	}
-	/* Each process loads its own copy at first use: OpenSSL objects are
-	 * never shared between processes (see replace_prov). */
-	if(rank != PROC_INIT)
-		prov_loaded_generation = UINT_MAX;
 	if(rank != PROC_MAIN)
 		return 0;
 	if(fork_basic_timer(PROC_TIMER, "ims_wic timer", 1, wic_range_timer, NULL,
@@ -543,6 +465,5 @@ static void mod_destroy(void)
 		lock_destroy(range_lock);
 		lock_dealloc(range_lock);
 	}
-	wic_prov_free(prov);
-	prov = NULL;
+	wic_prov_destroy();
 }

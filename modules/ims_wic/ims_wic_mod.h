@@ -38,13 +38,25 @@ extern wic_tcache_t *wic_tokens;
 extern wic_rstate_t *wic_ranges;
 extern sl_api_t wic_slb;
 
-/* The provisioning of this process: reloaded when the RPC reload bumped
- * the shared generation. NULL only when no file ever loaded. */
+/* ims_wic_prov.c: the provisioning of this process, parsed from the
+ * snapshot every process shares (see there). NULL when this process cannot
+ * use the current snapshot: refuse, with wic_prov_refused(). The pointer
+ * and what it holds stay valid until the end of the current message. */
 const wic_prov_t *wic_prov_current(void);
+/* Counts (ims_wic:provisioning_unusable) and logs a refusal for that. */
+void wic_prov_refused(struct sip_msg *msg, const char *what);
+/* Generation of the published snapshot (1 at start, +1 a reload). */
 unsigned wic_prov_generation(void);
-/* Validate path (or the configured file when NULL) and make it current in
- * every process. 0, or -1 with the reason in err. */
+/* 64 bits of the SHA-256 of this process's provisioning bytes: what a
+ * cached token verification is valid for. */
+uint64_t wic_prov_id(void);
+/* Validate the configured file and make it current in every process.
+ * 0, or -1 with the reason in err (the previous provisioning stays). */
 int wic_prov_reload(char *err, size_t errlen);
+/* Frees replaced copies; only where no request holds a wic_prov_t. */
+void wic_prov_quiesce(void);
+int wic_prov_init(void);
+void wic_prov_destroy(void);
 
 /* statistics */
 extern stat_var *wic_stat_accepted;
@@ -60,6 +72,7 @@ extern stat_var *wic_stat_origin_refused;
 extern stat_var *wic_stat_tokens_verified;
 extern stat_var *wic_stat_token_cache_hits;
 extern stat_var *wic_stat_refusal_logs_suppressed;
+extern stat_var *wic_stat_prov_unusable;
 
 /* A refused request is logged at INFO, at most refusal_log_rate lines a
  * second per process, so that a flood of bad requests cannot flood the

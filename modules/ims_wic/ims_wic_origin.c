@@ -24,15 +24,18 @@ int wic_origin_check(struct sip_msg *msg)
 	struct hdr_field *origin = wic_find_header(msg, "Origin");
 	const wic_wwsf_t *wwsf;
 
+	if(prov == NULL) {
+		wic_prov_refused(msg, "WebSocket upgrade");
+		return -2;
+	}
 	if(origin == NULL) {
 		WIC_LOG_REFUSAL("WebSocket upgrade refused from %s: no Origin header\n",
 				ip_addr2a(&msg->rcv.src_ip));
 		update_stat(wic_stat_origin_refused, 1);
 		return -1;
 	}
-	wwsf = prov ? wic_prov_wwsf_by_origin(
-				   prov, origin->body.s, (size_t)origin->body.len)
-				: NULL;
+	wwsf = wic_prov_wwsf_by_origin(
+			prov, origin->body.s, (size_t)origin->body.len);
 	if(wwsf == NULL) {
 		WIC_LOG_REFUSAL(
 				"WebSocket upgrade refused from %s: Origin [%.*s] belongs "

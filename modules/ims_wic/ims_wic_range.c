@@ -192,6 +192,7 @@ void wic_range_timer(unsigned int ticks, void *param)
 	static time_t next_recount;
 	time_t now = time(NULL);
 
+	wic_prov_quiesce();
 	wic_btable_expire(wic_bindings, now);
 	if(now >= next_recount) {
 		recount(now);

@@ -264,21 +264,35 @@ static void reject_too_brief(
 	wic_buf_free(&hdrs);
 }
 
+/* RFC 3261 21.5.4: the condition is temporary (this process could not
+ * parse the provisioning), another try may land on a process that can. */
+static void refuse_unusable(struct sip_msg *msg)
+{
+	wic_buf_t hdrs = {0};
+
+	wic_buf_printf(&hdrs, "Retry-After: 5\r\n");
+	wic_buf_printf(&hdrs, "Warning: 399 ims_wic \"provisioning_unusable\"\r\n");
+	send_with_headers(msg, 503, "Service Unavailable", &hdrs);
+	wic_buf_free(&hdrs);
+}
+
 static wic_verdict_t admit(struct sip_msg *msg, reg_request_t *rq,
 		wic_admission_t *adm, time_t now)
 {
 	const wic_prov_t *prov = wic_prov_current();
-	unsigned gen = wic_prov_generation();
+	uint64_t prov_id = wic_prov_id();
 	wic_sig_mode_t mode = WIC_VERIFY_SIGNATURE;
 	wic_verdict_t v;
 	char why[256] = "";
 
 	if(prov == NULL) {
-		send_plain(msg, 500, "Server Internal Error - No Provisioning");
+		wic_prov_refused(msg, "REGISTER");
+		refuse_unusable(msg);
 		return WIC_WRONG_WWSF;
 	}
 	if(rq->token
-			&& wic_tcache_hit(wic_tokens, rq->token, rq->token_len, gen, now))
+			&& wic_tcache_hit(
+					wic_tokens, rq->token, rq->token_len, prov_id, now))
 		mode = WIC_SKIP_SIGNATURE;
 	update_stat(mode == WIC_SKIP_SIGNATURE ? wic_stat_token_cache_hits
 										   : wic_stat_tokens_verified,
@@ -291,7 +305,7 @@ static wic_verdict_t admit(struct sip_msg *msg, reg_request_t *rq,
 		return v;
 	}
 	if(mode == WIC_VERIFY_SIGNATURE)
-		wic_tcache_put(wic_tokens, rq->token, rq->token_len, gen,
+		wic_tcache_put(wic_tokens, rq->token, rq->token_len, prov_id,
 				(time_t)adm->token.exp, now);
 	return WIC_OK;
 }

@@ -266,9 +266,11 @@ int wic_terminating(struct sip_msg *msg)
 		WIC_LOG_REFUSAL("terminating request with an unusable Request-URI\n");
 		return -3;
 	}
-	if(prov == NULL
-			|| wic_prov_range_of(prov, NULL, impu, strlen(impu), NULL)
-					   == NULL) {
+	if(prov == NULL) {
+		wic_prov_refused(msg, "terminating request");
+		return -4;
+	}
+	if(wic_prov_range_of(prov, NULL, impu, strlen(impu), NULL) == NULL) {
 		WIC_LOG_REFUSAL(
 				"terminating request for %s: no range served here\n", impu);
 		update_stat(wic_stat_term_not_served, 1);

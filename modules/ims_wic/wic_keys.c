@@ -7,8 +7,10 @@
  * (no HMAC alg on a public key, no ES256 on a P-384 key).
  */
 #include "wic_keys.h"
+#include "wic_bundle.h"
 #include "wic_text.h"
 
+#include <limits.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -176,19 +178,27 @@ static int resolve_algs(unsigned asked, unsigned supported, unsigned *out,
 	return 0;
 }
 
-static EVP_MD_CTX *verify_template(EVP_PKEY *pkey, unsigned alg)
+int wic_digest_verify_init(EVP_MD_CTX *ctx, const wic_key_t *k, unsigned alg)
+{
+	EVP_PKEY_CTX *pctx = NULL;
+	const EVP_MD *md = wic_alg_md(alg);
+
+	if(EVP_DigestVerifyInit_ex(ctx, &pctx, md ? EVP_MD_get0_name(md) : NULL,
+			   k->libctx, NULL, k->pkey, NULL)
+			!= 1)
+		return 0;
+	return alg != WIC_ALG_PS256
+		   || (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) > 0
+				   && EVP_PKEY_CTX_set_rsa_pss_saltlen(
+							  pctx, RSA_PSS_SALTLEN_DIGEST)
+							  > 0);
+}
+
+static EVP_MD_CTX *verify_template(const wic_key_t *k, unsigned alg)
 {
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	EVP_PKEY_CTX *pctx = NULL;
 
-	if(ctx && EVP_DigestVerifyInit(ctx, &pctx, wic_alg_md(alg), NULL, pkey) == 1
-			&& (alg != WIC_ALG_PS256
-					|| (EVP_PKEY_CTX_set_rsa_padding(
-								pctx, RSA_PKCS1_PSS_PADDING)
-									> 0
-							&& EVP_PKEY_CTX_set_rsa_pss_saltlen(
-									   pctx, RSA_PSS_SALTLEN_DIGEST)
-									   > 0)))
+	if(ctx && wic_digest_verify_init(ctx, k, alg) == 1)
 		return ctx;
 	EVP_MD_CTX_free(ctx);
 	ERR_clear_error();
@@ -197,7 +207,7 @@ static EVP_MD_CTX *verify_template(EVP_PKEY *pkey, unsigned alg)
 
 static EVP_MAC_CTX *hmac_template(const wic_key_t *k, unsigned alg)
 {
-	EVP_MAC *mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+	EVP_MAC *mac = EVP_MAC_fetch(k->libctx, "HMAC", NULL);
 	EVP_MAC_CTX *ctx = mac ? EVP_MAC_CTX_new(mac) : NULL;
 	OSSL_PARAM params[2];
 
@@ -224,7 +234,7 @@ static void key_prepare(wic_key_t *k)
 		if(k->type == WIC_KEY_HMAC)
 			k->mctx[i] = hmac_template(k, alg);
 		else
-			k->vctx[i] = verify_template(k->pkey, alg);
+			k->vctx[i] = verify_template(k, alg);
 	}
 }
 
@@ -254,6 +264,7 @@ static int keyset_append(
 	ks->keys = grown;
 	ks->keys[ks->n] = *k;
 	ks->keys[ks->n].kid = kid;
+	ks->keys[ks->n].libctx = ks->libctx;
 	key_prepare(&ks->keys[ks->n]);
 	ks->n++;
 	return 0;
@@ -276,25 +287,27 @@ static int add_pkey(wic_keyset_t *ks, EVP_PKEY *pkey, const char *kid,
 	return keyset_append(ks, &k, err, errlen);
 }
 
-int wic_keyset_add_pem(wic_keyset_t *ks, const char *path, const char *kid,
-		unsigned algs, char *err, size_t errlen)
+int wic_keyset_add_pem_data(wic_keyset_t *ks, const char *name,
+		const unsigned char *data, size_t len, const char *kid, unsigned algs,
+		char *err, size_t errlen)
 {
 	BIO *bio;
 	EVP_PKEY *pkey;
 
-	if(!ks || !path) {
+	if(!ks || !name || !data || len > INT_MAX) {
 		set_err(err, errlen, "no key file");
 		return -1;
 	}
-	bio = BIO_new_file(path, "r");
+	bio = BIO_new_mem_buf(data, (int)len);
 	if(!bio) {
-		set_err(err, errlen, "%s: cannot open", path);
+		set_err(err, errlen, "%s: out of memory", name);
 		return -1;
 	}
-	pkey = PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL);
+	pkey = PEM_read_bio_PUBKEY_ex(bio, NULL, NULL, NULL, ks->libctx, NULL);
 	BIO_free(bio);
 	if(!pkey) {
-		set_err(err, errlen, "%s: no PEM public key", path);
+		ERR_clear_error();
+		set_err(err, errlen, "%s: no PEM public key", name);
 		return -1;
 	}
 	if(add_pkey(ks, pkey, kid, algs, err, errlen) < 0) {
@@ -302,6 +315,23 @@ int wic_keyset_add_pem(wic_keyset_t *ks, const char *path, const char *kid,
 		return -1;
 	}
 	return 0;
+}
+
+int wic_keyset_add_pem(wic_keyset_t *ks, const char *path, const char *kid,
+		unsigned algs, char *err, size_t errlen)
+{
+	wic_bundle_t file = {0};
+	const unsigned char *data;
+	size_t len;
+	int rc = -1;
+
+	if(!path)
+		set_err(err, errlen, "no key file");
+	else if(wic_bundle_get(&file, path, &data, &len, err, errlen) == 0)
+		rc = wic_keyset_add_pem_data(
+				ks, path, data, len, kid, algs, err, errlen);
+	wic_bundle_clear(&file);
+	return rc;
 }
 
 unsigned wic_hmac_algs_for_len(size_t len)
@@ -393,7 +423,8 @@ static unsigned char *jwk_b64(json_t *jwk, const char *member, size_t *outlen)
 
 /* Builds a public key from OSSL_PARAMs (the OpenSSL 3 way, no legacy
  * RSA/EC_KEY objects). */
-static EVP_PKEY *pkey_from_params(const char *type, OSSL_PARAM_BLD *bld)
+static EVP_PKEY *pkey_from_params(
+		OSSL_LIB_CTX *libctx, const char *type, OSSL_PARAM_BLD *bld)
 {
 	OSSL_PARAM *params = OSSL_PARAM_BLD_to_param(bld);
 	EVP_PKEY_CTX *ctx = NULL;
@@ -401,7 +432,7 @@ static EVP_PKEY *pkey_from_params(const char *type, OSSL_PARAM_BLD *bld)
 
 	if(!params)
 		return NULL;
-	ctx = EVP_PKEY_CTX_new_from_name(NULL, type, NULL);
+	ctx = EVP_PKEY_CTX_new_from_name(libctx, type, NULL);
 	if(!ctx || EVP_PKEY_fromdata_init(ctx) <= 0
 			|| EVP_PKEY_fromdata(ctx, &pkey, EVP_PKEY_PUBLIC_KEY, params) <= 0)
 		pkey = NULL;
@@ -410,7 +441,7 @@ static EVP_PKEY *pkey_from_params(const char *type, OSSL_PARAM_BLD *bld)
 	return pkey;
 }
 
-static EVP_PKEY *jwk_rsa(json_t *jwk)
+static EVP_PKEY *jwk_rsa(OSSL_LIB_CTX *libctx, json_t *jwk)
 {
 	size_t nlen = 0, elen = 0;
 	unsigned char *n = jwk_b64(jwk, "n", &nlen);
@@ -428,7 +459,7 @@ static EVP_PKEY *jwk_rsa(json_t *jwk)
 			|| !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, bn_n)
 			|| !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, bn_e))
 		goto out;
-	pkey = pkey_from_params("RSA", bld);
+	pkey = pkey_from_params(libctx, "RSA", bld);
 out:
 	OSSL_PARAM_BLD_free(bld);
 	BN_free(bn_n);
@@ -458,7 +489,7 @@ static const char *ec_group_of_crv(const char *crv, size_t *coord)
 	return NULL;
 }
 
-static EVP_PKEY *jwk_ec(json_t *jwk)
+static EVP_PKEY *jwk_ec(OSSL_LIB_CTX *libctx, json_t *jwk)
 {
 	size_t coord = 0, xlen = 0, ylen = 0;
 	const char *group = ec_group_of_crv(
@@ -482,7 +513,7 @@ static EVP_PKEY *jwk_ec(json_t *jwk)
 			|| !OSSL_PARAM_BLD_push_octet_string(
 					bld, OSSL_PKEY_PARAM_PUB_KEY, point, 1 + 2 * coord))
 		goto out;
-	pkey = pkey_from_params("EC", bld);
+	pkey = pkey_from_params(libctx, "EC", bld);
 out:
 	OSSL_PARAM_BLD_free(bld);
 	free(x);
@@ -490,7 +521,7 @@ out:
 	return pkey;
 }
 
-static EVP_PKEY *jwk_okp(json_t *jwk)
+static EVP_PKEY *jwk_okp(OSSL_LIB_CTX *libctx, json_t *jwk)
 {
 	const char *crv = json_string_value(json_object_get(jwk, "crv"));
 	size_t xlen = 0;
@@ -508,7 +539,7 @@ static EVP_PKEY *jwk_okp(json_t *jwk)
 			|| !OSSL_PARAM_BLD_push_octet_string(
 					bld, OSSL_PKEY_PARAM_PUB_KEY, x, xlen))
 		goto out;
-	pkey = pkey_from_params("ED25519", bld);
+	pkey = pkey_from_params(libctx, "ED25519", bld);
 out:
 	OSSL_PARAM_BLD_free(bld);
 	free(x);
@@ -588,14 +619,14 @@ static int jwks_add_oct(wic_keyset_t *ks, json_t *jwk, const char *kid,
 	return rc;
 }
 
-static EVP_PKEY *jwk_pkey(json_t *jwk, const char *kty)
+static EVP_PKEY *jwk_pkey(OSSL_LIB_CTX *libctx, json_t *jwk, const char *kty)
 {
 	if(strcmp(kty, "RSA") == 0)
-		return jwk_rsa(jwk);
+		return jwk_rsa(libctx, jwk);
 	if(strcmp(kty, "EC") == 0)
-		return jwk_ec(jwk);
+		return jwk_ec(libctx, jwk);
 	if(strcmp(kty, "OKP") == 0)
-		return jwk_okp(jwk);
+		return jwk_okp(libctx, jwk);
 	return NULL;
 }
 
@@ -603,7 +634,7 @@ static int jwks_add_pkey(wic_keyset_t *ks, json_t *jwk, const char *kty,
 		const char *kid, unsigned file_algs, char *err, size_t errlen,
 		size_t idx)
 {
-	EVP_PKEY *pkey = jwk_pkey(jwk, kty);
+	EVP_PKEY *pkey = jwk_pkey(ks->libctx, jwk, kty);
 	wic_key_t k = {0};
 	unsigned supported = 0;
 
@@ -674,25 +705,26 @@ static int jwks_add_one(wic_keyset_t *ks, json_t *jwk, unsigned algs, char *err,
 	return jwks_add_pkey(ks, jwk, kty, kid, algs, err, errlen, idx);
 }
 
-int wic_keyset_add_jwks(wic_keyset_t *ks, const char *path, unsigned algs,
-		char *err, size_t errlen)
+int wic_keyset_add_jwks_data(wic_keyset_t *ks, const char *name,
+		const unsigned char *data, size_t len, unsigned algs, char *err,
+		size_t errlen)
 {
 	json_error_t jerr;
 	json_t *root, *keys;
 	size_t i, before;
 
-	if(!ks || !path) {
+	if(!ks || !name || !data) {
 		set_err(err, errlen, "no JWKS file");
 		return -1;
 	}
-	root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+	root = json_loadb((const char *)data, len, JSON_REJECT_DUPLICATES, &jerr);
 	if(!root) {
-		set_err(err, errlen, "%s: line %d: %s", path, jerr.line, jerr.text);
+		set_err(err, errlen, "%s: line %d: %s", name, jerr.line, jerr.text);
 		return -1;
 	}
 	keys = json_object_get(root, "keys");
 	if(!json_is_array(keys) || json_array_size(keys) == 0) {
-		set_err(err, errlen, "%s: no \"keys\" array", path);
+		set_err(err, errlen, "%s: no \"keys\" array", name);
 		json_decref(root);
 		return -1;
 	}
@@ -709,10 +741,26 @@ int wic_keyset_add_jwks(wic_keyset_t *ks, const char *path, unsigned algs,
 	}
 	json_decref(root);
 	if(ks->n == before) {
-		set_err(err, errlen, "%s: no signature key", path);
+		set_err(err, errlen, "%s: no signature key", name);
 		return -1;
 	}
 	return 0;
+}
+
+int wic_keyset_add_jwks(wic_keyset_t *ks, const char *path, unsigned algs,
+		char *err, size_t errlen)
+{
+	wic_bundle_t file = {0};
+	const unsigned char *data;
+	size_t len;
+	int rc = -1;
+
+	if(!path)
+		set_err(err, errlen, "no JWKS file");
+	else if(wic_bundle_get(&file, path, &data, &len, err, errlen) == 0)
+		rc = wic_keyset_add_jwks_data(ks, path, data, len, algs, err, errlen);
+	wic_bundle_clear(&file);
+	return rc;
 }
 
 static void key_clear(wic_key_t *k)

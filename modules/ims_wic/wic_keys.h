@@ -56,6 +56,7 @@ typedef struct wic_key
 	 * providers on every init. NULL: initialise per call instead. */
 	EVP_MD_CTX *vctx[WIC_ALG_COUNT];  /* asymmetric keys */
 	EVP_MAC_CTX *mctx[WIC_ALG_COUNT]; /* HMAC keys */
+	OSSL_LIB_CTX *libctx; /* the keyset's, for contexts built per call */
 } wic_key_t;
 
 typedef struct wic_keyset
@@ -65,6 +66,11 @@ typedef struct wic_keyset
 	/* The WWSF's opt-in to shared secrets (HMAC secrets, oct JWKs): a
 	 * secret is also a signing key, so it is refused unless set. */
 	bool allow_hmac;
+	/* OpenSSL library context keys are built and used in (NULL: the
+	 * default one). Not owned. Kamailio's tls module puts OpenSSL's memory
+	 * in shared memory, so a context made before fork would be shared by
+	 * every process: each process gives its own instead. */
+	OSSL_LIB_CTX *libctx;
 } wic_keyset_t;
 
 /* The add functions return 0, or -1 with the reason in err.
@@ -73,12 +79,19 @@ typedef struct wic_keyset
  * error. A kid already carried by a key of the set is an error. */
 int wic_keyset_add_pem(wic_keyset_t *ks, const char *path, const char *kid,
 		unsigned algs, char *err, size_t errlen);
+/* The same from the file's bytes; name only names it in errors. */
+int wic_keyset_add_pem_data(wic_keyset_t *ks, const char *name,
+		const unsigned char *data, size_t len, const char *kid, unsigned algs,
+		char *err, size_t errlen);
 /* A JWKS publishes public keys: a JWK with a private member (d, p, q, dp,
  * dq, qi, oth) makes the whole file an error, and an oct JWK (a shared
  * secret) needs ks->allow_hmac. All or nothing: on error, nothing of the
  * file stays in ks. */
 int wic_keyset_add_jwks(wic_keyset_t *ks, const char *path, unsigned algs,
 		char *err, size_t errlen);
+int wic_keyset_add_jwks_data(wic_keyset_t *ks, const char *name,
+		const unsigned char *data, size_t len, unsigned algs, char *err,
+		size_t errlen);
 /* RFC 7518 3.2: a secret supports HS256/384/512 only when it has at least
  * 32/48/64 bytes; the default allow-list is what its length supports.
  * Refused unless ks->allow_hmac. */
@@ -98,5 +111,10 @@ const wic_key_t *wic_keyset_by_kid(const wic_keyset_t *ks, const char *kid);
 unsigned wic_keyset_algs(const wic_keyset_t *ks);
 
 void wic_keyset_clear(wic_keyset_t *ks);
+
+/* EVP_DigestVerifyInit_ex() of ctx for a JWS alg with the public key k, in
+ * k's library context; RSASSA-PSS parameters of RFC 7518 3.5 for PS256.
+ * 1 on success, 0 on failure (OpenSSL's error queue not cleared). */
+int wic_digest_verify_init(EVP_MD_CTX *ctx, const wic_key_t *k, unsigned alg);
 
 #endif

@@ -63,7 +63,8 @@
  * or the line for JSON syntax: "prov.json: line 7: <jansson text>".
  *
  * Everything is allocated with malloc: the provisioning is per-process
- * configuration (each Kamailio process loads its own copy), not shm.
+ * configuration (each Kamailio process parses its own copy of the bytes
+ * the reloading process read, see wic_bundle.h), not shm.
  */
 #include "wic_prov.h"
 #include "wic_text.h"
@@ -85,8 +86,10 @@
 
 typedef struct loader
 {
-	const char *file; /* as given, for messages */
-	char *dir;		  /* folder of the file, for relative key paths */
+	wic_bundle_t *bytes;  /* where files are read from (and kept) */
+	OSSL_LIB_CTX *libctx; /* the keys' */
+	const char *file;	  /* as given, for messages */
+	char *dir;			  /* folder of the file, for relative key paths */
 	char *err;
 	size_t errlen;
 } loader_t;
@@ -425,12 +428,17 @@ static int add_file_key(const loader_t *ld, wic_keyset_t *ks, const char *file,
 		bool is_jwks, const char *kid, unsigned algs, const char *jpath)
 {
 	char kerr[512] = "";
+	const unsigned char *data;
+	size_t len;
 	char *full = resolve_path(ld, file);
 	if(full == NULL)
 		return fail(ld, jpath, "out of memory");
-	int rc = is_jwks ? wic_keyset_add_jwks(ks, full, algs, kerr, sizeof(kerr))
-					 : wic_keyset_add_pem(
-							 ks, full, kid, algs, kerr, sizeof(kerr));
+	int rc = wic_bundle_get(ld->bytes, full, &data, &len, kerr, sizeof(kerr));
+	if(rc == 0)
+		rc = is_jwks ? wic_keyset_add_jwks_data(
+					 ks, full, data, len, algs, kerr, sizeof(kerr))
+					 : wic_keyset_add_pem_data(ks, full, data, len, kid, algs,
+							 kerr, sizeof(kerr));
 	free(full);
 	return rc < 0 ? fail(ld, jpath, "%s", kerr) : 0;
 }
@@ -701,6 +709,7 @@ static int parse_wwsf(
 
 	if(!json_is_object(wj))
 		return fail(ld, jpath, "not an object");
+	w->keys.libctx = ld->libctx;
 	if(check_keys(ld, wj, jpath, allowed) < 0 || parse_id(ld, wj, jpath, w) < 0
 			|| get_string_list(
 					   ld, wj, "origins", jpath, &w->origins, &w->n_origins)
@@ -893,7 +902,17 @@ static int parse_top(const loader_t *ld, json_t *root, wic_prov_t *p)
 static json_t *read_json(const loader_t *ld)
 {
 	json_error_t jerr;
-	json_t *root = json_load_file(ld->file, JSON_REJECT_DUPLICATES, &jerr);
+	const unsigned char *data;
+	size_t len;
+	char rerr[512];
+	if(wic_bundle_get(ld->bytes, ld->file, &data, &len, rerr, sizeof(rerr))
+			< 0) {
+		if(ld->err != NULL && ld->errlen > 0)
+			snprintf(ld->err, ld->errlen, "%s", rerr);
+		return NULL;
+	}
+	json_t *root =
+			json_loadb((const char *)data, len, JSON_REJECT_DUPLICATES, &jerr);
 	if(root != NULL)
 		return root;
 	if(jerr.line > 0 && ld->err != NULL && ld->errlen > 0)
@@ -904,17 +923,21 @@ static json_t *read_json(const loader_t *ld)
 	return NULL;
 }
 
-int wic_prov_load_file(
-		const char *path, wic_prov_t **out, char *err, size_t errlen)
+int wic_prov_load(const char *path, wic_bundle_t *bytes, OSSL_LIB_CTX *libctx,
+		wic_prov_t **out, char *err, size_t errlen)
 {
 	if(out == NULL)
 		return -1;
 	*out = NULL;
-	loader_t ld = {.file = path != NULL ? path : "(null)",
+	loader_t ld = {.bytes = bytes,
+			.libctx = libctx,
+			.file = path != NULL ? path : "(null)",
 			.err = err,
 			.errlen = errlen};
 	if(path == NULL || path[0] == '\0')
 		return fail(&ld, "", "no provisioning file");
+	if(bytes == NULL)
+		return fail(&ld, "", "no file source");
 
 	wic_prov_t *p = calloc(1, sizeof(*p));
 	ld.dir = folder_of(path);
@@ -933,6 +956,16 @@ int wic_prov_load_file(
 	}
 	*out = p;
 	return 0;
+}
+
+int wic_prov_load_file(
+		const char *path, wic_prov_t **out, char *err, size_t errlen)
+{
+	wic_bundle_t bytes = {0};
+	int rc = wic_prov_load(path, &bytes, NULL, out, err, errlen);
+
+	wic_bundle_clear(&bytes);
+	return rc;
 }
 
 /* ------------------------------------------------------------------ free */

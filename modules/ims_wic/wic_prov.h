@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include "wic_bundle.h"
 #include "wic_keys.h"
 #include "wic_pui.h"
 
@@ -76,8 +77,14 @@ typedef struct wic_prov
 } wic_prov_t;
 
 /* Load and check a provisioning file. Relative key paths are relative to
- * the file's folder. On error returns -1 and err says
+ * the file's folder. Files come from bytes: the ones it holds, and, unless
+ * it is sealed, others read from disk and added to it (so that after a
+ * load from disk, bytes holds exactly what was read). Keys are made in
+ * libctx (NULL: OpenSSL's default). On error returns -1 and err says
  * "<file>: line N: ..." or "<file>: wwsfs[0].ranges[1].trigger: ...". */
+int wic_prov_load(const char *path, wic_bundle_t *bytes, OSSL_LIB_CTX *libctx,
+		wic_prov_t **out, char *err, size_t errlen);
+/* The same from disk, keeping nothing of the bytes read. */
 int wic_prov_load_file(
 		const char *path, wic_prov_t **out, char *err, size_t errlen);
 void wic_prov_free(wic_prov_t *p);

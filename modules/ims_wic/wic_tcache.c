@@ -19,9 +19,9 @@ typedef struct tc_entry
 {
 	unsigned char digest[SHA256_DIGEST_LENGTH];
 	bool used;
-	unsigned gen;  /* provisioning generation it was verified under */
-	time_t exp;	   /* token exp: dead from then on */
-	time_t stored; /* for "replace the oldest" */
+	uint64_t prov_id; /* provisioning it was verified under */
+	time_t exp;		  /* token exp: dead from then on */
+	time_t stored;	  /* for "replace the oldest" */
 } tc_entry_t;
 
 struct wic_tcache
@@ -103,13 +103,13 @@ static tc_entry_t *slot_entries(wic_tcache_t *c, unsigned slot)
 	return &c->entries[(size_t)slot * c->ways];
 }
 
-static bool entry_dead(const tc_entry_t *e, unsigned gen, time_t now)
+static bool entry_dead(const tc_entry_t *e, uint64_t prov_id, time_t now)
 {
-	return !e->used || e->gen != gen || e->exp <= now;
+	return !e->used || e->prov_id != prov_id || e->exp <= now;
 }
 
-bool wic_tcache_hit(
-		wic_tcache_t *c, const char *tok, size_t len, unsigned gen, time_t now)
+bool wic_tcache_hit(wic_tcache_t *c, const char *tok, size_t len,
+		uint64_t prov_id, time_t now)
 {
 	unsigned char d[SHA256_DIGEST_LENGTH];
 	unsigned slot, i;
@@ -124,9 +124,9 @@ bool wic_tcache_hit(
 	for(i = 0; i < c->ways; i++) {
 		if(!e[i].used || memcmp(e[i].digest, d, sizeof(d)) != 0)
 			continue;
-		hit = !entry_dead(&e[i], gen, now);
+		hit = !entry_dead(&e[i], prov_id, now);
 		if(!hit)
-			e[i].used = false; /* expired or older generation: drop it */
+			e[i].used = false; /* expired or other provisioning: drop it */
 		break;
 	}
 	slot_unlock(c, slot);
@@ -136,7 +136,7 @@ bool wic_tcache_hit(
 /* Where a new digest goes: its own entry, a free or dead one, else the
  * oldest of the slot. */
 static tc_entry_t *victim_of(tc_entry_t *e, unsigned ways,
-		const unsigned char *d, unsigned gen, time_t now)
+		const unsigned char *d, uint64_t prov_id, time_t now)
 {
 	tc_entry_t *victim = NULL;
 	unsigned i;
@@ -146,7 +146,7 @@ static tc_entry_t *victim_of(tc_entry_t *e, unsigned ways,
 			return &e[i];
 	}
 	for(i = 0; i < ways; i++) {
-		if(entry_dead(&e[i], gen, now))
+		if(entry_dead(&e[i], prov_id, now))
 			return &e[i];
 		if(!victim || e[i].stored < victim->stored)
 			victim = &e[i];
@@ -154,8 +154,8 @@ static tc_entry_t *victim_of(tc_entry_t *e, unsigned ways,
 	return victim;
 }
 
-void wic_tcache_put(wic_tcache_t *c, const char *tok, size_t len, unsigned gen,
-		time_t exp, time_t now)
+void wic_tcache_put(wic_tcache_t *c, const char *tok, size_t len,
+		uint64_t prov_id, time_t exp, time_t now)
 {
 	unsigned char d[SHA256_DIGEST_LENGTH];
 	unsigned slot;
@@ -165,10 +165,10 @@ void wic_tcache_put(wic_tcache_t *c, const char *tok, size_t len, unsigned gen,
 		return; /* a dead token is not worth a slot */
 	slot = slot_of(c, d);
 	slot_lock(c, slot);
-	e = victim_of(slot_entries(c, slot), c->ways, d, gen, now);
+	e = victim_of(slot_entries(c, slot), c->ways, d, prov_id, now);
 	memcpy(e->digest, d, sizeof(d));
 	e->used = true;
-	e->gen = gen;
+	e->prov_id = prov_id;
 	e->exp = exp;
 	e->stored = now;
 	slot_unlock(c, slot);

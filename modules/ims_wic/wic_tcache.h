@@ -2,13 +2,15 @@
  * ims_wic - cache of tokens whose signature was verified, so that a
  * refresh REGISTER with the same token costs a hash, not a signature
  * check. Bounded; an entry dies with its token (exp) or with the
- * provisioning generation it was verified under (reload, key rotation).
+ * provisioning it was verified under (a reload that changes any byte of
+ * the provisioning or its keys).
  */
 #ifndef WIC_TCACHE_H
 #define WIC_TCACHE_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 #include "wic_mem.h"
 
@@ -20,14 +22,15 @@ wic_tcache_t *wic_tcache_create(unsigned capacity, unsigned nlocks,
 		const wic_mem_ops_t *mem, const wic_lock_ops_t *locks);
 void wic_tcache_destroy(wic_tcache_t *c);
 
-/* True when the token (by SHA-256 of its text) was stored under generation
- * gen and its exp has not passed. */
-bool wic_tcache_hit(
-		wic_tcache_t *c, const char *tok, size_t len, unsigned gen, time_t now);
+/* True when the token (by SHA-256 of its text) was stored under the
+ * provisioning prov_id (what its keys were: the content hash of the
+ * provisioning bytes) and its exp has not passed. */
+bool wic_tcache_hit(wic_tcache_t *c, const char *tok, size_t len,
+		uint64_t prov_id, time_t now);
 /* Remember a verified token until exp. When full, an expired or the
  * oldest entry of the slot is replaced. */
-void wic_tcache_put(wic_tcache_t *c, const char *tok, size_t len, unsigned gen,
-		time_t exp, time_t now);
+void wic_tcache_put(wic_tcache_t *c, const char *tok, size_t len,
+		uint64_t prov_id, time_t exp, time_t now);
 
 unsigned wic_tcache_count(wic_tcache_t *c);
 

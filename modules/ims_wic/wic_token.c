@@ -403,16 +403,13 @@ static bool hmac_compute(const wic_key_t *k, unsigned alg,
 {
 	EVP_MAC_CTX *tmpl = k->mctx[wic_alg_index(alg)];
 	EVP_MAC_CTX *ctx;
-	unsigned ulen = 0;
 	bool ok;
 
 	if(!tmpl) {
-		if(k->secret_len > (size_t)INT_MAX
-				|| !HMAC(wic_alg_md(alg), k->secret, (int)k->secret_len, data,
-						dlen, mac, &ulen))
-			return false;
-		*maclen = ulen;
-		return true;
+		return EVP_Q_mac(k->libctx, "HMAC", NULL,
+					   EVP_MD_get0_name(wic_alg_md(alg)), NULL, k->secret,
+					   k->secret_len, data, dlen, mac, EVP_MAX_MD_SIZE, maclen)
+			   != NULL;
 	}
 	ctx = EVP_MAC_CTX_dup(tmpl);
 	ok = ctx && EVP_MAC_update(ctx, data, dlen) == 1
@@ -481,17 +478,10 @@ static size_t ecdsa_raw_to_der(unsigned alg, const unsigned char *sig,
 static bool verify_init(EVP_MD_CTX *ctx, const wic_key_t *k, unsigned alg)
 {
 	EVP_MD_CTX *tmpl = k->vctx[wic_alg_index(alg)];
-	EVP_PKEY_CTX *pctx = NULL;
 
 	if(tmpl)
 		return EVP_MD_CTX_copy_ex(ctx, tmpl) == 1;
-	if(EVP_DigestVerifyInit(ctx, &pctx, wic_alg_md(alg), NULL, k->pkey) != 1)
-		return false;
-	return alg != WIC_ALG_PS256
-		   || (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) > 0
-				   && EVP_PKEY_CTX_set_rsa_pss_saltlen(
-							  pctx, RSA_PSS_SALTLEN_DIGEST)
-							  > 0);
+	return wic_digest_verify_init(ctx, k, alg) == 1;
 }
 
 static bool verify_pkey(const wic_key_t *k, unsigned alg,

@@ -1,0 +1,224 @@
+/*
+ * ims_wic - the bytes of one provisioning (see wic_bundle.h).
+ *
+ * Flat form, native byte order (it never leaves the host):
+ *   uint64 n, then per file: uint64 name_len, uint64 data_len,
+ *   name bytes + NUL, data bytes.
+ */
+#include "wic_bundle.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <openssl/evp.h>
+
+static int set_err(char *err, size_t errlen, const char *fmt, ...)
+		__attribute__((format(printf, 3, 4)));
+
+static int set_err(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if(err != NULL && errlen > 0) {
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return -1;
+}
+
+static const wic_bundle_file_t *find(const wic_bundle_t *b, const char *name)
+{
+	for(size_t i = 0; i < b->n; i++)
+		if(strcmp(b->files[i].name, name) == 0)
+			return &b->files[i];
+	return NULL;
+}
+
+/* Whole file into malloc'd memory, refused from WIC_BUNDLE_FILE_MAX bytes
+ * on. */
+static int read_disk(const char *path, unsigned char **data, size_t *len,
+		char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "rb");
+	unsigned char *buf = NULL;
+	size_t cap = 0, n = 0;
+
+	if(f == NULL)
+		return set_err(
+				err, errlen, "%s: cannot open: %s", path, strerror(errno));
+	for(;;) {
+		if(n == cap) {
+			size_t grown = cap ? cap * 2 : 4096;
+			unsigned char *p;
+			if(cap >= WIC_BUNDLE_FILE_MAX) {
+				free(buf);
+				fclose(f);
+				return set_err(err, errlen, "%s: %u bytes or more", path,
+						WIC_BUNDLE_FILE_MAX);
+			}
+			if(grown > WIC_BUNDLE_FILE_MAX)
+				grown = WIC_BUNDLE_FILE_MAX;
+			p = realloc(buf, grown + 1);
+			if(p == NULL) {
+				free(buf);
+				fclose(f);
+				return set_err(err, errlen, "%s: out of memory", path);
+			}
+			buf = p;
+			cap = grown;
+		}
+		size_t got = fread(buf + n, 1, cap - n, f);
+		n += got;
+		if(got == 0)
+			break;
+	}
+	if(ferror(f)) {
+		free(buf);
+		fclose(f);
+		return set_err(err, errlen, "%s: read error", path);
+	}
+	fclose(f);
+	buf[n] = '\0'; /* text parsers may rely on it; not part of len */
+	*data = buf;
+	*len = n;
+	return 0;
+}
+
+int wic_bundle_get(wic_bundle_t *b, const char *path,
+		const unsigned char **data, size_t *len, char *err, size_t errlen)
+{
+	const wic_bundle_file_t *have;
+	wic_bundle_file_t add = {0}, *grown;
+
+	if(b == NULL || path == NULL || data == NULL || len == NULL)
+		return set_err(err, errlen, "no file");
+	have = find(b, path);
+	if(have != NULL) {
+		*data = have->data;
+		*len = have->len;
+		return 0;
+	}
+	if(b->sealed)
+		return set_err(
+				err, errlen, "%s: not in the provisioning snapshot", path);
+	if(read_disk(path, &add.data, &add.len, err, errlen) < 0)
+		return -1;
+	add.name = strdup(path);
+	grown = add.name ? realloc(b->files, (b->n + 1) * sizeof(*grown)) : NULL;
+	if(grown == NULL) {
+		free(add.name);
+		free(add.data);
+		return set_err(err, errlen, "%s: out of memory", path);
+	}
+	b->files = grown;
+	b->files[b->n++] = add;
+	*data = add.data;
+	*len = add.len;
+	return 0;
+}
+
+int wic_bundle_digest(
+		const wic_bundle_t *b, unsigned char out[WIC_BUNDLE_DIGEST_LEN])
+{
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	unsigned olen = 0;
+	int ok = ctx != NULL && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1;
+
+	for(size_t i = 0; ok && b != NULL && i < b->n; i++) {
+		uint64_t lens[2] = {strlen(b->files[i].name), b->files[i].len};
+		ok = EVP_DigestUpdate(ctx, lens, sizeof(lens)) == 1
+			 && EVP_DigestUpdate(ctx, b->files[i].name, lens[0]) == 1
+			 && EVP_DigestUpdate(ctx, b->files[i].data, lens[1]) == 1;
+	}
+	ok = ok && EVP_DigestFinal_ex(ctx, out, &olen) == 1
+		 && olen == WIC_BUNDLE_DIGEST_LEN;
+	EVP_MD_CTX_free(ctx);
+	return ok ? 0 : -1;
+}
+
+size_t wic_bundle_flat_size(const wic_bundle_t *b)
+{
+	size_t size = sizeof(uint64_t);
+
+	for(size_t i = 0; b != NULL && i < b->n; i++) {
+		size_t one = 2 * sizeof(uint64_t) + strlen(b->files[i].name) + 1
+					 + b->files[i].len;
+		if(one > SIZE_MAX - size)
+			return 0;
+		size += one;
+	}
+	return size;
+}
+
+void wic_bundle_flatten(const wic_bundle_t *b, void *out, size_t size)
+{
+	unsigned char *p = out;
+	uint64_t n = b->n;
+
+	if(size < wic_bundle_flat_size(b))
+		return;
+	memcpy(p, &n, sizeof(n));
+	p += sizeof(n);
+	for(size_t i = 0; i < b->n; i++) {
+		uint64_t lens[2] = {strlen(b->files[i].name), b->files[i].len};
+		memcpy(p, lens, sizeof(lens));
+		p += sizeof(lens);
+		memcpy(p, b->files[i].name, lens[0] + 1);
+		p += lens[0] + 1;
+		memcpy(p, b->files[i].data, lens[1]);
+		p += lens[1];
+	}
+}
+
+int wic_bundle_view(const void *flat, size_t size, wic_bundle_t *out)
+{
+	const unsigned char *p = flat, *end = p + size;
+	uint64_t n;
+
+	memset(out, 0, sizeof(*out));
+	if(flat == NULL || size < sizeof(n))
+		return -1;
+	memcpy(&n, p, sizeof(n));
+	p += sizeof(n);
+	/* every file takes at least its two lengths and a NUL */
+	if(n > (size - sizeof(n)) / (2 * sizeof(uint64_t) + 1))
+		return -1;
+	out->files = calloc(n ? n : 1, sizeof(*out->files));
+	if(out->files == NULL)
+		return -1;
+	out->sealed = out->borrowed = true;
+	for(out->n = 0; out->n < n; out->n++) {
+		uint64_t lens[2];
+		if((size_t)(end - p) < sizeof(lens))
+			goto malformed;
+		memcpy(lens, p, sizeof(lens));
+		p += sizeof(lens);
+		if(lens[0] >= (uint64_t)(end - p) || p[lens[0]] != '\0'
+				|| lens[1] > (uint64_t)(end - p) - lens[0] - 1)
+			goto malformed;
+		out->files[out->n].name = (char *)p;
+		p += lens[0] + 1;
+		out->files[out->n].data = (unsigned char *)p;
+		out->files[out->n].len = lens[1];
+		p += lens[1];
+	}
+	return 0;
+malformed:
+	wic_bundle_clear(out);
+	return -1;
+}
+
+void wic_bundle_clear(wic_bundle_t *b)
+{
+	if(b == NULL)
+		return;
+	for(size_t i = 0; !b->borrowed && i < b->n; i++) {
+		free(b->files[i].name);
+		free(b->files[i].data);
+	}
+	free(b->files);
+	memset(b, 0, sizeof(*b));
+}
