@@ -196,7 +196,9 @@ int wic_bundle_view(const void *flat, size_t size, wic_bundle_t *out)
 			goto malformed;
 		memcpy(lens, p, sizeof(lens));
 		p += sizeof(lens);
+		/* a name is a C string of exactly its length */
 		if(lens[0] >= (uint64_t)(end - p) || p[lens[0]] != '\0'
+				|| memchr(p, '\0', lens[0]) != NULL
 				|| lens[1] > (uint64_t)(end - p) - lens[0] - 1)
 			goto malformed;
 		out->files[out->n].name = (char *)p;

@@ -56,6 +56,12 @@ seed cparam twice 'expires=1\nEXPIRES=2'
 seed cparam bad-reg-id 'reg-id=2147483648'
 seed cparam bad-instance '+sip.instance="<urn:uuid:>"'
 
+# ---- provisioning snapshots: flat blocks of wic_bundle_flatten() ----
+# (uint64 count, then per file uint64 name and data lengths, name, NUL, data)
+seed bundle one-file '\x01\x00\x00\x00\x00\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00\x00\x02\x00\x00\x00\x00\x00\x00\x00a\x00xy'
+seed bundle two-files '\x02\x00\x00\x00\x00\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00a\x00\x02\x00\x00\x00\x00\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00\x00bc\x00z'
+seed bundle empty '\x00\x00\x00\x00\x00\x00\x00\x00'
+
 # ---- dialog parameters: "<Call-ID>\n<conn>.<hex identity>.<mac>" ----
 seed dialog shape 'a84b4c76e66710@pc33\n42.7369703a616c69636540777773662e6c6162.0123456789abcdef0123456789abcdef'
 seed dialog callee 'c1\n0.7369703a62@h.00000000000000000000000000000000'

@@ -2,7 +2,7 @@
 # ims_wic fuzzing - the targets and their settings, sourced by run.sh and
 # smoke.sh (bash). FUZZ_TARGETS="token pui" narrows the list.
 
-ALL_FUZZ_TARGETS=(bearer body token claims pui prov pau authz jwks dialog uri cparam)
+ALL_FUZZ_TARGETS=(bearer body token claims pui prov pau authz jwks dialog uri cparam bundle)
 # shellcheck disable=SC2206
 FUZZ_TARGET_LIST=(${FUZZ_TARGETS:-${ALL_FUZZ_TARGETS[@]}})
 
@@ -10,7 +10,7 @@ FUZZ_TARGET_LIST=(${FUZZ_TARGETS:-${ALL_FUZZ_TARGETS[@]}})
 fuzz_max_len() {
 	case $1 in
 	token | authz) echo 9000 ;;  # max_token_size 8192
-	body | prov | jwks) echo 8192 ;;
+	body | prov | jwks | bundle) echo 8192 ;;
 	bearer | claims) echo 4096 ;;
 	pau) echo 2048 ;;
 	dialog) echo 1024 ;;

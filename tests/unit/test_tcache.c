@@ -1,5 +1,5 @@
 /*
- * Unit tests of wic_tcache.c: hits, expiry with the token, generation
+ * Unit tests of wic_tcache.c: hits, expiry with the token, provisioning
  * change, bounds, and lock discipline through wic_lock_ops_t.
  */
 #include <stdarg.h>
