@@ -40,6 +40,7 @@ static int range_refresh_margin = 600;
 static int range_reply_timeout = 32;
 static int range_deregister_limit = 300;
 int wic_range_recount_interval = 30;
+int wic_conn_sweep_interval = 10;
 
 wic_btable_t *wic_bindings;
 wic_tcache_t *wic_tokens;
@@ -197,6 +198,7 @@ static param_export_t params[] = {
 		{"range_reply_timeout", PARAM_INT, &range_reply_timeout},
 		{"range_deregister_limit", PARAM_INT, &range_deregister_limit},
 		{"range_recount_interval", PARAM_INT, &wic_range_recount_interval},
+		{"conn_sweep_interval", PARAM_INT, &wic_conn_sweep_interval},
 		{"ims_core", PARAM_STRING | USE_FUNC_PARAM, (void *)ims_core_param},
 		{0, 0, 0}};
 
@@ -221,6 +223,7 @@ stat_var *wic_stat_tokens_verified;
 stat_var *wic_stat_token_cache_hits;
 stat_var *wic_stat_refusal_logs_suppressed;
 stat_var *wic_stat_prov_unusable;
+stat_var *wic_stat_bindings_swept;
 
 static unsigned long stat_active_bindings(void)
 {
@@ -249,6 +252,7 @@ static stat_export_t mod_stats[] = {
 		{"token_cache_hits", 0, &wic_stat_token_cache_hits},
 		{"refusal_logs_suppressed", 0, &wic_stat_refusal_logs_suppressed},
 		{"provisioning_unusable", 0, &wic_stat_prov_unusable},
+		{"bindings_swept", 0, &wic_stat_bindings_swept},
 		{"active_bindings", STAT_IS_FUNC, (stat_var **)stat_active_bindings},
 		{"registered_impus", STAT_IS_FUNC, (stat_var **)stat_registered_impus},
 		{"cached_tokens", STAT_IS_FUNC, (stat_var **)stat_cached_tokens},
@@ -397,9 +401,9 @@ static int mod_init(void)
 	if(range_backoff_min < 1 || range_backoff_max < range_backoff_min
 			|| range_refresh_margin < 0 || range_reply_timeout < 1
 			|| range_deregister_limit < 1 || wic_range_recount_interval < 1
-			|| wic_timer_interval < 1 || wic_max_contacts < 1
-			|| wic_max_expires < 1 || wic_hash_size < 1 || wic_tcache_size < 1
-			|| refusal_log_rate < 1) {
+			|| wic_conn_sweep_interval < 1 || wic_timer_interval < 1
+			|| wic_max_contacts < 1 || wic_max_expires < 1 || wic_hash_size < 1
+			|| wic_tcache_size < 1 || refusal_log_rate < 1) {
 		LM_ERR("bad timing or size parameter: each must be positive and "
 			   "range_backoff_min <= range_backoff_max\n");
 		return -1;

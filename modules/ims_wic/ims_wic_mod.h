@@ -31,6 +31,7 @@ extern int wic_hash_size;
 extern int wic_tcache_size;
 extern int wic_timer_interval;
 extern int wic_range_recount_interval;
+extern int wic_conn_sweep_interval;
 
 /* shared memory tables, created in mod_init */
 extern wic_btable_t *wic_bindings;
@@ -73,6 +74,7 @@ extern stat_var *wic_stat_tokens_verified;
 extern stat_var *wic_stat_token_cache_hits;
 extern stat_var *wic_stat_refusal_logs_suppressed;
 extern stat_var *wic_stat_prov_unusable;
+extern stat_var *wic_stat_bindings_swept;
 
 /* A refused request is logged at INFO, at most refusal_log_rate lines a
  * second per process, so that a flood of bad requests cannot flood the
@@ -98,6 +100,10 @@ int wic_register(struct sip_msg *msg);
 int wic_originating(struct sip_msg *msg);
 int wic_terminating(struct sip_msg *msg);
 int wic_conn_closed(struct sip_msg *msg);
+/* The safety net of the close events: bindings of connections the TCP
+ * core no longer knows are removed (ims_wic timer, every
+ * conn_sweep_interval seconds). */
+void wic_conn_sweep(void);
 int wic_from_ims_core(struct sip_msg *msg);
 int wic_add_ims_core(const char *cidr);
 int wic_range_reply(struct sip_msg *msg, str *distinct_pui);

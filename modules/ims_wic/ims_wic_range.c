@@ -189,11 +189,15 @@ static void recount(time_t now)
 void wic_range_timer(unsigned int ticks, void *param)
 {
 	static const wic_rs_hooks_t hooks = {emit_due, range_dropped};
-	static time_t next_recount;
+	static time_t next_recount, next_sweep;
 	time_t now = time(NULL);
 
 	wic_prov_quiesce();
 	wic_btable_expire(wic_bindings, now);
+	if(now >= next_sweep) {
+		wic_conn_sweep();
+		next_sweep = now + wic_conn_sweep_interval;
+	}
 	if(now >= next_recount) {
 		recount(now);
 		next_recount = now + wic_range_recount_interval;

@@ -10,6 +10,7 @@
 #include "../../core/data_lump.h"
 #include "../../core/dprint.h"
 #include "../../core/dset.h"
+#include "../../core/globals.h"
 #include "../../core/mem/pkg.h"
 #include "../../core/parser/parse_to.h"
 #include "../../core/parser/parse_uri.h"
@@ -302,4 +303,31 @@ int wic_conn_closed(struct sip_msg *msg)
 	if(removed > 0)
 		LM_INFO("connection %d closed: %d binding(s) removed\n", conn, removed);
 	return 1;
+}
+
+static bool conn_alive(void *ctx, int conn_id)
+{
+	(void)ctx;
+	return connection_alive(conn_id) != 0;
+}
+
+/* Ids are collected a slot at a time, the core is asked with no table lock
+ * held, then the gone are removed (wic_btable_sweep). Connection ids are
+ * never reused while Kamailio runs, so an id the core does not know stays
+ * gone. */
+void wic_conn_sweep(void)
+{
+	unsigned conns = 0;
+	int removed;
+
+	if(tcp_disable || wic_bindings == NULL)
+		return;
+	removed = wic_btable_sweep(wic_bindings, conn_alive, NULL, &conns);
+	if(conns == 0)
+		return;
+	if(removed > 0)
+		update_stat(wic_stat_bindings_swept, removed);
+	LM_INFO("sweep: %u connection(s) gone without a close event: %d "
+			"binding(s) removed\n",
+			conns, removed);
 }

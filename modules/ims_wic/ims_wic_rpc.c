@@ -91,11 +91,12 @@ static void rpc_stats(rpc_t *rpc, void *ctx)
 			(int)get_stat_val(wic_stat_orig_accepted), "originating_refused",
 			(int)get_stat_val(wic_stat_orig_refused), "origin_refused",
 			(int)get_stat_val(wic_stat_origin_refused));
-	rpc->struct_add(th, "ddd", "tokens_verified",
+	rpc->struct_add(th, "dddd", "tokens_verified",
 			(int)get_stat_val(wic_stat_tokens_verified), "token_cache_hits",
 			(int)get_stat_val(wic_stat_token_cache_hits),
 			"refusal_logs_suppressed",
-			(int)get_stat_val(wic_stat_refusal_logs_suppressed));
+			(int)get_stat_val(wic_stat_refusal_logs_suppressed),
+			"bindings_swept", (int)get_stat_val(wic_stat_bindings_swept));
 	for(v = 1; v < WIC_VERDICT_COUNT; v++) {
 		char name[64];
 		snprintf(name, sizeof(name), "rejected_%s",

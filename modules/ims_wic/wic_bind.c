@@ -14,7 +14,8 @@
  *           the connection index.
  *
  * A REGISTER racing with the close of its own connection can leave a
- * contact behind on the closed connection; it is dropped when it expires.
+ * contact behind on the closed connection; the periodic sweep
+ * (wic_btable_sweep) drops it, and at the latest its expiry.
  *
  * Events are collected under the lock and delivered after unlocking.
  */
@@ -854,13 +855,16 @@ int wic_btable_remove_all(wic_btable_t *t, const char *impu)
 	return remove_where(t, impu, pred_all, NULL, 1, NULL, NULL);
 }
 
-int wic_btable_remove_conn_cb(
-		wic_btable_t *t, int conn_id, wic_contact_visit_f removed, void *ctx)
+/* Takes conn_id out of the index and removes its contacts; *found tells
+ * whether the index held it. */
+static int remove_conn(wic_btable_t *t, int conn_id,
+		wic_contact_visit_f removed, void *ctx, bool *found)
 {
 	unsigned slot;
 	bconn_t **pp, *bc;
 	int n = 0;
 
+	*found = false;
 	if(t == NULL)
 		return 0;
 	slot = conn_slot(t, conn_id);
@@ -874,6 +878,7 @@ int wic_btable_remove_conn_cb(
 	unlock_idx(t, conn_lock(t, slot));
 	if(bc == NULL)
 		return 0;
+	*found = true;
 	/* the index entry is gone, so the removal must not unref it again */
 	for(cimpu_t *ci = bc->impus; ci != NULL; ci = ci->next)
 		n += remove_where(t, ci->name, pred_conn, &conn_id, 0, removed, ctx);
@@ -881,9 +886,72 @@ int wic_btable_remove_conn_cb(
 	return n;
 }
 
+int wic_btable_remove_conn_cb(
+		wic_btable_t *t, int conn_id, wic_contact_visit_f removed, void *ctx)
+{
+	bool found;
+
+	return remove_conn(t, conn_id, removed, ctx, &found);
+}
+
 int wic_btable_remove_conn(wic_btable_t *t, int conn_id)
 {
 	return wic_btable_remove_conn_cb(t, conn_id, NULL, NULL);
+}
+
+/* Ids copied out of one slot of the index per lock hold. */
+#define WIC_SWEEP_BATCH 64
+
+int wic_btable_sweep(wic_btable_t *t, wic_conn_alive_f alive, void *ctx,
+		unsigned *conns_dropped)
+{
+	int ids[WIC_SWEEP_BATCH];
+	unsigned dropped = 0;
+	int n = 0;
+
+	if(t != NULL && alive != NULL) {
+		for(unsigned s = 0; s <= t->mask; s++) {
+			size_t skip = 0;
+
+			for(;;) {
+				size_t got = 0, pos = 0, kept;
+				bool more = false;
+
+				/* 1. copy the ids of the slot, under its lock */
+				lock_idx(t, conn_lock(t, s));
+				for(bconn_t *bc = t->conns[s]; bc != NULL;
+						bc = bc->next, pos++) {
+					if(pos < skip)
+						continue;
+					if(got == WIC_SWEEP_BATCH) {
+						more = true;
+						break;
+					}
+					ids[got++] = bc->conn_id;
+				}
+				unlock_idx(t, conn_lock(t, s));
+				/* 2. ask about each with no lock held, 3. remove the gone */
+				kept = got;
+				for(size_t i = 0; i < got; i++) {
+					bool found;
+
+					if(alive(ctx, ids[i]))
+						continue;
+					n += remove_conn(t, ids[i], NULL, NULL, &found);
+					dropped += found;
+					kept--;
+				}
+				if(!more)
+					break;
+				/* entries added meanwhile shift the rest: the next sweep
+				 * sees what this one stepped over */
+				skip += kept;
+			}
+		}
+	}
+	if(conns_dropped != NULL)
+		*conns_dropped = dropped;
+	return n;
 }
 
 int wic_btable_expire(wic_btable_t *t, time_t now)

@@ -103,6 +103,16 @@ int wic_btable_remove_conn(wic_btable_t *t, int conn_id);
  * without any lock held (WIC_EV_IMPU_REMOVED still fires as usual). */
 int wic_btable_remove_conn_cb(
 		wic_btable_t *t, int conn_id, wic_contact_visit_f removed, void *ctx);
+/* The safety net of the connection index: every connection in the index
+ * (holding contacts, or only the WWSF mark of its upgrade) for which
+ * alive(ctx, conn_id) is false is removed as by wic_btable_remove_conn.
+ * The index is read a slot at a time (at most 64 ids per lock hold);
+ * alive() and the removals run with no lock held. Returns the number of
+ * contacts removed; *conns_dropped (optional) gets the number of
+ * connections taken out of the index. */
+typedef bool (*wic_conn_alive_f)(void *ctx, int conn_id);
+int wic_btable_sweep(wic_btable_t *t, wic_conn_alive_f alive, void *ctx,
+		unsigned *conns_dropped);
 /* Timer: contacts whose expires <= now or token_exp <= now (token_exp 0:
  * no token bound). */
 int wic_btable_expire(wic_btable_t *t, time_t now);

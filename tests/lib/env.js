@@ -140,9 +140,10 @@ class Env {
     return this.imsCore;
   }
 
-  async startEpcscf(defines = {}, strDefines = {}) {
+  // cfg: another configuration file (a test's variant of kamailio.cfg)
+  async startEpcscf(defines = {}, strDefines = {}, { cfg = 'kamailio-cfg/kamailio.cfg' } = {}) {
     this.epcscf = await startKamailio({
-      name: `${this.name}-epcscf`, cfg: 'kamailio-cfg/kamailio.cfg',
+      name: `${this.name}-epcscf`, cfg,
       defines: { WITH_LAB_WS: true, WORKERS: 2, ...SOURCE_LIMITS_LIFTED, ...defines },
       strDefines: {
         WIC_MODULE: MODULE, PROVISIONING: this.provPath,
@@ -252,12 +253,12 @@ function parseRpcStructs(text) {
 }
 
 async function startEnv({ name, provisioning, imsCore = true, imsCoreDefines = {}, epcscfDefines = {},
-  epcscfStrDefines = {}, waitRanges = true } = {}) {
+  epcscfStrDefines = {}, epcscfCfg, waitRanges = true } = {}) {
   const env = new Env(name);
   env.writeProvisioning((provisioning || defaultProvisioning)(env.keys, env));
   try {
     if (imsCore) await env.startImsCore(imsCoreDefines);
-    await env.startEpcscf(epcscfDefines, epcscfStrDefines);
+    await env.startEpcscf(epcscfDefines, epcscfStrDefines, epcscfCfg ? { cfg: epcscfCfg(env) } : {});
     if (imsCore && waitRanges) await env.waitRangeState('sip:demo@wwsf.lab', 'up');
   } catch (e) {
     await env.stop();

@@ -429,6 +429,97 @@ static void test_remove_conn(void **state)
 	assert_int_equal(wic_btable_impus(f->t), 0);
 }
 
+/* alive() of the sweep: ids listed in ctx are gone; no lock may be held */
+typedef struct gone_set {
+	int ids[8];
+	int n;
+	int asked;
+	int asked_under_lock;
+} gone_set_t;
+
+static bool sweep_alive(void *ctx, int conn_id)
+{
+	gone_set_t *g = ctx;
+
+	g->asked++;
+	g->asked_under_lock += fk.held != -1;
+	for(int i = 0; i < g->n; i++)
+		if(g->ids[i] == conn_id)
+			return false;
+	return true;
+}
+
+static void test_sweep_drops_gone_connections(void **state)
+{
+	fixture_t *f = *state;
+	wic_contact_t c = contact("sip:1@h", "<urn:uuid:1>", 1, 7, "c", 1);
+	gone_set_t g = {.ids = {7, 9, 42}, .n = 3};
+	unsigned dropped = 99;
+	char buf[64];
+
+	/* conn 7: two IMPUs; conn 8: one, alive; conn 9: only a WWSF mark */
+	assert_int_equal(wic_btable_save(f->t, A, &c), WIC_SAVE_CREATED);
+	assert_int_equal(wic_btable_save(f->t, B, &c), WIC_SAVE_CREATED);
+	c.conn_id = 8;
+	c.instance = "<urn:uuid:2>";
+	assert_int_equal(wic_btable_save(f->t, B, &c), WIC_SAVE_CREATED);
+	assert_int_equal(wic_btable_conn_set_wwsf(f->t, 9, "wwsf1"), 0);
+	assert_int_equal(wic_btable_conns(f->t), 3);
+
+	assert_int_equal(wic_btable_sweep(f->t, sweep_alive, &g, &dropped), 2);
+	assert_int_equal(dropped, 2); /* 7 and 9; 42 was never in the index */
+	assert_int_equal(g.asked, 3);
+	assert_int_equal(g.asked_under_lock, 0);
+	assert_int_equal(f->ev.removed, 1); /* A; B is still on conn 8 */
+	assert_false(wic_btable_conn_has_impu(f->t, 7, A));
+	assert_true(wic_btable_conn_has_impu(f->t, 8, B));
+	assert_int_equal(wic_btable_conn_wwsf(f->t, 9, buf, sizeof(buf)), -1);
+	assert_int_equal(wic_btable_contacts(f->t), 1);
+	assert_int_equal(wic_btable_conns(f->t), 1);
+	/* nothing left to drop: a second sweep changes nothing */
+	assert_int_equal(wic_btable_sweep(f->t, sweep_alive, &g, &dropped), 0);
+	assert_int_equal(dropped, 0);
+	assert_int_equal(wic_btable_sweep(NULL, sweep_alive, &g, NULL), 0);
+	assert_int_equal(wic_btable_sweep(f->t, NULL, &g, NULL), 0);
+}
+
+static bool sweep_all_gone(void *ctx, int conn_id)
+{
+	(void)conn_id;
+	*(int *)ctx += fk.held != -1;
+	return false;
+}
+
+/* More connections in one slot than a batch holds: every one is reached. */
+static void test_sweep_long_chain(void **state)
+{
+	fixture_t *f = *state;
+	wic_contact_t c = contact("sip:1@h", "", 0, 0, "c", 1);
+	char impu[64];
+	int under_lock = 0, n = 0;
+	unsigned dropped;
+
+	/* 16 slots: 300 connections put about 19 in each, 200 of them hold a
+	 * contact */
+	for(int id = 1; id <= 300; id++) {
+		assert_int_equal(wic_btable_conn_set_wwsf(f->t, id, "wwsf1"), 0);
+		if(id > 200)
+			continue;
+		snprintf(impu, sizeof(impu), "sip:u%d@wwsf.lab", id);
+		c.conn_id = id;
+		assert_int_equal(wic_btable_save(f->t, impu, &c), WIC_SAVE_CREATED);
+		n++;
+	}
+	assert_int_equal(wic_btable_sweep(f->t, sweep_all_gone, &under_lock,
+							 &dropped),
+			n);
+	assert_int_equal(dropped, 300);
+	assert_int_equal(under_lock, 0);
+	assert_int_equal(wic_btable_conns(f->t), 0);
+	assert_int_equal(wic_btable_contacts(f->t), 0);
+	assert_int_equal(f->ev.removed, 200);
+}
+
 static void test_expire_and_lookup_skip(void **state)
 {
 	fixture_t *f = *state;
@@ -679,6 +770,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_remove_conn, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_remove_own, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_remove_own_by_uri, setup,
+				teardown),
+		cmocka_unit_test_setup_teardown(
+				test_sweep_drops_gone_connections, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sweep_long_chain, setup,
 				teardown),
 		cmocka_unit_test_setup_teardown(test_expire_and_lookup_skip, setup,
 				teardown),
