@@ -25,6 +25,8 @@
 #   LAB_UPGRADE_LIMIT=50 (WebSocket upgrades per 10 s) LAB_REQUEST_LIMIT=100
 #   (SIP requests per 2 s) LAB_REGISTER_WITHIN=30 (s an upgraded connection
 #   may hold no registration)  LAB_LOG_LEVEL=2
+#   LAB_IMS_KEEP_RURI=1 (the IMS Core stand-in keeps the called identity in the
+#   Request-URI instead of retargeting to the registered Contact)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
@@ -147,6 +149,7 @@ start_parts() {
 	local ims_defs=(-A "CTL_SOCK=\"$IMS_CTL\"")
 	[ "$LAB_IP" != 127.0.0.1 ] && ims_defs+=(-A "IMS_LISTEN_IP=$LAB_IP")
 	[ "$LAB_IMS_PORT" != 5070 ] && ims_defs+=(-A "IMS_PORT=$LAB_IMS_PORT")
+	[ "${LAB_IMS_KEEP_RURI:-0}" = 1 ] && ims_defs+=(-A IMS_KEEP_RURI)
 	[ "$LAB_IP" != 127.0.0.1 ] || [ "$LAB_IMS_UA_PORT" != 5090 ] &&
 		ims_defs+=(-A "IMS_UA=\"sip:$LAB_IP:$LAB_IMS_UA_PORT\"")
 	mkdir -p "$RUN/ims-core" "$RUN/epcscf"

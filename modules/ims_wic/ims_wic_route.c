@@ -5,6 +5,7 @@
  * registered here. A closed connection takes its bindings with it.
  */
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "../../core/data_lump.h"
@@ -254,6 +255,35 @@ static int deliver(struct sip_msg *msg, target_list_t *tl)
 	return delivered;
 }
 
+/* TS 24.229 5.4.3.3: an S-CSCF retargets a terminating request to the
+ * registered contact (for a range, this node) and carries the called
+ * identity in P-Called-Party-ID; a core that keeps the Request-URI sends
+ * none. The called identity is the one P-Called-Party-ID (only one
+ * allowed) names, else the current Request-URI. 0, or -1 when neither is
+ * a usable URI. */
+static int called_identity(struct sip_msg *msg, char *impu, size_t len)
+{
+	struct hdr_field *cpid = wic_find_header(msg, "P-Called-Party-ID");
+	struct hdr_field *hf;
+	struct to_body body;
+	int rc;
+
+	if(cpid == NULL) {
+		if(parse_sip_msg_uri(msg) < 0)
+			return -1;
+		return wic_bare_uri(&msg->first_line.u.request.uri, impu, len);
+	}
+	for(hf = cpid->next; hf; hf = hf->next)
+		if(hf->name.len == cpid->name.len
+				&& strncasecmp(hf->name.s, cpid->name.s, cpid->name.len) == 0)
+			return -1;
+	memset(&body, 0, sizeof(body));
+	parse_to(cpid->body.s, cpid->body.s + cpid->body.len + 1, &body);
+	rc = body.error == PARSE_OK ? wic_bare_uri(&body.uri, impu, len) : -1;
+	free_to_params(&body);
+	return rc;
+}
+
 int wic_terminating(struct sip_msg *msg)
 {
 	const wic_prov_t *prov = wic_prov_current();
@@ -261,10 +291,12 @@ int wic_terminating(struct sip_msg *msg)
 	target_list_t tl = {0};
 	int delivered;
 
-	if(parse_sip_msg_uri(msg) < 0
-			|| wic_bare_uri(&msg->first_line.u.request.uri, impu, sizeof(impu))
-					   < 0) {
-		WIC_LOG_REFUSAL("terminating request with an unusable Request-URI\n");
+	if(called_identity(msg, impu, sizeof(impu)) < 0) {
+		WIC_LOG_REFUSAL("terminating request (Call-ID %.*s) with no usable "
+						"called identity (P-Called-Party-ID or "
+						"Request-URI)\n",
+				msg->callid ? msg->callid->body.len : 0,
+				msg->callid ? msg->callid->body.s : "");
 		return -3;
 	}
 	if(prov == NULL) {

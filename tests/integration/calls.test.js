@@ -1,7 +1,10 @@
 'use strict';
 // Issue 4: originating and terminating requests through the real eP-CSCF and
 // the IMS Core stand-in, with sipp on the IMS side and SIP over real WSS on
-// the WIC side.
+// the WIC side. The stand-in retargets terminating requests to the
+// registered Contact with P-Called-Party-ID, as an S-CSCF does (TS 24.229
+// 5.4.3.3); with WIC_IMS_KEEP_RURI=1 (calls-keep-ruri.test.js) it keeps the
+// identity in the Request-URI, as some cores do. Both run in make test.
 const test = require('../lib/test');
 const assert = require('node:assert');
 const { startEnv } = require('../lib/env');
@@ -13,8 +16,13 @@ const WSS = 'wss://127.0.0.1:8443';
 const ORIGIN = 'http://127.0.0.1:8000';
 const IMS_CORE = '127.0.0.1:5070';
 
+const KEEP_RURI = process.env.WIC_IMS_KEEP_RURI === '1';
+
 let env;
-test.before(async () => { env = await startEnv({ name: 'calls' }); });
+test.before(async () => {
+  env = await startEnv({ name: KEEP_RURI ? 'calls-keep-ruri' : 'calls',
+    imsCoreDefines: KEEP_RURI ? { IMS_KEEP_RURI: true } : {}, epcscfDefines: { FR_TIMER: 2000 } });
+});
 test.after(async () => { if (env) await env.stop(); });
 
 // A WIC registered over WSS; its connection is closed after the test t
@@ -44,7 +52,11 @@ test('an IMS-side call reaches the registered WIC over WSS and the IMS side hang
   assert.strictEqual(call.code, 0, call.trace);
   const invite = ua.received.find((m) => m.method === 'INVITE');
   assert.ok(invite, 'the WIC got no INVITE');
+  // the WIC's own Contact, whatever the IMS Core put in the Request-URI
   assert.match(invite.ruri, /^sip:wic@.*\.invalid;transport=ws/);
+  // P-Called-Party-ID as the S-CSCF set it, or none from a core that keeps
+  // the Request-URI
+  assert.strictEqual(invite.header('p-called-party-id'), KEEP_RURI ? undefined : '<sip:demoanna@wwsf.lab>', invite.raw);
   assert.ok(ua.received.some((m) => m.method === 'ACK'), 'no ACK reached the WIC');
   assert.ok(ua.received.some((m) => m.method === 'BYE'), 'no BYE reached the WIC');
   await ua.close();
@@ -117,6 +129,23 @@ test('a call to an unregistered identity of a served range gets 480 with the Rea
     keys: { from: 'sip:carol@ims.lab', expect: '480',
       reason: 'SIP;cause=480;text="Public User Identity not registered"' }, name: 'calls-480' });
   assert.strictEqual(r.code, 0, r.trace);
+});
+
+test('every branch of a fork fails after the lookup (no WIC answers): the IMS side gets the configured 480 with the Reason', async (t) => {
+  // two instances of one identity that take the INVITE and never answer
+  const a = await registeredWic(t, 'sip:demomute@wwsf.lab');
+  const b = await SipWs.connect({ url: WSS, origin: ORIGIN });
+  t.after(() => b.close());
+  const r2 = await b.register({ impu: 'sip:demomute@wwsf.lab', token: env.mint({ impu: ['sip:demomute@wwsf.lab'] }),
+    callId: 'reg-mute-b' });
+  assert.strictEqual(r2.status, 200, r2.raw);
+  const r = await runSipp({ scenario: 'uac-expect.xml', target: IMS_CORE, service: 'demomute@wwsf.lab',
+    keys: { from: 'sip:carol@ims.lab', expect: '480',
+      reason: 'SIP;cause=480;text="Public User Identity not registered"' }, name: 'calls-mute', timeoutS: 20 });
+  assert.strictEqual(r.code, 0, r.trace);
+  // both branches were tried: each instance got the INVITE
+  assert.ok(a.received.some((m) => m.method === 'INVITE'), 'instance a got no INVITE');
+  assert.ok(b.received.some((m) => m.method === 'INVITE'), 'instance b got no INVITE');
 });
 
 test('a call to an identity in no range served here gets 404 from the eP-CSCF', async () => {

@@ -220,6 +220,11 @@ test('an IMS-side INVITE reaches the page through the IMS Core and is answered',
   const r = await sipp;
   assert.strictEqual(r.code, 0, `sipp UAC exit ${r.code}\n${r.stderr}\n${r.trace.slice(-4000)}\n--- epcscf.log:\n${labLog('epcscf')}`);
   assert.match(r.logs, /FINAL=SIP\/2\.0 200/);
+  // the stand-in delivered it as an S-CSCF does (Request-URI = the
+  // registered Contact, P-Called-Party-ID), or kept the Request-URI
+  const retargeted = new RegExp(`demo${USER}@wwsf\\.lab retargeted to sip:${IP.replace(/\./g, '\\.')}:${P.sip} with P-Called-Party-ID`);
+  if (process.env.LAB_IMS_KEEP_RURI === '1') assert.doesNotMatch(labLog('ims-core', 100000), retargeted);
+  else assert.match(labLog('ims-core', 100000), retargeted);
   // the answer came from the browser (JsSIP) with a WebRTC SDP
   assert.match(r.trace, /UDP\/TLS\/RTP\/SAVPF/);
   // sipp hung up: the page saw the BYE

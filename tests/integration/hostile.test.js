@@ -485,6 +485,47 @@ const udpRegister = (token) => [
   'Max-Forwards: 70', `To: <${VICTIM}>`, `From: <${VICTIM}>;tag=1`, `Call-ID: ${crypto.randomUUID()}`, 'CSeq: 1 REGISTER',
   'Contact: <sip:victim@${LOCAL}>', 'Expires: 600', `Authorization: Bearer ${token}`, 'Content-Length: 0', '', ''].join('\r\n');
 
+// A terminating INVITE as an S-CSCF sends it (TS 24.229 5.4.3.3): to this
+// node's contact, the called identity in P-Called-Party-ID.
+const termInvite = ({ route, cpids = [`<${RESIDENT}>`], callId }) => [
+  'INVITE sip:127.0.0.1:5060 SIP/2.0', 'Via: SIP/2.0/UDP ${LOCAL};branch=z9hG4bK' + crypto.randomBytes(5).toString('hex') + ';rport',
+  'Max-Forwards: 70', `To: <${RESIDENT}>`, 'From: <sip:carol@ims.lab>;tag=1', `Call-ID: ${callId}`, 'CSeq: 1 INVITE',
+  'Contact: <sip:carol@${LOCAL}>', ...(route ? [`Route: ${route}`] : []), ...cpids.map((c) => `P-Called-Party-ID: ${c}`),
+  'Content-Length: 0', '', ''].join('\r\n');
+
+test('terminating INVITE whose top Route is not this node\'s Path -> 403; the Route\'s host and the WIC hear nothing', async (t) => {
+  const listener = dgram.createSocket('udp4');
+  const heard = [];
+  listener.on('message', (m) => heard.push(m.toString()));
+  await new Promise((resolve) => listener.bind(5999, '127.0.0.1', resolve));
+  t.after(() => listener.close());
+  const callId = crypto.randomUUID();
+  const before = await fx.env.scriptStat('wic_refused_foreign_route');
+  await unchanged(async () => {
+    const r = await udpRequest('127.0.0.1', termInvite({ route: '<sip:evil@127.0.0.1:5999;lr>, <sip:term@127.0.0.1:5060;lr>', callId }));
+    assert.match(r, /^SIP\/2\.0 403 Forbidden - Route is not this node's Path\r\n/);
+  });
+  assert.strictEqual(await fx.env.scriptStat('wic_refused_foreign_route'), before + 1);
+  // a request the listener would have got arrives within milliseconds;
+  // the OPTIONS barrier through the same node proves it had its chance
+  await udpRequest('127.0.0.1', ['OPTIONS sip:127.0.0.1:5060 SIP/2.0',
+    'Via: SIP/2.0/UDP ${LOCAL};branch=z9hG4bKbarrier' + crypto.randomBytes(4).toString('hex'), 'Max-Forwards: 70',
+    'To: <sip:127.0.0.1>', 'From: <sip:carol@ims.lab>;tag=b', `Call-ID: ${crypto.randomUUID()}`, 'CSeq: 1 OPTIONS',
+    'Content-Length: 0', '', ''].join('\r\n'));
+  assert.deepStrictEqual(heard, []);
+  assert.ok(!fx.resident.received.some((m) => m.header('call-id') === callId), 'the WIC got the INVITE');
+});
+
+test('terminating INVITE with two P-Called-Party-ID headers -> 400; the WIC hears nothing', async () => {
+  const callId = crypto.randomUUID();
+  await unchanged(async () => {
+    const r = await udpRequest('127.0.0.1', termInvite({ route: '<sip:term@127.0.0.1:5060;lr>', callId,
+      cpids: [`<${RESIDENT}>`, '<sip:demoother@wwsf.lab>'] }));
+    assert.match(r, /^SIP\/2\.0 400 Bad Request - Called Identity\r\n/);
+  });
+  assert.ok(!fx.resident.received.some((m) => m.header('call-id') === callId), 'the WIC got the INVITE');
+});
+
 test('REGISTER from the IMS side (UDP from the IMS Core address), even with a valid token -> 403', async () => {
   await unchanged(async () => {
     const r = await udpRequest('127.0.0.1', udpRegister(fx.env.mint({ impu: [VICTIM] })));
