@@ -116,7 +116,7 @@ test('REGISTER for a PUI the IMS Core does not know -> 403', async () => {
   for (const k of reg.keys()) assert.doesNotMatch(k, /nobody/);
 });
 
-test('terminating INVITE for an identity of a registered range is relayed through the stored Path', async () => {
+test('terminating INVITE for an identity of a registered range: retargeted to the registered Contact with P-Called-Party-ID, through the stored Path', async () => {
   const uas = await startUas({ scenario: 'uas-answer.xml', port: EPCSCF_PORT, name: 'core-path-target', calls: 1 });
   let call;
   let u;
@@ -130,7 +130,10 @@ test('terminating INVITE for an identity of a registered range is relayed throug
   }
   okSipp(call);
   assert.equal(u.code, 0, `UAS: ${u.stdout.slice(-1500)}\n${u.errors}`);
-  assert.equal(logValue(u, 'INVITE_RURI').split(' ')[0], 'sip:demo42@WWSF.lab');
+  // TS 24.229 5.4.3.3: the Request-URI becomes the Contact registered for
+  // the range, the called identity goes to P-Called-Party-ID
+  assert.match(logValue(u, 'INVITE_RURI').split(' ')[0], /^sip:epcscf@127\.0\.0\.1:\d+$/);
+  assert.equal(logValue(u, 'CPID'), '<sip:demo42@WWSF.lab>');
   assert.match(logValue(u, 'ROUTE'), new RegExp(`^<sip:term@127\\.0\\.0\\.1:${EPCSCF_PORT};lr>`));
   assert.match(logValue(u, 'RR'), new RegExp(`127\\.0\\.0\\.1:${CORE_PORT}`));
   assert.match(logValue(u, 'BYE_RURI'), new RegExp(`^sip:ua@127\\.0\\.0\\.1:${EPCSCF_PORT}`));
