@@ -124,8 +124,10 @@ int wic_next_hop_is_ims_core(struct sip_msg *msg);
 int wic_route_set_is_ims_core(struct sip_msg *msg);
 int wic_reply_record_route_ok(struct sip_msg *msg, str *identity);
 /* "<uri>[, <uri>...]" towards the IMS Core for impu: the Service-Route of
- * its range, else "<default_route>". 0, or -1 when there is none. */
-int wic_route_set_of(const char *impu, char *buf, size_t len);
+ * the range its binding on connection conn (else any binding; conn -1:
+ * any) was admitted into, else "<default_route>". 0, or -1 when there is
+ * none. */
+int wic_route_set_of(const char *impu, int conn, char *buf, size_t len);
 /* the identity wic_originating/wic_terminating/wic_dialog_owner set for
  * this message, or NULL */
 const char *wic_identity_of(struct sip_msg *msg);

@@ -144,7 +144,9 @@ static int host_in_route_set(const char *identity, str *host)
 	const char *p, *close;
 	struct sip_uri u;
 
-	if(wic_route_set_of(identity ? identity : "", route_set, sizeof(route_set))
+	/* any binding of the identity: the hop check has no connection */
+	if(wic_route_set_of(
+			   identity ? identity : "", -1, route_set, sizeof(route_set))
 			< 0)
 		return 0;
 	for(p = strchr(route_set, '<'); p; p = strchr(close, '<')) {

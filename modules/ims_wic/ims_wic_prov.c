@@ -182,26 +182,44 @@ uint64_t wic_prov_id(void)
 	return prov_id;
 }
 
-/* Makes bytes the current snapshot of every process; returns its
- * generation, 0 when shared memory runs out. */
-static unsigned publish(const wic_bundle_t *bytes)
+/* The shm block of bytes, not yet published; NULL (with the reason in err)
+ * when shared memory cannot take it: a snapshot may take at most half of
+ * what is free, so that a huge provisioning cannot starve TLS and SIP. */
+static prov_snapshot_t *snapshot_make(
+		const wic_bundle_t *bytes, char *err, size_t errlen)
 {
 	size_t size = wic_bundle_flat_size(bytes);
-	prov_snapshot_t *s, *old;
+	unsigned long avail = shm_available();
+	prov_snapshot_t *s;
 
-	s = size ? shm_malloc(sizeof(*s) + size) : NULL;
+	if(size == 0 || size > avail / 2) {
+		snprintf(err, errlen,
+				"the provisioning and its key files (%zu bytes) would take "
+				"more than half of the free shared memory (%lu bytes)",
+				size, avail);
+		return NULL;
+	}
+	s = shm_malloc(sizeof(*s) + size);
 	if(s == NULL) {
-		SHM_MEM_ERROR;
-		return 0;
+		snprintf(err, errlen, "no shared memory for the snapshot");
+		return NULL;
 	}
 	memset(s, 0, sizeof(*s));
 	s->size = size;
 	wic_bundle_flatten(bytes, s->flat, size);
 	if(wic_bundle_digest(bytes, s->digest) < 0) {
-		LM_ERR("cannot compute the provisioning's SHA-256\n");
+		snprintf(err, errlen, "cannot compute the provisioning's SHA-256");
 		shm_free(s);
-		return 0;
+		return NULL;
 	}
+	return s;
+}
+
+/* Makes s the current snapshot of every process; returns its generation. */
+static unsigned publish(prov_snapshot_t *s)
+{
+	prov_snapshot_t *old;
+
 	lock_get(snapshot_lock);
 	old = *current;
 	s->generation = old ? old->generation + 1 : 1;
@@ -215,32 +233,35 @@ static unsigned publish(const wic_bundle_t *bytes)
 	return s->generation;
 }
 
-/* Reads and validates the file, syncs the ranges, publishes. The parsed
- * copy goes to *parsed (NULL: freed). */
+/* Reads and validates the file, makes its snapshot, syncs the ranges,
+ * publishes: a step that fails leaves everything as it was, the range
+ * table included (it is synced only once nothing else can fail). The
+ * parsed copy goes to *parsed (NULL: freed). */
 static int load_and_publish(
 		OSSL_LIB_CTX *ctx, wic_prov_t **parsed, char *err, size_t errlen)
 {
 	wic_bundle_t bytes = {0};
 	wic_prov_t *fresh = NULL;
-	unsigned gen = 0;
+	prov_snapshot_t *s = NULL;
 
 	if(wic_prov_load(wic_provisioning_path.s, &bytes, ctx, &fresh, err, errlen)
-			== 0) {
-		if(wic_range_sync(fresh) < 0)
-			snprintf(err, errlen, "no shared memory for the range table");
-		else if((gen = publish(&bytes)) == 0)
-			snprintf(err, errlen, "no shared memory for the snapshot");
-	}
+			== 0)
+		s = snapshot_make(&bytes, err, errlen);
 	wic_bundle_clear(&bytes);
-	if(gen == 0) {
+	if(s != NULL && wic_range_sync(fresh) < 0) {
+		snprintf(err, errlen, "no shared memory for the range table");
+		shm_free(s);
+		s = NULL;
+	}
+	if(s == NULL) {
 		wic_prov_free(fresh);
 		return -1;
 	}
-	if(parsed != NULL) {
+	publish(s);
+	if(parsed != NULL)
 		*parsed = fresh;
-		return 0;
-	}
-	wic_prov_free(fresh);
+	else
+		wic_prov_free(fresh);
 	return 0;
 }
 

@@ -49,20 +49,39 @@ static int preferred_identity(
 	return ok ? 0 : -1;
 }
 
-/* Route set towards the IMS Core: the Service-Route learned when the range
- * registered, else the configured default. */
-int wic_route_set_of(const char *impu, char *buf, size_t len)
+/* The range a binding of impu was admitted into (its contact on
+ * connection conn first, any other otherwise): copied under the slot lock. */
+typedef struct range_pick
 {
-	const wic_prov_t *prov = wic_prov_current();
-	const wic_range_t *range =
-			prov ? wic_prov_range_of(prov, NULL, impu, strlen(impu), NULL)
-				 : NULL;
-	wic_rs_view_t view;
+	int conn;
+	int on_conn;
+	char range[WIC_URI_MAX];
+} range_pick_t;
 
-	if(range
-			&& wic_rstate_view(
-					   wic_ranges, range->distinct_pui, time(NULL), &view)
-					   == 0
+static void pick_range(void *ctx, const char *impu, const wic_contact_t *c)
+{
+	range_pick_t *p = ctx;
+
+	if(c->range == NULL || c->range[0] == '\0' || p->on_conn)
+		return;
+	if(p->range[0] != '\0' && c->conn_id != p->conn)
+		return;
+	snprintf(p->range, sizeof(p->range), "%s", c->range);
+	p->on_conn = c->conn_id == p->conn;
+}
+
+/* Route set towards the IMS Core: the Service-Route learned when the range
+ * the identity's binding was admitted into registered (overlapping ranges
+ * of two WWSFs have their own), else the configured default. */
+int wic_route_set_of(const char *impu, int conn, char *buf, size_t len)
+{
+	range_pick_t pick = {.conn = conn};
+	wic_rs_view_t view;
+	time_t now = time(NULL);
+
+	wic_btable_lookup(wic_bindings, impu, now, pick_range, &pick);
+	if(pick.range[0] != '\0'
+			&& wic_rstate_view(wic_ranges, pick.range, now, &view) == 0
 			&& view.service_route[0]) {
 		snprintf(buf, len, "%s", view.service_route);
 		return 0;
@@ -129,7 +148,7 @@ int wic_originating(struct sip_msg *msg)
 	if(rc < 0)
 		return -2;
 	/* without a route set the client's Request-URI would pick the next hop */
-	if(wic_route_set_of(asserted, route_set, sizeof(route_set)) < 0) {
+	if(wic_route_set_of(asserted, conn, route_set, sizeof(route_set)) < 0) {
 		LM_ERR("no Service-Route and no default route for %s\n", asserted);
 		return -2;
 	}

@@ -55,13 +55,16 @@ int wic_bare_uri(str *uri, char *buf, size_t len)
 
 	if(uri == NULL || uri->len <= 0 || parse_uri(uri->s, uri->len, &u) < 0)
 		return -1;
+	/* RFC 3966: the parameters of a tel URI (ext, isub, phone-context)
+	 * are part of the number; RFC 3261 19.1.4: so is a SIP URI's password */
 	if(u.type == TEL_URI_T || u.type == TELS_URI_T)
-		n = snprintf(
-				buf, len, "%s:%.*s", scheme_name(&u), u.user.len, u.user.s);
+		n = snprintf(buf, len, "%s:%.*s%s%.*s", scheme_name(&u), u.user.len,
+				u.user.s, u.params.len ? ";" : "", u.params.len, u.params.s);
 	else if(u.user.len > 0)
-		n = snprintf(buf, len, "%s:%.*s@%.*s%s%.*s", scheme_name(&u),
-				u.user.len, u.user.s, u.host.len, u.host.s,
-				u.port.len ? ":" : "", u.port.len, u.port.s);
+		n = snprintf(buf, len, "%s:%.*s%s%.*s@%.*s%s%.*s", scheme_name(&u),
+				u.user.len, u.user.s, u.passwd.len ? ":" : "", u.passwd.len,
+				u.passwd.s, u.host.len, u.host.s, u.port.len ? ":" : "",
+				u.port.len, u.port.s);
 	else
 		n = snprintf(buf, len, "%s:%.*s%s%.*s", scheme_name(&u), u.host.len,
 				u.host.s, u.port.len ? ":" : "", u.port.len, u.port.s);

@@ -8,6 +8,9 @@
 #include "wic_bundle.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,57 +40,55 @@ static const wic_bundle_file_t *find(const wic_bundle_t *b, const char *name)
 	return NULL;
 }
 
-/* Whole file into malloc'd memory, refused from WIC_BUNDLE_FILE_MAX bytes
- * on. */
-static int read_disk(const char *path, unsigned char **data, size_t *len,
-		char *err, size_t errlen)
+/* Whole regular file into malloc'd memory, refused from max bytes on. A
+ * FIFO, device or directory is refused before any read: opening or reading
+ * one could block the reloading process (and every RPC behind it). */
+static int read_disk(const char *path, size_t max, unsigned char **data,
+		size_t *len, char *err, size_t errlen)
 {
-	FILE *f = fopen(path, "rb");
-	unsigned char *buf = NULL;
-	size_t cap = 0, n = 0;
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	struct stat st;
+	unsigned char *buf;
+	size_t n = 0;
 
-	if(f == NULL)
+	if(fd < 0)
 		return set_err(
 				err, errlen, "%s: cannot open: %s", path, strerror(errno));
-	for(;;) {
-		if(n == cap) {
-			size_t grown = cap ? cap * 2 : 4096;
-			unsigned char *p;
-			if(cap >= WIC_BUNDLE_FILE_MAX) {
-				free(buf);
-				fclose(f);
-				return set_err(err, errlen, "%s: %u bytes or more", path,
-						WIC_BUNDLE_FILE_MAX);
-			}
-			if(grown > WIC_BUNDLE_FILE_MAX)
-				grown = WIC_BUNDLE_FILE_MAX;
-			p = realloc(buf, grown + 1);
-			if(p == NULL) {
-				free(buf);
-				fclose(f);
-				return set_err(err, errlen, "%s: out of memory", path);
-			}
-			buf = p;
-			cap = grown;
-		}
-		size_t got = fread(buf + n, 1, cap - n, f);
-		n += got;
-		if(got == 0)
-			break;
+	if(fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return set_err(err, errlen, "%s: not a regular file", path);
 	}
-	if(ferror(f)) {
+	if((unsigned long long)st.st_size >= max) {
+		close(fd);
+		return set_err(err, errlen, "%s: %lld bytes, the limit is %zu", path,
+				(long long)st.st_size, max - 1);
+	}
+	buf = malloc((size_t)st.st_size + 1);
+	if(buf == NULL) {
+		close(fd);
+		return set_err(err, errlen, "%s: out of memory", path);
+	}
+	/* a file that grows while read is cut at its size when opened */
+	while(n < (size_t)st.st_size) {
+		ssize_t got = read(fd, buf + n, (size_t)st.st_size - n);
+		if(got < 0 && errno == EINTR)
+			continue;
+		if(got <= 0)
+			break;
+		n += (size_t)got;
+	}
+	close(fd);
+	if(n != (size_t)st.st_size) {
 		free(buf);
-		fclose(f);
 		return set_err(err, errlen, "%s: read error", path);
 	}
-	fclose(f);
 	buf[n] = '\0'; /* text parsers may rely on it; not part of len */
 	*data = buf;
 	*len = n;
 	return 0;
 }
 
-int wic_bundle_get(wic_bundle_t *b, const char *path,
+int wic_bundle_get(wic_bundle_t *b, const char *path, size_t max,
 		const unsigned char **data, size_t *len, char *err, size_t errlen)
 {
 	const wic_bundle_file_t *have;
@@ -104,7 +105,7 @@ int wic_bundle_get(wic_bundle_t *b, const char *path,
 	if(b->sealed)
 		return set_err(
 				err, errlen, "%s: not in the provisioning snapshot", path);
-	if(read_disk(path, &add.data, &add.len, err, errlen) < 0)
+	if(read_disk(path, max, &add.data, &add.len, err, errlen) < 0)
 		return -1;
 	add.name = strdup(path);
 	grown = add.name ? realloc(b->files, (b->n + 1) * sizeof(*grown)) : NULL;

@@ -15,7 +15,8 @@
 #include <stdint.h>
 
 #define WIC_BUNDLE_DIGEST_LEN 32 /* SHA-256 */
-/* Files of this size or more are refused (a provisioning of 10,000 WWSFs is ~10 MiB). */
+/* A provisioning file of this size or more is refused (one of 10,000
+ * WWSFs is about 10 MiB). */
 #define WIC_BUNDLE_FILE_MAX (64u * 1024u * 1024u)
 
 typedef struct wic_bundle_file
@@ -36,10 +37,11 @@ typedef struct wic_bundle
 } wic_bundle_t;
 
 /* The bytes of the file path: from the bundle when already there, else,
- * unless sealed, read from disk (less than WIC_BUNDLE_FILE_MAX bytes) and
- * kept. 0, or -1 with "<path>: <reason>" in err. The bytes stay owned by
- * the bundle. */
-int wic_bundle_get(wic_bundle_t *b, const char *path,
+ * unless sealed, read from disk and kept: a regular file of less than max
+ * bytes (anything else, a FIFO included, is refused without blocking).
+ * 0, or -1 with "<path>: <reason>" in err. The bytes stay owned by the
+ * bundle. */
+int wic_bundle_get(wic_bundle_t *b, const char *path, size_t max,
 		const unsigned char **data, size_t *len, char *err, size_t errlen);
 
 /* SHA-256 over every file's name and bytes, in order. 0, or -1 when

@@ -10,6 +10,7 @@
 #include "wic_bundle.h"
 #include "wic_text.h"
 
+#include <ctype.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -287,6 +288,19 @@ static int add_pkey(wic_keyset_t *ks, EVP_PKEY *pkey, const char *kid,
 	return keyset_append(ks, &k, err, errlen);
 }
 
+/* One key a file: what follows its PEM block may only be white space (a
+ * second key would be ignored, junk would only take memory). */
+static bool only_space_left(BIO *bio)
+{
+	char *rest = NULL;
+	long n = BIO_get_mem_data(bio, &rest);
+
+	for(long i = 0; i < n; i++)
+		if(!isspace((unsigned char)rest[i]))
+			return false;
+	return true;
+}
+
 int wic_keyset_add_pem_data(wic_keyset_t *ks, const char *name,
 		const unsigned char *data, size_t len, const char *kid, unsigned algs,
 		char *err, size_t errlen)
@@ -304,6 +318,12 @@ int wic_keyset_add_pem_data(wic_keyset_t *ks, const char *name,
 		return -1;
 	}
 	pkey = PEM_read_bio_PUBKEY_ex(bio, NULL, NULL, NULL, ks->libctx, NULL);
+	if(pkey && !only_space_left(bio)) {
+		EVP_PKEY_free(pkey);
+		BIO_free(bio);
+		set_err(err, errlen, "%s: data after the PEM public key", name);
+		return -1;
+	}
 	BIO_free(bio);
 	if(!pkey) {
 		ERR_clear_error();
@@ -327,7 +347,9 @@ int wic_keyset_add_pem(wic_keyset_t *ks, const char *path, const char *kid,
 
 	if(!path)
 		set_err(err, errlen, "no key file");
-	else if(wic_bundle_get(&file, path, &data, &len, err, errlen) == 0)
+	else if(wic_bundle_get(
+					&file, path, WIC_KEY_FILE_MAX, &data, &len, err, errlen)
+			== 0)
 		rc = wic_keyset_add_pem_data(
 				ks, path, data, len, kid, algs, err, errlen);
 	wic_bundle_clear(&file);
@@ -757,7 +779,9 @@ int wic_keyset_add_jwks(wic_keyset_t *ks, const char *path, unsigned algs,
 
 	if(!path)
 		set_err(err, errlen, "no JWKS file");
-	else if(wic_bundle_get(&file, path, &data, &len, err, errlen) == 0)
+	else if(wic_bundle_get(
+					&file, path, WIC_KEY_FILE_MAX, &data, &len, err, errlen)
+			== 0)
 		rc = wic_keyset_add_jwks_data(ks, path, data, len, algs, err, errlen);
 	wic_bundle_clear(&file);
 	return rc;

@@ -73,13 +73,18 @@ typedef struct wic_keyset
 	OSSL_LIB_CTX *libctx;
 } wic_keyset_t;
 
+/* A PEM or JWKS file of this size or more is refused: a key takes a few
+ * KiB, and the file goes to shared memory with the provisioning. */
+#define WIC_KEY_FILE_MAX (1024u * 1024u)
+
 /* The add functions return 0, or -1 with the reason in err.
  * algs == 0 means "every algorithm the key supports"; algs that do not fit
  * the key (HMAC alg on an RSA key, HS512 on a 32-byte secret, ...) are an
  * error. A kid already carried by a key of the set is an error. */
 int wic_keyset_add_pem(wic_keyset_t *ks, const char *path, const char *kid,
 		unsigned algs, char *err, size_t errlen);
-/* The same from the file's bytes; name only names it in errors. */
+/* The same from the file's bytes; name only names it in errors. The file
+ * holds one public key: anything but white space after it is an error. */
 int wic_keyset_add_pem_data(wic_keyset_t *ks, const char *name,
 		const unsigned char *data, size_t len, const char *kid, unsigned algs,
 		char *err, size_t errlen);

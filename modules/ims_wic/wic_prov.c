@@ -433,7 +433,8 @@ static int add_file_key(const loader_t *ld, wic_keyset_t *ks, const char *file,
 	char *full = resolve_path(ld, file);
 	if(full == NULL)
 		return fail(ld, jpath, "out of memory");
-	int rc = wic_bundle_get(ld->bytes, full, &data, &len, kerr, sizeof(kerr));
+	int rc = wic_bundle_get(
+			ld->bytes, full, WIC_KEY_FILE_MAX, &data, &len, kerr, sizeof(kerr));
 	if(rc == 0)
 		rc = is_jwks ? wic_keyset_add_jwks_data(
 					 ks, full, data, len, algs, kerr, sizeof(kerr))
@@ -905,7 +906,8 @@ static json_t *read_json(const loader_t *ld)
 	const unsigned char *data;
 	size_t len;
 	char rerr[512];
-	if(wic_bundle_get(ld->bytes, ld->file, &data, &len, rerr, sizeof(rerr))
+	if(wic_bundle_get(ld->bytes, ld->file, WIC_BUNDLE_FILE_MAX, &data, &len,
+			   rerr, sizeof(rerr))
 			< 0) {
 		if(ld->err != NULL && ld->errlen > 0)
 			snprintf(ld->err, ld->errlen, "%s", rerr);

@@ -177,6 +177,26 @@ test('tel URIs: visual separators are not part of the identity', async () => {
   assert.strictEqual(r2.status, 200, r2.raw);
 });
 
+test('tel URI parameters are part of the identity (RFC 3966): never dropped, so outside a range of bare numbers', async () => {
+  // the range tel:+1555123!\\d{4}! names numbers without parameters: the
+  // number with an extension is another identity, refused, not stored as
+  // the bare number
+  const ua = await wic();
+  const r = await unchanged(() => ua.register({ impu: 'tel:+15551234445;EXT=12',
+    token: env.mint({ impu: ['tel:+15551234445;ext=12'] }) }));
+  assert.strictEqual(r.status, 403, r.raw);
+  assert.strictEqual(r.header('warning'), '399 ims_wic "impu_not_in_range"');
+  assert.strictEqual((await env.bindings('tel:+15551234445')).length, 0, 'stored without its extension');
+});
+
+test('a SIP URI password is part of the identity (RFC 3261 19.1.4)', async () => {
+  const ua = await wic();
+  const no = await unchanged(() => ua.register({ impu: 'sip:demopw:secret@wwsf.lab',
+    token: env.mint({ impu: ['sip:demopw@wwsf.lab'] }) }));
+  assert.strictEqual(no.status, 403, no.raw);
+  assert.strictEqual(no.header('warning'), '399 ims_wic "impu_not_in_token"');
+});
+
 // ---- Contact parameters and Expires ------------------------------------
 
 const stat = async (name) => Number((await env.stats())[name]);

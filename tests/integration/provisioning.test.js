@@ -13,7 +13,7 @@ const crypto = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
 const { execFileSync } = require('node:child_process');
-const { startEnv, demoOnlyProvisioning, DEMO_ORIGIN } = require('../lib/env');
+const { startEnv, defaultProvisioning, demoOnlyProvisioning, DEMO_ORIGIN } = require('../lib/env');
 const { SipWs } = require('../lib/sipws');
 const { pollUntil } = require('../lib/common');
 
@@ -233,4 +233,37 @@ test('1,000 reloads under registration load: shared and per-process memory stay 
   for (const [name, growth] of procGrowth) {
     assert.ok(growth < 1024 * 1024, `${name} grew ${growth} B over ${RELOADS - WARMUP} reloads`);
   }
+});
+
+test('a reload refused at any step changes nothing, the ranges at the IMS Core included; a FIFO as key file is refused at once', async (t) => {
+  const env = await startEnv({ name: 'prov-refused' });
+  t.after(() => env.stop());
+  await env.waitRangeState('sip:other@wwsf.lab', 'up');
+  const before = await env.snapshot();
+  const coreBefore = await env.imsCore.rpc('htable.dump', 'reg');
+  assert.match(coreBefore, /sip:other!\.\*!@wwsf\.lab/);
+
+  // a file that would remove range other and add another, refused only
+  // when its bytes are to go to shared memory: too large for it
+  const p = defaultProvisioning(env.keys);
+  p.wwsfs = p.wwsfs.slice(0, 1);
+  p.wwsfs[0].ranges.push({ wildcard: 'sip:new!.*!@wwsf.lab', distinct_pui: 'sip:new@wwsf.lab',
+    impi: 'new@wwsf.lab', trigger: 'startup' });
+  p.audience = 'a'.repeat(40 * 1024 * 1024);
+  env.writeProvisioning(p);
+  assert.match(await env.epcscf.rpc('ims_wic.reload'),
+    /^error: 500 - reload refused: the provisioning and its key files \(\d+ bytes\) would take more than half of the free shared memory/);
+  assert.deepStrictEqual(await env.snapshot(), before, 'a refused reload changed bindings or ranges');
+  assert.strictEqual(await env.imsCore.rpc('htable.dump', 'reg'), coreBefore, 'the IMS Core saw a change');
+
+  // a FIFO nobody writes to: refused without blocking the RPC process
+  const fifo = path.join(env.dir, 'fifo.pem');
+  execFileSync('mkfifo', [fifo]);
+  const q = defaultProvisioning(env.keys);
+  q.wwsfs[1].keys[0].pem = fifo;
+  env.writeProvisioning(q);
+  assert.match(await env.epcscf.rpc('ims_wic.reload'), /^error: 500 - reload refused: .*fifo\.pem: not a regular file/);
+  env.writeProvisioning(defaultProvisioning(env.keys));
+  assert.match(await env.epcscf.rpc('ims_wic.reload'), /^ok, generation 2\b/);
+  assert.deepStrictEqual(await env.snapshot(), before);
 });

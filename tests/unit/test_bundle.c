@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include "tok_fixture.h"
 #include "wic_bundle.h"
@@ -39,7 +40,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	static const char *const files[] = {
-			"a.txt", "one", "empty", "later", "m", "prov.json"};
+			"a.txt", "one", "empty", "later", "m", "prov.json", "big", "fifo"};
 	char path[PATH_MAX];
 
 	for(size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
@@ -59,22 +60,48 @@ static void test_get_reads_once_and_keeps(void **state)
 	wic_bundle_t b = {0};
 
 	write_file("a.txt", "first", path);
-	assert_int_equal(wic_bundle_get(&b, path, &d1, &l1, err, sizeof(err)), 0);
+	assert_int_equal(wic_bundle_get(&b, path, 1024, &d1, &l1, err, sizeof(err)), 0);
 	assert_int_equal(l1, 5);
 	assert_memory_equal(d1, "first", 5);
 	/* the disk changes: the bundle keeps what it read */
 	write_file("a.txt", "second!", path);
-	assert_int_equal(wic_bundle_get(&b, path, &d2, &l2, err, sizeof(err)), 0);
+	assert_int_equal(wic_bundle_get(&b, path, 1024, &d2, &l2, err, sizeof(err)), 0);
 	assert_ptr_equal(d1, d2);
 	assert_int_equal(l2, 5);
 	assert_int_equal(b.n, 1);
 
 	snprintf(path, sizeof(path), "%s/missing", dir);
-	assert_int_equal(wic_bundle_get(&b, path, &d1, &l1, err, sizeof(err)), -1);
+	assert_int_equal(wic_bundle_get(&b, path, 1024, &d1, &l1, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "cannot open"));
 	assert_int_equal(b.n, 1);
 	wic_bundle_clear(&b);
 	assert_int_equal(b.n, 0);
+}
+
+/* Only regular files under the limit; a FIFO is refused without blocking
+ * (nobody writes to it here: a blocking open would hang the test). */
+static void test_get_refuses_what_is_not_a_small_regular_file(void **state)
+{
+	(void)state;
+	char path[PATH_MAX], err[256] = "";
+	const unsigned char *d;
+	size_t l;
+	wic_bundle_t b = {0};
+
+	write_file("big", "0123456789", path);
+	assert_int_equal(wic_bundle_get(&b, path, 10, &d, &l, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "10 bytes, the limit is 9"));
+	assert_int_equal(wic_bundle_get(&b, path, 11, &d, &l, err, sizeof(err)), 0);
+	assert_int_equal(l, 10);
+
+	snprintf(path, sizeof(path), "%s/fifo", dir);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	assert_int_equal(wic_bundle_get(&b, path, 1024, &d, &l, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "not a regular file"));
+	assert_int_equal(wic_bundle_get(&b, dir, 1024, &d, &l, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "not a regular file"));
+	assert_int_equal(b.n, 1);
+	wic_bundle_clear(&b);
 }
 
 static void test_flat_round_trip_is_sealed(void **state)
@@ -87,8 +114,8 @@ static void test_flat_round_trip_is_sealed(void **state)
 
 	write_file("one", "1111", p1);
 	write_file("empty", "", p2);
-	assert_int_equal(wic_bundle_get(&b, p1, &d, &l, err, sizeof(err)), 0);
-	assert_int_equal(wic_bundle_get(&b, p2, &d, &l, err, sizeof(err)), 0);
+	assert_int_equal(wic_bundle_get(&b, p1, 1024, &d, &l, err, sizeof(err)), 0);
+	assert_int_equal(wic_bundle_get(&b, p2, 1024, &d, &l, err, sizeof(err)), 0);
 	size_t size = wic_bundle_flat_size(&b);
 	unsigned char *flat = malloc(size);
 	assert_non_null(flat);
@@ -96,15 +123,15 @@ static void test_flat_round_trip_is_sealed(void **state)
 	assert_int_equal(wic_bundle_view(flat, size, &v), 0);
 	assert_int_equal(v.n, 2);
 	assert_true(v.sealed);
-	assert_int_equal(wic_bundle_get(&v, p1, &d, &l, err, sizeof(err)), 0);
+	assert_int_equal(wic_bundle_get(&v, p1, 1024, &d, &l, err, sizeof(err)), 0);
 	assert_int_equal(l, 4);
 	assert_memory_equal(d, "1111", 4);
-	assert_int_equal(wic_bundle_get(&v, p2, &d, &l, err, sizeof(err)), 0);
+	assert_int_equal(wic_bundle_get(&v, p2, 1024, &d, &l, err, sizeof(err)), 0);
 	assert_int_equal(l, 0);
 	/* sealed: a file not in the snapshot is not read from disk */
 	char p3[PATH_MAX];
 	write_file("later", "x", p3);
-	assert_int_equal(wic_bundle_get(&v, p3, &d, &l, err, sizeof(err)), -1);
+	assert_int_equal(wic_bundle_get(&v, p3, 1024, &d, &l, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "not in the provisioning snapshot"));
 
 	unsigned char h1[WIC_BUNDLE_DIGEST_LEN], h2[WIC_BUNDLE_DIGEST_LEN];
@@ -131,7 +158,7 @@ static void test_view_refuses_malformed(void **state)
 	wic_bundle_t b = {0}, v;
 
 	write_file("m", "content", p1);
-	assert_int_equal(wic_bundle_get(&b, p1, &d, &l, err, sizeof(err)), 0);
+	assert_int_equal(wic_bundle_get(&b, p1, 1024, &d, &l, err, sizeof(err)), 0);
 	size_t size = wic_bundle_flat_size(&b);
 	unsigned char *flat = malloc(size);
 	assert_non_null(flat);
@@ -203,6 +230,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 			cmocka_unit_test(test_get_reads_once_and_keeps),
+			cmocka_unit_test(test_get_refuses_what_is_not_a_small_regular_file),
 			cmocka_unit_test(test_flat_round_trip_is_sealed),
 			cmocka_unit_test(test_view_refuses_malformed),
 			cmocka_unit_test(test_prov_from_sealed_view),

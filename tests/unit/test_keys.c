@@ -137,6 +137,17 @@ static void test_pem_refused(void **state)
 	assert_int_equal(fx_write_text(fx, "other.pem", "not a key\n"), 0);
 	add_pem_fails("other.pem", 0, "no PEM public key");
 	add_pem_fails("missing.pem", 0, "cannot open");
+	/* one key a file: junk (or a second key) after it is refused, white
+	 * space is not */
+	char text[4096];
+	snprintf(text, sizeof(text), "%s\n\n  \n", fx->rsa_pub_pem);
+	assert_int_equal(fx_write_text(fx, "other.pem", text), 0);
+	wic_keyset_t ks = {0};
+	add_pem_ok(&ks, "other.pem", NULL, 0);
+	wic_keyset_clear(&ks);
+	snprintf(text, sizeof(text), "%sjunk\n", fx->rsa_pub_pem);
+	assert_int_equal(fx_write_text(fx, "other.pem", text), 0);
+	add_pem_fails("other.pem", 0, "data after the PEM public key");
 }
 
 static void test_hmac(void **state)
