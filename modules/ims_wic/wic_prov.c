@@ -66,6 +66,7 @@
  * configuration (each Kamailio process loads its own copy), not shm.
  */
 #include "wic_prov.h"
+#include "wic_index.h"
 #include "wic_text.h"
 
 #include <jansson.h>
@@ -927,6 +928,8 @@ int wic_prov_load_file(
 	int rc = root != NULL ? parse_top(&ld, root, p) : -1;
 	json_decref(root);
 	free(ld.dir);
+	if(rc == 0 && (p->index = wic_index_build(p)) == NULL)
+		rc = fail(&ld, "", "out of memory (lookup indexes)");
 	if(rc < 0) {
 		wic_prov_free(p);
 		return -1;
@@ -969,6 +972,7 @@ void wic_prov_free(wic_prov_t *p)
 {
 	if(p == NULL)
 		return;
+	wic_index_free(p->index);
 	for(size_t i = 0; p->wwsfs != NULL && i < p->n_wwsfs; i++)
 		free_wwsf(&p->wwsfs[i]);
 	free(p->wwsfs);
@@ -983,10 +987,22 @@ void wic_prov_free(wic_prov_t *p)
 
 /* --------------------------------------------------------------- lookups */
 
+/* Each lookup goes through the index (wic_index.c) when the provisioning
+ * has one; the scans below are the reference it is tested against. */
+
+/* w is one of p's WWSFs (the index knows no other). */
+static bool owns(const wic_prov_t *p, const wic_wwsf_t *w)
+{
+	return w == NULL
+		   || (p->n_wwsfs > 0 && w >= p->wwsfs && w < p->wwsfs + p->n_wwsfs);
+}
+
 const wic_wwsf_t *wic_prov_wwsf_by_id(const wic_prov_t *p, const char *id)
 {
 	if(p == NULL || id == NULL)
 		return NULL;
+	if(p->index != NULL)
+		return wic_index_wwsf_by_id(p->index, id, strlen(id));
 	for(size_t i = 0; i < p->n_wwsfs; i++) {
 		if(strcmp(p->wwsfs[i].id, id) == 0)
 			return &p->wwsfs[i];
@@ -999,6 +1015,8 @@ const wic_wwsf_t *wic_prov_wwsf_by_origin(
 {
 	if(p == NULL || origin == NULL || len == 0)
 		return NULL;
+	if(p->index != NULL)
+		return wic_index_wwsf_by_origin(p->index, origin, len);
 	for(size_t i = 0; i < p->n_wwsfs; i++) {
 		const wic_wwsf_t *w = &p->wwsfs[i];
 		for(size_t j = 0; j < w->n_origins; j++) {
@@ -1017,6 +1035,8 @@ const wic_wwsf_t *wic_prov_wwsf_by_issuer(
 {
 	if(p == NULL || iss == NULL || len == 0)
 		return NULL;
+	if(p->index != NULL)
+		return wic_index_wwsf_by_issuer(p->index, iss, len);
 	for(size_t i = 0; i < p->n_wwsfs; i++) {
 		const wic_wwsf_t *w = &p->wwsfs[i];
 		for(size_t j = 0; j < w->n_issuers; j++) {
@@ -1044,6 +1064,8 @@ const wic_range_t *wic_prov_range_of(const wic_prov_t *p, const wic_wwsf_t *w,
 		*owner = NULL;
 	if(impu == NULL || len == 0 || (w == NULL && p == NULL))
 		return NULL;
+	if(p != NULL && p->index != NULL && owns(p, w))
+		return wic_index_range_of(p->index, w, impu, len, owner);
 	size_t n = w != NULL ? 1 : p->n_wwsfs;
 	for(size_t i = 0; i < n; i++) {
 		const wic_wwsf_t *cand = w != NULL ? w : &p->wwsfs[i];
@@ -1058,13 +1080,30 @@ const wic_range_t *wic_prov_range_of(const wic_prov_t *p, const wic_wwsf_t *w,
 }
 
 const wic_range_t *wic_prov_range_by_text(
-		const wic_wwsf_t *w, const char *text, size_t len)
+		const wic_prov_t *p, const wic_wwsf_t *w, const char *text, size_t len)
 {
 	if(w == NULL || text == NULL || len == 0)
 		return NULL;
+	if(p != NULL && p->index != NULL && owns(p, w))
+		return wic_index_range_by_text(p->index, w, text, len);
 	for(size_t i = 0; i < w->n_ranges; i++) {
 		if(str_eq_n(w->ranges[i].wildcard, text, len))
 			return &w->ranges[i];
+	}
+	return NULL;
+}
+
+const wic_range_t *wic_prov_range_by_pui(const wic_prov_t *p, const char *pui)
+{
+	if(p == NULL || pui == NULL)
+		return NULL;
+	if(p->index != NULL)
+		return wic_index_range_by_pui(p->index, pui, strlen(pui));
+	for(size_t w = 0; w < p->n_wwsfs; w++) {
+		for(size_t r = 0; r < p->wwsfs[w].n_ranges; r++) {
+			if(strcmp(p->wwsfs[w].ranges[r].distinct_pui, pui) == 0)
+				return &p->wwsfs[w].ranges[r];
+		}
 	}
 	return NULL;
 }
