@@ -489,3 +489,115 @@ const wic_range_t *wic_index_range_of(const wic_index_t *ix,
 	}
 	return first_match(ix, w, runs, nruns, norm, (size_t)n, owner);
 }
+
+/* ----------------------------------------------------------- duplicates */
+
+typedef struct dup_item
+{
+	const char *s;
+	size_t len;
+	size_t wwsf, item;
+} dup_item_t;
+
+/* by string, then in check order (WWSF, then item) */
+static int cmp_dup(const void *x, const void *y)
+{
+	const dup_item_t *a = x, *b = y;
+	int c = cmp_part(a->s, a->len, b->s, b->len, false);
+	if(c != 0)
+		return c;
+	if(a->wwsf != b->wwsf)
+		return a->wwsf < b->wwsf ? -1 : 1;
+	return a->item == b->item ? 0 : (a->item < b->item ? -1 : 1);
+}
+
+/* Is duplicate a checked before b? */
+static bool checked_before(const wic_dup_t *a, const wic_dup_t *b)
+{
+	if(a->wwsf != b->wwsf)
+		return a->wwsf < b->wwsf;
+	if(a->kind != b->kind)
+		return a->kind < b->kind;
+	return a->item < b->item;
+}
+
+static const char *dup_string(
+		const wic_wwsf_t *w, wic_dup_kind_t kind, size_t i, size_t *n)
+{
+	switch(kind) {
+		case WIC_DUP_ID:
+			*n = 1;
+			return w->id;
+		case WIC_DUP_ORIGIN:
+			*n = w->n_origins;
+			return i < *n ? w->origins[i] : NULL;
+		case WIC_DUP_ISSUER:
+			*n = w->n_issuers;
+			return i < *n ? w->issuers[i] : NULL;
+		case WIC_DUP_WILDCARD:
+			*n = w->n_ranges;
+			return i < *n ? w->ranges[i].wildcard : NULL;
+		case WIC_DUP_DISTINCT:
+			*n = w->n_ranges;
+			return i < *n ? w->ranges[i].distinct_pui : NULL;
+	}
+	*n = 0;
+	return NULL;
+}
+
+/* The items of one kind, sorted; every item equal to the one before it is
+ * a duplicate of the first of its run. */
+static void first_dup_of_kind(const wic_prov_t *p, size_t n_wwsfs,
+		wic_dup_kind_t k, dup_item_t *items, wic_dup_t *out, int *found)
+{
+	size_t m = 0, n, first = 0;
+
+	for(size_t w = 0; w < n_wwsfs; w++) {
+		dup_string(&p->wwsfs[w], k, 0, &n);
+		for(size_t i = 0; i < n; i++) {
+			const char *str = dup_string(&p->wwsfs[w], k, i, &n);
+			if(str != NULL)
+				items[m++] = (dup_item_t){str, strlen(str), w, i};
+		}
+	}
+	if(m > 1)
+		qsort(items, m, sizeof(*items), cmp_dup);
+	for(size_t i = 1; i < m; i++) {
+		const dup_item_t *b = &items[i];
+		if(cmp_part(items[i - 1].s, items[i - 1].len, b->s, b->len, false)
+				!= 0) {
+			first = i;
+			continue;
+		}
+		wic_dup_t d = {b->wwsf, k, b->item, items[first].wwsf};
+		if(!*found || checked_before(&d, out)) {
+			*out = d;
+			*found = 1;
+		}
+	}
+}
+
+int wic_index_first_duplicate(
+		const wic_prov_t *p, size_t n_wwsfs, wic_dup_t *out)
+{
+	size_t most = 1;
+	dup_item_t *items;
+	int found = 0;
+
+	if(p == NULL || out == NULL)
+		return 0;
+	if(n_wwsfs > p->n_wwsfs)
+		n_wwsfs = p->n_wwsfs;
+	for(size_t w = 0; w < n_wwsfs; w++) {
+		const wic_wwsf_t *ww = &p->wwsfs[w];
+		most += ww->n_origins > ww->n_issuers ? ww->n_origins : ww->n_issuers;
+		most += ww->n_ranges + 1;
+	}
+	items = calloc(most, sizeof(*items));
+	if(items == NULL)
+		return -1;
+	for(int k = WIC_DUP_ID; k <= WIC_DUP_DISTINCT; k++)
+		first_dup_of_kind(p, n_wwsfs, (wic_dup_kind_t)k, items, out, &found);
+	free(items);
+	return found;
+}

@@ -49,6 +49,33 @@ const wic_range_t *wic_index_range_by_text(const wic_index_t *ix,
 const wic_range_t *wic_index_range_by_pui(
 		const wic_index_t *ix, const char *pui, size_t len);
 
+/* Duplicates the provisioning must not hold, in the order the loader
+ * checks them: WWSF by WWSF (0 .. n_wwsfs - 1), in each its id, then its
+ * origins, issuers, wildcards and distinct PUIs, each compared exactly with
+ * every earlier one (earlier WWSFs, then earlier items of its own). */
+typedef enum
+{
+	WIC_DUP_ID,
+	WIC_DUP_ORIGIN,
+	WIC_DUP_ISSUER,
+	WIC_DUP_WILDCARD,
+	WIC_DUP_DISTINCT
+} wic_dup_kind_t;
+
+typedef struct wic_dup
+{
+	size_t wwsf;		 /* WWSF holding the repeated item */
+	wic_dup_kind_t kind; /* which list */
+	size_t item;		 /* index in that list (0 for the id) */
+	size_t owner;		 /* WWSF of the first occurrence */
+} wic_dup_t;
+
+/* First duplicate among WWSFs 0 .. n_wwsfs - 1 of p (n_wwsfs may be fewer
+ * than p holds): 1 and *out, 0 when there is none, -1 when out of memory.
+ * Sorting makes it O(n log n), not a scan per item. */
+int wic_index_first_duplicate(
+		const wic_prov_t *p, size_t n_wwsfs, wic_dup_t *out);
+
 /* Bytes the index holds (for the figures in docs/performance.md). */
 size_t wic_index_bytes(const wic_index_t *ix);
 

@@ -725,103 +725,41 @@ static int parse_wwsf(
 
 /* ------------------------------------------------------------ uniqueness */
 
-/* Earlier WWSF (index < wi) with the same id, or NULL. */
-static const wic_wwsf_t *earlier_id(const wic_prov_t *p, size_t wi)
+/* WWSFs 0 .. n-1 parsed: the first duplicate id, origin, issuer, wildcard
+ * or distinct PUI, in the order of a check after each WWSF (its id, then
+ * each list, each item against every earlier one). The search sorts
+ * (wic_index.c): 10,000 WWSFs cost milliseconds, not a scan per item. */
+static int check_unique(const loader_t *ld, const wic_prov_t *p, size_t n)
 {
-	for(size_t i = 0; i < wi; i++) {
-		if(strcmp(p->wwsfs[i].id, p->wwsfs[wi].id) == 0)
-			return &p->wwsfs[i];
-	}
-	return NULL;
-}
-
-/* Item i of one list of a WWSF (origins, issuers, ...); *n gets the
- * list's length. */
-typedef char *(*item_of_f)(const wic_wwsf_t *w, size_t i, size_t *n);
-
-/* WWSF holding an earlier occurrence of item ei of WWSF wi: any item of
- * WWSFs 0..wi-1, or an item before ei in WWSF wi. NULL when unique. */
-
-static const wic_wwsf_t *earlier_item(
-		const wic_prov_t *p, size_t wi, size_t ei, item_of_f item_of)
-{
-	size_t n = 0;
-	const char *s = item_of(&p->wwsfs[wi], ei, &n);
-	for(size_t i = 0; i <= wi; i++) {
-		item_of(&p->wwsfs[i], 0, &n);
-		size_t upto = i == wi ? ei : n;
-		for(size_t j = 0; j < upto; j++) {
-			if(strcmp(item_of(&p->wwsfs[i], j, &n), s) == 0)
-				return &p->wwsfs[i];
-		}
-	}
-	return NULL;
-}
-
-static char *origin_item(const wic_wwsf_t *w, size_t i, size_t *n)
-{
-	*n = w->n_origins;
-	return i < w->n_origins ? w->origins[i] : NULL;
-}
-
-static char *issuer_item(const wic_wwsf_t *w, size_t i, size_t *n)
-{
-	*n = w->n_issuers;
-	return i < w->n_issuers ? w->issuers[i] : NULL;
-}
-
-static char *wildcard_item(const wic_wwsf_t *w, size_t i, size_t *n)
-{
-	*n = w->n_ranges;
-	return i < w->n_ranges ? w->ranges[i].wildcard : NULL;
-}
-
-static char *distinct_item(const wic_wwsf_t *w, size_t i, size_t *n)
-{
-	*n = w->n_ranges;
-	return i < w->n_ranges ? w->ranges[i].distinct_pui : NULL;
-}
-
-static int check_unique_list(const loader_t *ld, const wic_prov_t *p, size_t wi,
-		const char *what, const char *list, item_of_f item_of)
-{
+	static const char *const what[] = {
+			"WWSF id", "origin", "issuer", "wildcard", "distinct PUI"};
+	static const char *const list[] = {
+			"id", "origins", "issuers", "ranges", "ranges"};
+	static const char *const field[] = {
+			"", "", "", ".wildcard", ".distinct_pui"};
 	char jpath[WIC_JPATH_MAX];
-	size_t n = 0;
-	item_of(&p->wwsfs[wi], 0, &n);
-	for(size_t ei = 0; ei < n; ei++) {
-		const wic_wwsf_t *owner = earlier_item(p, wi, ei, item_of);
-		if(owner == NULL)
-			continue;
-		snprintf(jpath, sizeof(jpath), "wwsfs[%zu].%s[%zu]%s", wi, list, ei,
-				item_of == wildcard_item   ? ".wildcard"
-				: item_of == distinct_item ? ".distinct_pui"
-										   : "");
-		return fail(ld, jpath,
-				"duplicate %s '%.200s' (already in WWSF "
-				"'%s')",
-				what, item_of(&p->wwsfs[wi], ei, &n), owner->id);
-	}
-	return 0;
-}
+	wic_dup_t d;
+	int rc = wic_index_first_duplicate(p, n, &d);
 
-static int check_unique(const loader_t *ld, const wic_prov_t *p, size_t wi)
-{
-	char jpath[WIC_JPATH_MAX];
-	const wic_wwsf_t *dup = earlier_id(p, wi);
-	if(dup != NULL) {
-		snprintf(jpath, sizeof(jpath), "wwsfs[%zu].id", wi);
-		return fail(ld, jpath, "duplicate WWSF id '%s'", dup->id);
+	if(rc < 0)
+		return fail(ld, "wwsfs", "out of memory");
+	if(rc == 0)
+		return 0;
+	const wic_wwsf_t *w = &p->wwsfs[d.wwsf];
+	const char *item = d.kind == WIC_DUP_ID		  ? w->id
+					   : d.kind == WIC_DUP_ORIGIN ? w->origins[d.item]
+					   : d.kind == WIC_DUP_ISSUER ? w->issuers[d.item]
+					   : d.kind == WIC_DUP_WILDCARD
+							   ? w->ranges[d.item].wildcard
+							   : w->ranges[d.item].distinct_pui;
+	if(d.kind == WIC_DUP_ID) {
+		snprintf(jpath, sizeof(jpath), "wwsfs[%zu].id", d.wwsf);
+		return fail(ld, jpath, "duplicate WWSF id '%s'", item);
 	}
-	if(check_unique_list(ld, p, wi, "origin", "origins", origin_item) < 0
-			|| check_unique_list(ld, p, wi, "issuer", "issuers", issuer_item)
-					   < 0
-			|| check_unique_list(ld, p, wi, "wildcard", "ranges", wildcard_item)
-					   < 0
-			|| check_unique_list(
-					   ld, p, wi, "distinct PUI", "ranges", distinct_item)
-					   < 0)
-		return -1;
-	return 0;
+	snprintf(jpath, sizeof(jpath), "wwsfs[%zu].%s[%zu]%s", d.wwsf, list[d.kind],
+			d.item, field[d.kind]);
+	return fail(ld, jpath, "duplicate %s '%.200s' (already in WWSF '%s')",
+			what[d.kind], item, p->wwsfs[d.owner].id);
 }
 
 /* ------------------------------------------------------------- top level */
@@ -859,13 +797,18 @@ static int parse_wwsfs(const loader_t *ld, json_t *root, wic_prov_t *p)
 	if(p->wwsfs == NULL)
 		return fail(ld, "wwsfs", "out of memory");
 	p->n_wwsfs = json_array_size(arr);
-	for(size_t i = 0; i < p->n_wwsfs; i++) {
-		index_path(jpath, "wwsfs", i);
-		if(parse_wwsf(ld, json_array_get(arr, i), jpath, &p->wwsfs[i]) < 0
-				|| check_unique(ld, p, i) < 0)
-			return -1;
+	size_t parsed = 0;
+	int rc = 0;
+	for(; parsed < p->n_wwsfs && rc == 0; parsed++) {
+		index_path(jpath, "wwsfs", parsed);
+		rc = parse_wwsf(
+				ld, json_array_get(arr, parsed), jpath, &p->wwsfs[parsed]);
 	}
-	return 0;
+	/* a duplicate among the WWSFs before a bad one is reported first, as
+	 * a check after each WWSF would have */
+	if(check_unique(ld, p, rc == 0 ? parsed : parsed - 1) < 0)
+		return -1;
+	return rc;
 }
 
 static int parse_top(const loader_t *ld, json_t *root, wic_prov_t *p)

@@ -391,6 +391,106 @@ static void test_random_equivalence(void **state)
 	assert_true(matched < queries - queries / 10);
 }
 
+/* The loader's former check, a scan per item: WWSF by WWSF, its id, then
+ * each list, each item against every earlier one. */
+static const char *ref_item(const wic_wwsf_t *w, int k, size_t i, size_t *n)
+{
+	switch(k) {
+		case WIC_DUP_ID:
+			*n = 1;
+			return w->id;
+		case WIC_DUP_ORIGIN:
+			*n = w->n_origins;
+			return i < *n ? w->origins[i] : NULL;
+		case WIC_DUP_ISSUER:
+			*n = w->n_issuers;
+			return i < *n ? w->issuers[i] : NULL;
+		case WIC_DUP_WILDCARD:
+			*n = w->n_ranges;
+			return i < *n ? w->ranges[i].wildcard : NULL;
+		default:
+			*n = w->n_ranges;
+			return i < *n ? w->ranges[i].distinct_pui : NULL;
+	}
+}
+
+static int ref_first_duplicate(const wic_prov_t *p, wic_dup_t *out)
+{
+	size_t n, m;
+	for(size_t w = 0; w < p->n_wwsfs; w++) {
+		for(int k = WIC_DUP_ID; k <= WIC_DUP_DISTINCT; k++) {
+			ref_item(&p->wwsfs[w], k, 0, &n);
+			for(size_t e = 0; e < n; e++) {
+				const char *s = ref_item(&p->wwsfs[w], k, e, &n);
+				for(size_t o = 0; o <= w; o++) {
+					ref_item(&p->wwsfs[o], k, 0, &m);
+					size_t upto = o == w ? e : m;
+					for(size_t j = 0; j < upto; j++) {
+						if(strcmp(ref_item(&p->wwsfs[o], k, j, &m), s) == 0) {
+							*out = (wic_dup_t){w, (wic_dup_kind_t)k, e, o};
+							return 1;
+						}
+					}
+				}
+			}
+		}
+	}
+	return 0;
+}
+
+static void test_first_duplicate_matches_scan(void **state)
+{
+	(void)state;
+	static const char *const pool[] = {"a", "b", "c", "d", "e", "f", "g"};
+	enum { W = 12, L = 3 };
+	wic_wwsf_t w[W];
+	wic_range_t ranges[W][L];
+	char *origins[W][L], *issuers[W][L];
+	size_t dups = 0;
+
+	for(uint32_t seed = 1; seed <= 3000; seed++) {
+		rng = seed * 2246822519u;
+		wic_prov_t p = {0};
+		memset(w, 0, sizeof(w));
+		memset(ranges, 0, sizeof(ranges));
+		p.wwsfs = w;
+		p.n_wwsfs = 1 + rnd(W);
+		/* small pools: duplicates are frequent, but not everywhere */
+		uint32_t spread = 2 + rnd(5);
+		for(size_t i = 0; i < p.n_wwsfs; i++) {
+			w[i].id = (char *)pool[rnd(spread + 2) % 7];
+			w[i].n_origins = 1 + rnd(L);
+			w[i].n_issuers = 1 + rnd(L);
+			w[i].n_ranges = 1 + rnd(L);
+			w[i].origins = origins[i];
+			w[i].issuers = issuers[i];
+			w[i].ranges = ranges[i];
+			for(size_t j = 0; j < L; j++) {
+				origins[i][j] = (char *)pool[rnd(spread * 3) % 7];
+				issuers[i][j] = (char *)pool[rnd(spread * 3) % 7];
+				ranges[i][j].wildcard = (char *)pool[rnd(spread * 3) % 7];
+				ranges[i][j].distinct_pui = (char *)pool[rnd(spread * 3) % 7];
+			}
+		}
+		for(size_t upto = 0; upto <= p.n_wwsfs; upto++) {
+			wic_prov_t part = p;
+			part.n_wwsfs = upto;
+			wic_dup_t a = {0}, b = {0};
+			int ra = wic_index_first_duplicate(&p, upto, &a);
+			int rb = ref_first_duplicate(&part, &b);
+			assert_int_equal(ra, rb);
+			if(ra == 1) {
+				dups++;
+				assert_int_equal(a.wwsf, b.wwsf);
+				assert_int_equal(a.kind, b.kind);
+				assert_int_equal(a.item, b.item);
+				assert_int_equal(a.owner, b.owner);
+			}
+		}
+	}
+	assert_true(dups > 1000);
+}
+
 static void test_hand_built_provisioning_scans(void **state)
 {
 	(void)state;
@@ -420,6 +520,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 			cmocka_unit_test(test_known_cases),
 			cmocka_unit_test(test_random_equivalence),
+			cmocka_unit_test(test_first_duplicate_matches_scan),
 			cmocka_unit_test(test_hand_built_provisioning_scans),
 	};
 	return cmocka_run_group_tests(tests, setup_dir, teardown_dir);
