@@ -77,6 +77,9 @@ bench: module
 	$(CC) -std=gnu11 -D_GNU_SOURCE $(WARN) -O2 -g -I$(MOD_DIR) \
 		-o $(BUILD)/wic-verify-bench tools/wic-verify-bench.c $(PURE_SRC) \
 		-ljwt -ljansson -lcrypto -lpcre2-8
+	$(CC) -std=gnu11 -D_GNU_SOURCE $(WARN) -O2 -g -I$(MOD_DIR) \
+		-o $(BUILD)/wic-scale tools/wic-scale.c $(PURE_SRC) \
+		-ljwt -ljansson -lcrypto -lpcre2-8
 	@bench/run.sh
 
 # Kamailio's own .clang-format, from the configured source tree

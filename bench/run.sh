@@ -10,6 +10,10 @@
 #   4  in-process verify rate: OpenSSL EVP_DigestVerify vs wic_token_verify
 #   5  bindings held over WS and WSS: shm and RSS/PSS before and after,
 #      bytes per binding; registration rate at 1k, 10k, 100k bindings
+#   6  scale: provisionings of 1, 100 and 10,000 WWSFs (2 keys, 1 range
+#      each); per-request cost of the Origin check, admission, terminating
+#      480/404 and bind events with the LAST WWSF's origin, tokens and range,
+#      as rates and in-process lookup times; reload time; memory
 #
 # Writes bench/results/bench-<UTC stamp>.json, bench/results/bench.png and
 # the same under the names latest.json / latest.png; prints a table.
@@ -17,7 +21,7 @@
 # BENCH_WORKERS (Kamailio children and tcp_children, 4), BENCH_HOLD_WS,
 # BENCH_HOLD_WSS (connections held; default min(target, open files limit -
 # 400)), BENCH_BIG_BINDINGS (100000), BENCH_PORT_BASE (45000), BENCH_PHASES
-# ("verify newreg refresh term hold").
+# ("verify newreg refresh term hold scale"), BENCH_SCALE_WWSFS ("1 100 10000").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 REPO=$PWD
@@ -25,6 +29,7 @@ BUILD=$REPO/build
 RESULTS=$REPO/bench/results
 LOAD=$BUILD/wic-load
 VBENCH=$BUILD/wic-verify-bench
+SCALE=$BUILD/wic-scale
 KAMAILIO=${KAMAILIO_BIN:-/usr/sbin/kamailio}
 KAMCMD=${KAMCMD_BIN:-/usr/sbin/kamcmd}
 
@@ -33,7 +38,8 @@ WORKERS=${BENCH_WORKERS:-4}
 BASE=${BENCH_PORT_BASE:-45000}
 SIP_PORT=$((BASE + 60)) WSS_PORT=$((BASE + 443)) WS_PORT=$((BASE + 80))
 IMS_PORT=$((BASE + 70))
-PHASES=${BENCH_PHASES:-verify newreg refresh term hold}
+PHASES=${BENCH_PHASES:-verify newreg refresh term hold scale}
+SCALE_COUNTS=${BENCH_SCALE_WWSFS:-1 100 10000}
 SHM_MB=${BENCH_SHM_MB:-4096}
 PKG_MB=${BENCH_PKG_MB:-32}
 SRC_IPS=16
@@ -42,7 +48,7 @@ T0=$(date +%s)
 log() { printf '[bench %4ds] %s\n' "$(($(date +%s) - T0))" "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
 
-[ -x "$LOAD" ] && [ -x "$VBENCH" ] || die "build first: make bench"
+[ -x "$LOAD" ] && [ -x "$VBENCH" ] && [ -x "$SCALE" ] || die "build first: make bench"
 [ -f "$BUILD/ims_wic.so" ] || die "no $BUILD/ims_wic.so: make module"
 command -v gnuplot >/dev/null 2>&1 || {
 	log "installing gnuplot-nox (Debian) for the chart"
@@ -144,12 +150,17 @@ STOCK_DEFS=(-f "$REPO/kamailio-cfg/bench-stock.cfg"
 
 CTL=
 KPID=
-# start_kam NAME wic|stock
+# start_kam NAME wic|stock [PROVISIONING WILDCARD]: that range (default:
+# one) registered with the IMS Core stand-in
 start_kam() {
-	local name=$1 kind=$2 rd=$WORK/run-$1 i
+	local name=$1 kind=$2 prov=${3:-$WORK/prov.json} want=${4:-} rd=$WORK/run-$1 i
 	local -a defs
 	mkdir -p "$rd"
-	if [ "$kind" = wic ]; then defs=("${WIC_DEFS[@]}"); else defs=("${STOCK_DEFS[@]}"); fi
+	if [ "$kind" = wic ]; then
+		defs=("${WIC_DEFS[@]/#PROVISIONING=*/PROVISIONING=\"$prov\"}")
+	else
+		defs=("${STOCK_DEFS[@]}")
+	fi
 	CTL="unix:$rd/ctl"
 	"$KAMAILIO" -DD -E -Y "$rd" -m "$SHM_MB" -M "$PKG_MB" "${defs[@]}" \
 		"${COMMON_DEFS[@]}" -A "CTL_SOCK=\"$CTL\"" >"$WORK/$name.log" 2>&1 &
@@ -161,11 +172,17 @@ start_kam() {
 		sleep 0.1
 	done
 	if [ "$kind" = wic ]; then
-		for i in $(seq 100); do
-			"$KAMCMD" -s "$CTL" ims_wic.ranges 2>/dev/null | grep -q 'state: up' && return 0
+		for i in $(seq 1200); do
+			if [ -n "$want" ]; then
+				# ims_wic.ranges of 10,000 ranges is too big for kamcmd
+				"$KAMCMD" -s "unix:$IMS_RD/ctl" htable.get reg "$want" 2>/dev/null |
+					grep -q value && return 0
+			else
+				"$KAMCMD" -s "$CTL" ims_wic.ranges 2>/dev/null | grep -q 'state: up' && return 0
+			fi
 			sleep 0.1
 		done
-		die "$name: range not registered with the IMS Core stand-in"
+		die "$name: ranges not registered with the IMS Core stand-in"
 	fi
 }
 # after a run: did Kamailio survive it? (crash-NAME marks the run)
@@ -215,9 +232,9 @@ mem_json() {
 
 IMS_RD=$WORK/run-ims
 mkdir -p "$IMS_RD"
-if [[ " $PHASES " == *" newreg "* || " $PHASES " == *" refresh "* || " $PHASES " == *" term "* || " $PHASES " == *" hold "* ]]; then
+if [[ " $PHASES " == *" newreg "* || " $PHASES " == *" refresh "* || " $PHASES " == *" term "* || " $PHASES " == *" hold "* || " $PHASES " == *" scale "* ]]; then
 	"$KAMAILIO" -DD -E -Y "$IMS_RD" -f kamailio-cfg/ims-core.cfg -A "IMS_PORT=$IMS_PORT" \
-		-A IMS_DEBUG=1 -A "CTL_SOCK=\"unix:$IMS_RD/ctl\"" >"$WORK/ims-core.log" 2>&1 &
+		-A IMS_DEBUG=1 -A IMS_ANY_RANGE -A "CTL_SOCK=\"unix:$IMS_RD/ctl\"" >"$WORK/ims-core.log" 2>&1 &
 	KPIDS+=("$!")
 	for i in $(seq 100); do
 		"$KAMCMD" -s "unix:$IMS_RD/ctl" core.version >/dev/null 2>&1 && break
@@ -357,6 +374,90 @@ if [[ " $PHASES " == *" hold "* ]]; then
 	hd stock-wss stock wss "$HOLD_WSS" 1 1000,10000,$HOLD_WSS
 fi
 
+# ---------------------------------------------------------------- 6 scale
+# per process: pid, RSS and PSS (kB), pkg used (bytes)
+proc_table() {
+	local p
+	for p in $KPID $(pgrep -P "$KPID" | tr '\n' ' '); do
+		awk -v p="$p" '/^Rss:/{r=$2} /^Pss:/{s=$2} END{printf "%s %d %d\n", p, r, s}' \
+			"/proc/$p/smaps_rollup" 2>/dev/null || true
+	done
+}
+# sc N: the last WWSF's origin, issuer, key and range
+sc() {
+	local n=$1 last name apid t0 t1 i
+	last=$(printf 'w%05d' $((n - 1)))
+	name=scale-$n
+	local -a who=(--origin "https://$last.wwsf.lab" --iss "https://$last.wwsf.lab"
+		--kid "$last-a" --key "$WORK/scale/last-$n.key" --alg ES256
+		--impu-fmt "sip:demo%lu@$last.wwsf.lab")
+	t0=$(date +%s.%N)
+	# startup ranges register in file order: the last one is the last
+	start_kam "$name" wic "$WORK/scale/prov-$n.json" "sip:demo!.*!@$last.wwsf.lab"
+	t1=$(date +%s.%N)
+	# every worker loads its own copy at its first request (10,000 WWSFs:
+	# seconds): warm them all up, untimed, before measuring
+	"$LOAD" --mode refresh --target "127.0.0.1:$WS_PORT" "${who[@]}" --conns 64 \
+		--concurrency 64 --src-ips $SRC_IPS --duration 2 --timeout 120 \
+		--label "$name-warm" >/dev/null 2>&1 || true
+	"$LOAD" --mode invite --target "127.0.0.1:$SIP_PORT" --count 100 --offset 0 \
+		--impu-fmt "sip:nobody%lu@elsewhere.lab" --window 64 --duration 2 \
+		--timeout 120 --label "$name-warm" >/dev/null 2>&1 || true
+	"$LOAD" --mode connect-register --target "127.0.0.1:$WS_PORT" "${who[@]}" \
+		--tokens 60000 --concurrency 32 --src-ips $SRC_IPS --duration "$DUR" \
+		--label "$name-newreg" >"$RES/scale-$n-newreg.json"
+	"$LOAD" --mode refresh --target "127.0.0.1:$WS_PORT" "${who[@]}" --conns 200 \
+		--concurrency 64 --src-ips $SRC_IPS --duration "$DUR" \
+		--label "$name-refresh" >"$RES/scale-$n-refresh.json"
+	"$LOAD" --mode invite --target "127.0.0.1:$SIP_PORT" --count 1000 --offset 5000000 \
+		--impu-fmt "sip:demo%lu@$last.wwsf.lab" --window 64 --duration "$DUR" \
+		--label "$name-480" >"$RES/scale-$n-480.json"
+	"$LOAD" --mode invite --target "127.0.0.1:$SIP_PORT" --count 1000 --offset 0 \
+		--impu-fmt "sip:nobody%lu@elsewhere.lab" --window 64 --duration "$DUR" \
+		--label "$name-404" >"$RES/scale-$n-404.json"
+	# bind events: bindings made and dropped on held connections
+	"$LOAD" --mode hold --target "127.0.0.1:$WS_PORT" "${who[@]}" --conns 2000 \
+		--impus-per-conn 5 --concurrency 64 --src-ips $SRC_IPS --milestones 10000 \
+		--hold-secs 1 --timeout 30 --label "$name-bind" >"$RES/scale-$n-bind.jsonl" </dev/null
+	sleep 1
+	# memory once the connections are gone
+	{
+		printf '{"shm":%s,"procs":[' "$(shm_used || echo 0)"
+		proc_table | awk '{printf "%s[%s,%s,%s]", (NR > 1 ? "," : ""), $1, $2, $3}'
+		printf '],"pkg":['
+		"$KAMCMD" -s "$CTL" pkg.stats 2>/dev/null |
+			awk '$1=="pid:"{p=$2} $1=="used:"{printf "%s[%s,%s]", (n++ ? "," : ""), p, $2}'
+		printf ']}\n'
+	} >"$RES/scale-$n-mem.json"
+	# reload: the RPC process loads, validates, indexes, syncs the range state
+	: >"$RES/scale-$n-reload.txt"
+	for i in 1 2 3; do
+		local r0 r1 out
+		r0=$(date +%s.%N)
+		out=$("$KAMCMD" -s "$CTL" ims_wic.reload 2>&1 || true)
+		r1=$(date +%s.%N)
+		echo "$(echo "$r1 - $r0" | bc -l) $out" >>"$RES/scale-$n-reload.txt"
+	done
+	# the first request after a reload: that worker loads its own copy
+	"$LOAD" --mode refresh --target "127.0.0.1:$WS_PORT" "${who[@]}" --conns 8 \
+		--concurrency 8 --src-ips $SRC_IPS --duration 1 \
+		--label "$name-after-reload" >"$RES/scale-$n-after-reload.json" || true
+	echo "{\"start_s\":$(echo "$t1 - $t0" | bc -l)}" >"$RES/scale-$n-start.json"
+	check_alive "$name"
+	stop_kam
+	log "  $n WWSFs: newreg $(grep -o '"rate_per_s":[0-9.]*' "$RES/scale-$n-newreg.json"), refresh $(grep -o '"rate_per_s":[0-9.]*' "$RES/scale-$n-refresh.json"), 480 $(grep -o '"rate_per_s":[0-9.]*' "$RES/scale-$n-480.json"), 404 $(grep -o '"rate_per_s":[0-9.]*' "$RES/scale-$n-404.json"), reload $(head -1 "$RES/scale-$n-reload.txt" | cut -d' ' -f1-4)"
+}
+if [[ " $PHASES " == *" scale "* ]]; then
+	log "scale: provisionings of ${SCALE_COUNTS// /, } WWSFs, tokens of the last WWSF, ${DUR}s per rate"
+	mkdir -p "$WORK/scale"
+	"$SCALE" gen --dir "$WORK/scale" --wwsfs "${SCALE_COUNTS// /,}" >"$RES/scale-gen.json"
+	log "  keys: $(cat "$RES/scale-gen.json")"
+	for n in $SCALE_COUNTS; do
+		"$SCALE" lookup --prov "$WORK/scale/prov-$n.json" >"$RES/scale-$n-lookup.json"
+		sc "$n"
+	done
+fi
+
 # ---------------------------------------------------------------- report
 STAMP=$(date -u +%Y%m%dT%H%M%SZ)
 OUTJSON=$RESULTS/bench-$STAMP.json
@@ -490,6 +591,57 @@ if "wic-wss" in hold:
     c = hold["wic-wss"]["ready"]["conns_open"]
     targets.append({"name": "WSS connections held (target 20000)", "value": c,
                     "target": 20000, "met": c >= 20000})
+# ---- scale: per-request cost against the one-WWSF figure
+def scale_load(n, what):
+    p = os.path.join(res, f"scale-{n}-{what}")
+    if not os.path.exists(p):
+        return None
+    with open(p) as fh:
+        lines = [l for l in fh.read().splitlines() if l.strip()]
+    if not lines:
+        return None
+    if what.endswith(".txt"):
+        return [float(l.split()[0]) for l in lines if l.split()[0:1] and " ok," in l]
+    return json.loads(lines[0])
+
+scale = {}
+for p in sorted(glob.glob(os.path.join(res, "scale-*-lookup.json")), key=lambda x: int(x.split("-")[-2])):
+    n = int(p.split("-")[-2])
+    if any(c == f"scale-{n}" for c in crashed):
+        continue
+    d = {"lookup_ns": scale_load(n, "lookup.json")}
+    for m in ("newreg", "refresh", "480", "404"):
+        x = scale_load(n, f"{m}.json")
+        d[m] = x["rate_per_s"] if x and not sum(x["errors"].values()) else None
+    b = scale_load(n, "bind.jsonl")
+    d["bind"] = b["milestones"][-1]["rate_per_s"] if b and b.get("milestones") else None
+    rl = scale_load(n, "reload.txt") or []
+    d["reload_s"] = sorted(rl)[len(rl) // 2] if rl else None
+    d["start_s"] = (scale_load(n, "start.json") or {}).get("start_s")
+    ar = scale_load(n, "after-reload.json")
+    d["after_reload_max_ms"] = ar["lat_ms"]["max"] if ar else None
+    mem = scale_load(n, "mem.json")
+    if mem:
+        rss = sorted(x[1] for x in mem["procs"])
+        d["mem"] = {"shm_bytes": mem["shm"], "processes": len(rss),
+                    "rss_kb_median": rss[len(rss) // 2] if rss else None,
+                    "rss_kb_max": rss[-1] if rss else None,
+                    "pss_kb_total": sum(x[2] for x in mem["procs"]),
+                    "pkg_used_max": max((x[1] for x in mem["pkg"]), default=None)}
+    scale[n] = d
+base = scale.get(min(scale)) if scale else None
+for n, d in scale.items():
+    d["cost_ratio"] = {m: (round(base[m] / d[m], 3) if base and base[m] and d[m] else None)
+                       for m in ("newreg", "refresh", "480", "404", "bind")}
+out["scale"] = scale
+if scale and max(scale) > min(scale):
+    top = scale[max(scale)]
+    for m in ("newreg", "refresh", "480", "404", "bind"):
+        cr = top["cost_ratio"][m]
+        targets.append({"name": f"scale {max(scale)} WWSFs / 1: cost of {m}", "value": cr,
+                        "target": 1.2, "met": cr is not None and cr <= 1.2})
+    targets.append({"name": f"scale reload of {max(scale)} WWSFs (s)", "value": top["reload_s"],
+                    "target": 2.0, "met": top["reload_s"] is not None and top["reload_s"] < 2.0})
 out["targets"] = targets
 out["crashed_runs"] = crashed
 
@@ -537,6 +689,24 @@ for n, h in hold.items():
     pb = {k: (x if x is not None else 0) for k, x in h["per_binding_bytes"].items()}
     print(f"{n:14} {h['ready']['conns_open']:>7} {h['bindings']:>9} {pb['shm_total']:>11,} {pb['module_shm']:>14,} "
           f"{pb['rss']:>11,} {pb['pss']:>11,} {f(m.get(1000)):>10} {f(m.get(10000)):>8} {f(m[ks[-1]] if ks else None):>8}")
+print()
+if scale:
+    print()
+    print(f"{'6 scale WWSFs':14} {'newreg/s':>9} {'refresh/s':>10} {'480/s':>8} {'404/s':>8} {'bind/s':>8}  "
+          f"{'cost x (newreg refresh 480 404 bind)':>38} {'reload s':>8} {'start s':>7} {'RSS MB/proc':>11} {'PSS MB':>7} {'shm MB':>7}")
+    for n, d in scale.items():
+        c = d["cost_ratio"]
+        m = d.get("mem") or {}
+        print(f"{n:>14,} {f(d['newreg']):>9} {f(d['refresh']):>10} {f(d['480']):>8} {f(d['404']):>8} {f(d['bind']):>8}  "
+              f"{' '.join(f(c[k], 2) for k in ('newreg', 'refresh', '480', '404', 'bind')):>38} "
+              f"{f(d['reload_s'], 3):>8} {f(d['start_s'], 1):>7} "
+              f"{f((m.get('rss_kb_median') or 0) / 1024, 1):>11} {f((m.get('pss_kb_total') or 0) / 1024, 0):>7} "
+              f"{f((m.get('shm_bytes') or 0) / 1048576, 0):>7}")
+    print("  in-process ns (origin issuer admission 480 404 bind-event):")
+    for n, d in scale.items():
+        x = d["lookup_ns"]["ns"]
+        print(f"  {n:>8,}: " + " ".join(f"{x[k]:.0f}" for k in ("origin", "issuer", "range_admission", "range_480", "range_404", "rstate_bind_event"))
+              + f"; load {d['lookup_ns']['load_s']:.3f} s, index {d['lookup_ns']['index_bytes']:,} B, provisioning heap {d['lookup_ns']['prov_heap_bytes']:,} B")
 print()
 for t in targets:
     print(f"  [{'MET ' if t['met'] else 'MISS'}] {t['name']}: {t['value']} (target {t['target']})")

@@ -54,17 +54,6 @@ int wic_range_init(void)
 	return 0;
 }
 
-static const wic_range_t *range_by_pui(const wic_prov_t *prov, const char *pui)
-{
-	size_t w, r;
-
-	for(w = 0; prov && w < prov->n_wwsfs; w++)
-		for(r = 0; r < prov->wwsfs[w].n_ranges; r++)
-			if(strcmp(prov->wwsfs[w].ranges[r].distinct_pui, pui) == 0)
-				return &prov->wwsfs[w].ranges[r];
-	return NULL;
-}
-
 /* The home domain of a range: the domain of its IMPI ("user@domain"),
  * else the host part of its distinct PUI (a tel: PUI has none). Worked
  * out at load time and kept in the range state, with everything else a
@@ -294,7 +283,7 @@ static void join_headers(struct sip_msg *rpl, const char *name, wic_buf_t *out)
 static void check_associated_uris(const char *pui, const char *pau)
 {
 	wic_pau_entry_t entries[32];
-	const wic_range_t *range = range_by_pui(wic_prov_current(), pui);
+	const wic_range_t *range = wic_prov_range_by_pui(wic_prov_current(), pui);
 	int n = wic_pau_parse(pau, strlen(pau), entries, 32);
 	int i, wildcarded = 0, ours = 0;
 

@@ -132,7 +132,7 @@ static wic_verdict_t check_range(const wic_prov_t *prov, wic_admission_t *adm,
 	if(!adm->token.range)
 		return WIC_OK;
 	named = wic_prov_range_by_text(
-			w, adm->token.range, strlen(adm->token.range));
+			prov, w, adm->token.range, strlen(adm->token.range));
 	if(!named) {
 		wic_why(why, whylen, "token range is not allocated to WWSF %s", w->id);
 		return WIC_RANGE_NOT_ALLOWED;

@@ -67,6 +67,7 @@
  * the reloading process read, see wic_bundle.h), not shm.
  */
 #include "wic_prov.h"
+#include "wic_index.h"
 #include "wic_text.h"
 
 #include <jansson.h>
@@ -734,103 +735,41 @@ static int parse_wwsf(
 
 /* ------------------------------------------------------------ uniqueness */
 
-/* Earlier WWSF (index < wi) with the same id, or NULL. */
-static const wic_wwsf_t *earlier_id(const wic_prov_t *p, size_t wi)
+/* WWSFs 0 .. n-1 parsed: the first duplicate id, origin, issuer, wildcard
+ * or distinct PUI, in the order of a check after each WWSF (its id, then
+ * each list, each item against every earlier one). The search sorts
+ * (wic_index.c): 10,000 WWSFs cost milliseconds, not a scan per item. */
+static int check_unique(const loader_t *ld, const wic_prov_t *p, size_t n)
 {
-	for(size_t i = 0; i < wi; i++) {
-		if(strcmp(p->wwsfs[i].id, p->wwsfs[wi].id) == 0)
-			return &p->wwsfs[i];
-	}
-	return NULL;
-}
-
-/* Item i of one list of a WWSF (origins, issuers, ...); *n gets the
- * list's length. */
-typedef char *(*item_of_f)(const wic_wwsf_t *w, size_t i, size_t *n);
-
-/* WWSF holding an earlier occurrence of item ei of WWSF wi: any item of
- * WWSFs 0..wi-1, or an item before ei in WWSF wi. NULL when unique. */
-
-static const wic_wwsf_t *earlier_item(
-		const wic_prov_t *p, size_t wi, size_t ei, item_of_f item_of)
-{
-	size_t n = 0;
-	const char *s = item_of(&p->wwsfs[wi], ei, &n);
-	for(size_t i = 0; i <= wi; i++) {
-		item_of(&p->wwsfs[i], 0, &n);
-		size_t upto = i == wi ? ei : n;
-		for(size_t j = 0; j < upto; j++) {
-			if(strcmp(item_of(&p->wwsfs[i], j, &n), s) == 0)
-				return &p->wwsfs[i];
-		}
-	}
-	return NULL;
-}
-
-static char *origin_item(const wic_wwsf_t *w, size_t i, size_t *n)
-{
-	*n = w->n_origins;
-	return i < w->n_origins ? w->origins[i] : NULL;
-}
-
-static char *issuer_item(const wic_wwsf_t *w, size_t i, size_t *n)
-{
-	*n = w->n_issuers;
-	return i < w->n_issuers ? w->issuers[i] : NULL;
-}
-
-static char *wildcard_item(const wic_wwsf_t *w, size_t i, size_t *n)
-{
-	*n = w->n_ranges;
-	return i < w->n_ranges ? w->ranges[i].wildcard : NULL;
-}
-
-static char *distinct_item(const wic_wwsf_t *w, size_t i, size_t *n)
-{
-	*n = w->n_ranges;
-	return i < w->n_ranges ? w->ranges[i].distinct_pui : NULL;
-}
-
-static int check_unique_list(const loader_t *ld, const wic_prov_t *p, size_t wi,
-		const char *what, const char *list, item_of_f item_of)
-{
+	static const char *const what[] = {
+			"WWSF id", "origin", "issuer", "wildcard", "distinct PUI"};
+	static const char *const list[] = {
+			"id", "origins", "issuers", "ranges", "ranges"};
+	static const char *const field[] = {
+			"", "", "", ".wildcard", ".distinct_pui"};
 	char jpath[WIC_JPATH_MAX];
-	size_t n = 0;
-	item_of(&p->wwsfs[wi], 0, &n);
-	for(size_t ei = 0; ei < n; ei++) {
-		const wic_wwsf_t *owner = earlier_item(p, wi, ei, item_of);
-		if(owner == NULL)
-			continue;
-		snprintf(jpath, sizeof(jpath), "wwsfs[%zu].%s[%zu]%s", wi, list, ei,
-				item_of == wildcard_item   ? ".wildcard"
-				: item_of == distinct_item ? ".distinct_pui"
-										   : "");
-		return fail(ld, jpath,
-				"duplicate %s '%.200s' (already in WWSF "
-				"'%s')",
-				what, item_of(&p->wwsfs[wi], ei, &n), owner->id);
-	}
-	return 0;
-}
+	wic_dup_t d;
+	int rc = wic_index_first_duplicate(p, n, &d);
 
-static int check_unique(const loader_t *ld, const wic_prov_t *p, size_t wi)
-{
-	char jpath[WIC_JPATH_MAX];
-	const wic_wwsf_t *dup = earlier_id(p, wi);
-	if(dup != NULL) {
-		snprintf(jpath, sizeof(jpath), "wwsfs[%zu].id", wi);
-		return fail(ld, jpath, "duplicate WWSF id '%s'", dup->id);
+	if(rc < 0)
+		return fail(ld, "wwsfs", "out of memory");
+	if(rc == 0)
+		return 0;
+	const wic_wwsf_t *w = &p->wwsfs[d.wwsf];
+	const char *item = d.kind == WIC_DUP_ID		  ? w->id
+					   : d.kind == WIC_DUP_ORIGIN ? w->origins[d.item]
+					   : d.kind == WIC_DUP_ISSUER ? w->issuers[d.item]
+					   : d.kind == WIC_DUP_WILDCARD
+							   ? w->ranges[d.item].wildcard
+							   : w->ranges[d.item].distinct_pui;
+	if(d.kind == WIC_DUP_ID) {
+		snprintf(jpath, sizeof(jpath), "wwsfs[%zu].id", d.wwsf);
+		return fail(ld, jpath, "duplicate WWSF id '%s'", item);
 	}
-	if(check_unique_list(ld, p, wi, "origin", "origins", origin_item) < 0
-			|| check_unique_list(ld, p, wi, "issuer", "issuers", issuer_item)
-					   < 0
-			|| check_unique_list(ld, p, wi, "wildcard", "ranges", wildcard_item)
-					   < 0
-			|| check_unique_list(
-					   ld, p, wi, "distinct PUI", "ranges", distinct_item)
-					   < 0)
-		return -1;
-	return 0;
+	snprintf(jpath, sizeof(jpath), "wwsfs[%zu].%s[%zu]%s", d.wwsf, list[d.kind],
+			d.item, field[d.kind]);
+	return fail(ld, jpath, "duplicate %s '%.200s' (already in WWSF '%s')",
+			what[d.kind], item, p->wwsfs[d.owner].id);
 }
 
 /* ------------------------------------------------------------- top level */
@@ -868,13 +807,18 @@ static int parse_wwsfs(const loader_t *ld, json_t *root, wic_prov_t *p)
 	if(p->wwsfs == NULL)
 		return fail(ld, "wwsfs", "out of memory");
 	p->n_wwsfs = json_array_size(arr);
-	for(size_t i = 0; i < p->n_wwsfs; i++) {
-		index_path(jpath, "wwsfs", i);
-		if(parse_wwsf(ld, json_array_get(arr, i), jpath, &p->wwsfs[i]) < 0
-				|| check_unique(ld, p, i) < 0)
-			return -1;
+	size_t parsed = 0;
+	int rc = 0;
+	for(; parsed < p->n_wwsfs && rc == 0; parsed++) {
+		index_path(jpath, "wwsfs", parsed);
+		rc = parse_wwsf(
+				ld, json_array_get(arr, parsed), jpath, &p->wwsfs[parsed]);
 	}
-	return 0;
+	/* a duplicate among the WWSFs before a bad one is reported first, as
+	 * a check after each WWSF would have */
+	if(check_unique(ld, p, rc == 0 ? parsed : parsed - 1) < 0)
+		return -1;
+	return rc;
 }
 
 static int parse_top(const loader_t *ld, json_t *root, wic_prov_t *p)
@@ -952,6 +896,8 @@ int wic_prov_load(const char *path, wic_bundle_t *bytes, OSSL_LIB_CTX *libctx,
 	int rc = root != NULL ? parse_top(&ld, root, p) : -1;
 	json_decref(root);
 	free(ld.dir);
+	if(rc == 0 && (p->index = wic_index_build(p)) == NULL)
+		rc = fail(&ld, "", "out of memory (lookup indexes)");
 	if(rc < 0) {
 		wic_prov_free(p);
 		return -1;
@@ -1004,6 +950,7 @@ void wic_prov_free(wic_prov_t *p)
 {
 	if(p == NULL)
 		return;
+	wic_index_free(p->index);
 	for(size_t i = 0; p->wwsfs != NULL && i < p->n_wwsfs; i++)
 		free_wwsf(&p->wwsfs[i]);
 	free(p->wwsfs);
@@ -1018,10 +965,22 @@ void wic_prov_free(wic_prov_t *p)
 
 /* --------------------------------------------------------------- lookups */
 
+/* Each lookup goes through the index (wic_index.c) when the provisioning
+ * has one; the scans below are the reference it is tested against. */
+
+/* w is one of p's WWSFs (the index knows no other). */
+static bool owns(const wic_prov_t *p, const wic_wwsf_t *w)
+{
+	return w == NULL
+		   || (p->n_wwsfs > 0 && w >= p->wwsfs && w < p->wwsfs + p->n_wwsfs);
+}
+
 const wic_wwsf_t *wic_prov_wwsf_by_id(const wic_prov_t *p, const char *id)
 {
 	if(p == NULL || id == NULL)
 		return NULL;
+	if(p->index != NULL)
+		return wic_index_wwsf_by_id(p->index, id, strlen(id));
 	for(size_t i = 0; i < p->n_wwsfs; i++) {
 		if(strcmp(p->wwsfs[i].id, id) == 0)
 			return &p->wwsfs[i];
@@ -1034,6 +993,8 @@ const wic_wwsf_t *wic_prov_wwsf_by_origin(
 {
 	if(p == NULL || origin == NULL || len == 0)
 		return NULL;
+	if(p->index != NULL)
+		return wic_index_wwsf_by_origin(p->index, origin, len);
 	for(size_t i = 0; i < p->n_wwsfs; i++) {
 		const wic_wwsf_t *w = &p->wwsfs[i];
 		for(size_t j = 0; j < w->n_origins; j++) {
@@ -1052,6 +1013,8 @@ const wic_wwsf_t *wic_prov_wwsf_by_issuer(
 {
 	if(p == NULL || iss == NULL || len == 0)
 		return NULL;
+	if(p->index != NULL)
+		return wic_index_wwsf_by_issuer(p->index, iss, len);
 	for(size_t i = 0; i < p->n_wwsfs; i++) {
 		const wic_wwsf_t *w = &p->wwsfs[i];
 		for(size_t j = 0; j < w->n_issuers; j++) {
@@ -1079,6 +1042,8 @@ const wic_range_t *wic_prov_range_of(const wic_prov_t *p, const wic_wwsf_t *w,
 		*owner = NULL;
 	if(impu == NULL || len == 0 || (w == NULL && p == NULL))
 		return NULL;
+	if(p != NULL && p->index != NULL && owns(p, w))
+		return wic_index_range_of(p->index, w, impu, len, owner);
 	size_t n = w != NULL ? 1 : p->n_wwsfs;
 	for(size_t i = 0; i < n; i++) {
 		const wic_wwsf_t *cand = w != NULL ? w : &p->wwsfs[i];
@@ -1093,13 +1058,30 @@ const wic_range_t *wic_prov_range_of(const wic_prov_t *p, const wic_wwsf_t *w,
 }
 
 const wic_range_t *wic_prov_range_by_text(
-		const wic_wwsf_t *w, const char *text, size_t len)
+		const wic_prov_t *p, const wic_wwsf_t *w, const char *text, size_t len)
 {
 	if(w == NULL || text == NULL || len == 0)
 		return NULL;
+	if(p != NULL && p->index != NULL && owns(p, w))
+		return wic_index_range_by_text(p->index, w, text, len);
 	for(size_t i = 0; i < w->n_ranges; i++) {
 		if(str_eq_n(w->ranges[i].wildcard, text, len))
 			return &w->ranges[i];
+	}
+	return NULL;
+}
+
+const wic_range_t *wic_prov_range_by_pui(const wic_prov_t *p, const char *pui)
+{
+	if(p == NULL || pui == NULL)
+		return NULL;
+	if(p->index != NULL)
+		return wic_index_range_by_pui(p->index, pui, strlen(pui));
+	for(size_t w = 0; w < p->n_wwsfs; w++) {
+		for(size_t r = 0; r < p->wwsfs[w].n_ranges; r++) {
+			if(strcmp(p->wwsfs[w].ranges[r].distinct_pui, pui) == 0)
+				return &p->wwsfs[w].ranges[r];
+		}
 	}
 	return NULL;
 }

@@ -62,6 +62,8 @@ typedef struct wic_claim_names
 	char *anon;	 /* default "anon" */
 } wic_claim_names_t;
 
+struct wic_index;
+
 typedef struct wic_prov
 {
 	char *path;		/* file it came from, for messages */
@@ -74,6 +76,9 @@ typedef struct wic_prov
 	unsigned max_token_lifetime;
 	wic_wwsf_t *wwsfs;
 	size_t n_wwsfs;
+	/* lookup indexes (wic_index.h), built by wic_prov_load_file; NULL in
+	 * a provisioning built by hand: the lookups then scan */
+	struct wic_index *index;
 } wic_prov_t;
 
 /* Load and check a provisioning file. Relative key paths are relative to
@@ -97,8 +102,11 @@ const wic_wwsf_t *wic_prov_wwsf_by_issuer(
 /* First range of w (or of any WWSF when w is NULL) that contains impu. */
 const wic_range_t *wic_prov_range_of(const wic_prov_t *p, const wic_wwsf_t *w,
 		const char *impu, size_t len, const wic_wwsf_t **owner);
-/* Range of w whose wildcard text equals text (token trigger). */
+/* Range of w whose wildcard text equals text (token trigger); p, when
+ * not NULL, is the provisioning w belongs to (its index). */
 const wic_range_t *wic_prov_range_by_text(
-		const wic_wwsf_t *w, const char *text, size_t len);
+		const wic_prov_t *p, const wic_wwsf_t *w, const char *text, size_t len);
+/* First range whose distinct PUI equals pui. */
+const wic_range_t *wic_prov_range_by_pui(const wic_prov_t *p, const char *pui);
 
 #endif

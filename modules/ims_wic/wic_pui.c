@@ -304,6 +304,24 @@ static bool regex_matches_all(
 	return whole;
 }
 
+bool wic_pui_range_match_normal(
+		const wic_pui_range_t *r, const char *norm, size_t n)
+{
+	if(r == NULL || norm == NULL || n < r->norm_prefix_len + r->norm_suffix_len)
+		return false;
+	if(memcmp(norm, r->norm_prefix, r->norm_prefix_len) != 0
+			|| memcmp(norm + n - r->norm_suffix_len, r->norm_suffix,
+					   r->norm_suffix_len)
+					   != 0)
+		return false;
+
+	const char *middle = norm + r->norm_prefix_len;
+	size_t mlen = n - r->norm_prefix_len - r->norm_suffix_len;
+	if(r->host_in_suffix && memchr(middle, '@', mlen) != NULL)
+		return false;
+	return regex_matches_all(r, middle, mlen);
+}
+
 bool wic_pui_range_match(const wic_pui_range_t *r, const char *impu, size_t len)
 {
 	char norm[WIC_URI_NORM_MAX];
@@ -314,19 +332,21 @@ bool wic_pui_range_match(const wic_pui_range_t *r, const char *impu, size_t len)
 	if(memchr(impu, '\0', len) != NULL)
 		return false;
 	n = wic_uri_normalize(impu, len, norm, sizeof(norm));
-	if(n < 0 || (size_t)n < r->norm_prefix_len + r->norm_suffix_len)
+	if(n < 0)
 		return false;
-	if(memcmp(norm, r->norm_prefix, r->norm_prefix_len) != 0
-			|| memcmp(norm + n - r->norm_suffix_len, r->norm_suffix,
-					   r->norm_suffix_len)
-					   != 0)
-		return false;
+	return wic_pui_range_match_normal(r, norm, (size_t)n);
+}
 
-	const char *middle = norm + r->norm_prefix_len;
-	size_t mlen = (size_t)n - r->norm_prefix_len - r->norm_suffix_len;
-	if(r->host_in_suffix && memchr(middle, '@', mlen) != NULL)
-		return false;
-	return regex_matches_all(r, middle, mlen);
+const char *wic_pui_range_prefix(const wic_pui_range_t *r, size_t *len)
+{
+	*len = r != NULL ? r->norm_prefix_len : 0;
+	return r != NULL ? r->norm_prefix : NULL;
+}
+
+const char *wic_pui_range_suffix(const wic_pui_range_t *r, size_t *len)
+{
+	*len = r != NULL ? r->norm_suffix_len : 0;
+	return r != NULL ? r->norm_suffix : NULL;
 }
 
 const char *wic_pui_range_text(const wic_pui_range_t *r)

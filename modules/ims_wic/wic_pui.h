@@ -24,6 +24,18 @@ int wic_pui_range_compile(const char *wildcard, size_t len,
 bool wic_pui_range_match(
 		const wic_pui_range_t *r, const char *impu, size_t len);
 
+/* The same on an identity already in normal form (wic_uri_normalize()),
+ * for a caller that matches one identity against several ranges. */
+bool wic_pui_range_match_normal(
+		const wic_pui_range_t *r, const char *norm, size_t len);
+
+/* The static parts in normal form: the prefix (scheme and the literal
+ * start of the user part, "sip:demo") and the suffix (the literal end of
+ * the user part and, for sip/sips, "@host"). Every identity the range
+ * matches starts with the one and ends with the other in normal form. */
+const char *wic_pui_range_prefix(const wic_pui_range_t *r, size_t *len);
+const char *wic_pui_range_suffix(const wic_pui_range_t *r, size_t *len);
+
 const char *wic_pui_range_text(const wic_pui_range_t *r);
 void wic_pui_range_free(wic_pui_range_t *r);
 

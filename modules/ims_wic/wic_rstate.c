@@ -29,6 +29,7 @@
 typedef struct rs_range
 {
 	struct rs_range *next;
+	struct rs_range *hnext; /* chain of its slot in the PUI hash */
 	/* "distinct_pui\0wildcard\0impi\0realm\0", one allocation */
 	char *names;
 	size_t names_len;
@@ -66,7 +67,15 @@ struct wic_rstate
 	unsigned (*random_fn)(void);
 	uint32_t seed; /* fallback generator when random_fn is NULL */
 	rs_range_t *ranges;
+	/* every range of the list by distinct PUI, so that the per-request
+	 * lookups (admission, bind events) cost the same with 10,000 ranges;
+	 * grown by sync; NULL (no memory): lookups walk the list */
+	rs_range_t **slots;
+	size_t mask;
+	size_t count; /* ranges in the list */
 };
+
+static uint32_t tally_hash(const char *s);
 
 /* ---- small helpers ---------------------------------------------------- */
 
@@ -102,18 +111,68 @@ static void rs_unlock(wic_rstate_t *rs)
 		rs->locks.unlock(rs->locks.ctx, 0);
 }
 
-static rs_range_t **find_range(wic_rstate_t *rs, const char *pui)
-{
-	rs_range_t **pp = &rs->ranges;
-
-	while(*pp != NULL && strcmp(range_pui(*pp), pui) != 0)
-		pp = &(*pp)->next;
-	return pp;
-}
-
 static rs_range_t *lookup(wic_rstate_t *rs, const char *pui)
 {
-	return pui != NULL ? *find_range(rs, pui) : NULL;
+	rs_range_t *r;
+
+	if(pui == NULL)
+		return NULL;
+	if(rs->slots == NULL) {
+		for(r = rs->ranges; r != NULL && strcmp(range_pui(r), pui) != 0;)
+			r = r->next;
+		return r;
+	}
+	r = rs->slots[tally_hash(pui) & rs->mask];
+	while(r != NULL && strcmp(range_pui(r), pui) != 0)
+		r = r->hnext;
+	return r;
+}
+
+static void hash_insert(wic_rstate_t *rs, rs_range_t *r)
+{
+	rs_range_t **slot;
+
+	if(rs->slots == NULL)
+		return;
+	slot = &rs->slots[tally_hash(range_pui(r)) & rs->mask];
+	r->hnext = *slot;
+	*slot = r;
+}
+
+static void hash_remove(wic_rstate_t *rs, rs_range_t *r)
+{
+	rs_range_t **pp;
+
+	if(rs->slots == NULL)
+		return;
+	pp = &rs->slots[tally_hash(range_pui(r)) & rs->mask];
+	while(*pp != NULL && *pp != r)
+		pp = &(*pp)->hnext;
+	if(*pp != NULL)
+		*pp = r->hnext;
+}
+
+/* At least 2 slots per range. Without memory the old slots stay (longer
+ * chains) or, when there were none, lookups walk the list. */
+static void hash_grow(wic_rstate_t *rs, size_t ranges)
+{
+	size_t n = 64;
+	rs_range_t **slots;
+
+	while(n < 2 * ranges && n < ((size_t)1 << 30))
+		n <<= 1;
+	if(rs->slots != NULL && rs->mask + 1 >= n)
+		return;
+	slots = rs->mem.alloc(n * sizeof(*slots));
+	if(slots == NULL)
+		return;
+	memset(slots, 0, n * sizeof(*slots));
+	if(rs->slots != NULL)
+		rs->mem.release(rs->slots);
+	rs->slots = slots;
+	rs->mask = n - 1;
+	for(rs_range_t *r = rs->ranges; r != NULL; r = r->next)
+		hash_insert(rs, r);
 }
 
 static unsigned next_random(wic_rstate_t *rs)
@@ -405,6 +464,8 @@ void wic_rstate_destroy(wic_rstate_t *rs)
 	if(rs == NULL)
 		return;
 	range_list_free(rs, rs->ranges);
+	if(rs->slots != NULL)
+		rs->mem.release(rs->slots);
 	rs->mem.release(rs);
 }
 
@@ -517,6 +578,8 @@ static rs_range_t *unlink_finished(wic_rstate_t *rs)
 
 		if(r->removed && r->state == WIC_RS_DOWN) {
 			*pp = r->next;
+			hash_remove(rs, r);
+			rs->count--;
 			r->next = dead;
 			dead = r;
 		} else {
@@ -540,7 +603,7 @@ static void mark_all_removed(wic_rstate_t *rs, time_t now)
 int wic_rstate_sync(
 		wic_rstate_t *rs, const wic_rs_config_t *cfg, size_t n, time_t now)
 {
-	rs_range_t **nodes;
+	rs_range_t **nodes, **tail;
 
 	if(rs == NULL || (cfg == NULL && n > 0))
 		return -1;
@@ -552,13 +615,20 @@ int wic_rstate_sync(
 		return -1;
 	rs_lock(rs);
 	mark_all_removed(rs, now);
+	hash_grow(rs, rs->count + n);
+	tail = &rs->ranges;
+	while(*tail != NULL)
+		tail = &(*tail)->next;
 	for(size_t i = 0; i < n; i++) {
-		rs_range_t **pp = find_range(rs, cfg[i].distinct_pui);
+		rs_range_t *r = lookup(rs, cfg[i].distinct_pui);
 
-		if(*pp != NULL) {
-			range_reconfigure(*pp, nodes[i], now);
+		if(r != NULL) {
+			range_reconfigure(r, nodes[i], now);
 		} else {
-			*pp = nodes[i]; /* appended: configuration order */
+			*tail = nodes[i]; /* appended: configuration order */
+			tail = &nodes[i]->next;
+			hash_insert(rs, nodes[i]);
+			rs->count++;
 			nodes[i] = NULL;
 		}
 	}

@@ -158,8 +158,11 @@ static void check_loaded(const wic_prov_t *p)
 			FZ_CHECK(r->pui && r->distinct_pui && r->impi && r->triggers);
 			FZ_CHECK(!wic_pui_is_wildcarded(r->distinct_pui,
 					strlen(r->distinct_pui)));
-			FZ_CHECK(wic_prov_range_by_text(w, r->wildcard,
+			FZ_CHECK(wic_prov_range_by_text(p, w, r->wildcard,
 					strlen(r->wildcard)) == r);
+			FZ_CHECK(wic_prov_range_by_text(NULL, w, r->wildcard,
+					strlen(r->wildcard)) == r);
+			FZ_CHECK(wic_prov_range_by_pui(p, r->distinct_pui) == r);
 		}
 		for (k = 0; k < w->n_issuers; k++)
 			FZ_CHECK(wic_prov_wwsf_by_issuer(p, w->issuers[k],

@@ -829,13 +829,18 @@ static void test_lookups(void **state)
 	assert_null(wic_prov_range_of(p, NULL, NULL, 3, NULL));
 
 	const char *text = "sip:demo!.*!@wwsf.lab";
-	assert_ptr_equal(wic_prov_range_by_text(demo, text, strlen(text)),
+	assert_ptr_equal(wic_prov_range_by_text(p, demo, text, strlen(text)),
 			&demo->ranges[0]);
-	assert_null(wic_prov_range_by_text(other, text, strlen(text)));
-	assert_null(wic_prov_range_by_text(demo, text, strlen(text) - 1));
-	assert_null(wic_prov_range_by_text(demo, "SIP:demo!.*!@wwsf.lab",
+	assert_null(wic_prov_range_by_text(p, other, text, strlen(text)));
+	assert_null(wic_prov_range_by_text(p, demo, text, strlen(text) - 1));
+	assert_null(wic_prov_range_by_text(p, demo, "SIP:demo!.*!@wwsf.lab",
 			strlen(text)));
-	assert_null(wic_prov_range_by_text(NULL, text, strlen(text)));
+	assert_null(wic_prov_range_by_text(p, NULL, text, strlen(text)));
+	assert_ptr_equal(wic_prov_range_by_text(NULL, demo, text, strlen(text)),
+			&demo->ranges[0]);
+	assert_ptr_equal(wic_prov_range_by_pui(p, demo->ranges[1].distinct_pui),
+			&demo->ranges[1]);
+	assert_null(wic_prov_range_by_pui(p, "sip:nobody@wwsf.lab"));
 	wic_prov_free(p);
 }
 

@@ -674,6 +674,73 @@ static void test_removed_down_range_dropped_at_once(void **state)
 	assert_int_equal(wic_rstate_foreach(rs, T0 + 1, NULL, NULL), 0);
 }
 
+/* ---- many ranges: the PUI hash ---------------------------------------- */
+
+typedef struct order_check {
+	int n;
+	int bad;
+	int step; /* expected PUI numbers: 0, step, 2 * step, ... */
+} order_check_t;
+
+static void on_range_order(void *ctx, const char *pui, const char *wildcard,
+		const wic_rs_view_t *v)
+{
+	order_check_t *o = ctx;
+	char want[64];
+
+	(void)wildcard;
+	(void)v;
+	snprintf(want, sizeof(want), "sip:r%d@wwsf.lab", o->n * o->step);
+	o->bad += strcmp(pui, want) != 0;
+	o->n++;
+}
+
+static void test_many_ranges_hash(void **state)
+{
+	wic_rstate_t *rs = *state;
+	enum { N = 3000 };
+	static char puis[N][32];
+	static wic_rs_config_t c[N];
+	wic_rs_view_t v;
+	order_check_t o = {0, 0, 1};
+	size_t half = 0;
+
+	for(int i = 0; i < N; i++) {
+		snprintf(puis[i], sizeof(puis[i]), "sip:r%d@wwsf.lab", i);
+		c[i] = cfg(puis[i], WIC_TRIGGER_ON_DEMAND, 0);
+	}
+	/* grown in two steps: 100, then all */
+	assert_int_equal(wic_rstate_sync(rs, c, 100, T0), 0);
+	assert_int_equal(wic_rstate_sync(rs, c, N, T0), 0);
+	for(int i = 0; i < N; i++) {
+		assert_int_equal(wic_rstate_wic_added(rs, puis[i], T0), 0);
+		assert_int_equal(wic_rstate_view(rs, puis[i], T0, &v), 0);
+		assert_int_equal(v.wic_count, 1);
+		assert_int_equal(wic_rstate_wic_removed(rs, puis[i], T0), 0);
+	}
+	assert_int_equal(wic_rstate_view(rs, "sip:r3000@wwsf.lab", T0, &v), -1);
+	assert_int_equal(wic_rstate_foreach(rs, T0, on_range_order, &o), N);
+	assert_int_equal(o.bad, 0);
+	/* keep the even ones: the odd ones are dropped (down, no WICs) */
+	for(int i = 0; i < N; i += 2)
+		c[half++] = cfg(puis[i], WIC_TRIGGER_ON_DEMAND, 0);
+	assert_int_equal(wic_rstate_sync(rs, c, half, T0 + 1), 0);
+	wic_rstate_run(rs, T0 + 1, NULL, NULL);
+	for(int i = 0; i < N; i++)
+		assert_int_equal(wic_rstate_view(rs, puis[i], T0 + 1, &v),
+				i % 2 == 0 ? 0 : -1);
+	o = (order_check_t){0, 0, 2};
+	assert_int_equal(wic_rstate_foreach(rs, T0 + 1, on_range_order, &o),
+			(int)half);
+	assert_int_equal(o.bad, 0);
+	/* and back: the odd ones again, appended after the even ones */
+	for(int i = 0; i < N; i++)
+		c[i] = cfg(puis[i], WIC_TRIGGER_ON_DEMAND, 0);
+	assert_int_equal(wic_rstate_sync(rs, c, N, T0 + 2), 0);
+	for(int i = 0; i < N; i++)
+		assert_int_equal(wic_rstate_view(rs, puis[i], T0 + 2, &v), 0);
+}
+
 /* ---- WIC counts re-derived from the binding table --------------------- */
 
 static void test_tally_heals_out_of_order_events(void **state)
@@ -1166,6 +1233,7 @@ int main(void)
 		T(test_retry_after),
 		T(test_truncation_keeps_whole_entries),
 		T(test_foreach),
+		T(test_many_ranges_hash),
 		cmocka_unit_test(test_create_defaults_and_null),
 		cmocka_unit_test(test_pau_basic_and_wildcard),
 		cmocka_unit_test(test_pau_display_names),
