@@ -7,7 +7,10 @@
  * changed, and publishes the bytes with their SHA-256 as a new generation.
  * Every other process notices the generation at its next use and parses
  * exactly those bytes, never the path, so that all processes run one
- * provisioning and the token cache can be keyed by its content.
+ * provisioning and the token cache can be keyed by its content. Only the
+ * reloading process builds every key (validation) and then drops its copy;
+ * the others build a WWSF's keys at its first token (WIC_PROV_DEFER_KEYS),
+ * so that a process holds OpenSSL objects only for WWSFs it serves.
  *
  * A process that cannot parse a published snapshot (out of memory) serves
  * nothing from its old copy: wic_prov_current() is NULL until it can, and
@@ -138,7 +141,7 @@ static void adopt(void)
 	}
 	if(wic_bundle_view(s->flat, s->size, &bytes) == 0 && bytes.n > 0) {
 		rc = wic_prov_load(bytes.files[0].name, &bytes, process_libctx(),
-				&fresh, err, sizeof(err));
+				WIC_PROV_DEFER_KEYS, &fresh, err, sizeof(err));
 		wic_bundle_clear(&bytes);
 	}
 	retire(prov);
@@ -233,18 +236,19 @@ static unsigned publish(prov_snapshot_t *s)
 	return s->generation;
 }
 
-/* Reads and validates the file, makes its snapshot, syncs the ranges,
- * publishes: a step that fails leaves everything as it was, the range
- * table included (it is synced only once nothing else can fail). The
- * parsed copy goes to *parsed (NULL: freed). */
-static int load_and_publish(
-		OSSL_LIB_CTX *ctx, wic_prov_t **parsed, char *err, size_t errlen)
+/* Reads and validates the file (every key built once), makes its snapshot,
+ * syncs the ranges, publishes: a step that fails leaves everything as it
+ * was, the range table included (it is synced only once nothing else can
+ * fail). The validated copy is dropped: this process, like every other,
+ * parses the snapshot with its keys deferred when it needs it. */
+static int load_and_publish(OSSL_LIB_CTX *ctx, char *err, size_t errlen)
 {
 	wic_bundle_t bytes = {0};
 	wic_prov_t *fresh = NULL;
 	prov_snapshot_t *s = NULL;
 
-	if(wic_prov_load(wic_provisioning_path.s, &bytes, ctx, &fresh, err, errlen)
+	if(wic_prov_load(
+			   wic_provisioning_path.s, &bytes, ctx, 0, &fresh, err, errlen)
 			== 0)
 		s = snapshot_make(&bytes, err, errlen);
 	wic_bundle_clear(&bytes);
@@ -253,33 +257,20 @@ static int load_and_publish(
 		shm_free(s);
 		s = NULL;
 	}
-	if(s == NULL) {
-		wic_prov_free(fresh);
+	wic_prov_free(fresh);
+	if(s == NULL)
 		return -1;
-	}
 	publish(s);
-	if(parsed != NULL)
-		*parsed = fresh;
-	else
-		wic_prov_free(fresh);
 	return 0;
 }
 
 int wic_prov_reload(char *err, size_t errlen)
 {
-	wic_prov_t *fresh = NULL;
 	int rc;
 
 	wic_prov_quiesce();
 	lock_get(reload_lock);
-	rc = load_and_publish(process_libctx(), &fresh, err, errlen);
-	if(rc == 0) {
-		retire(prov);
-		prov = fresh;
-		prov_generation = atomic_load(published);
-		prov_id = id_of((*current)->digest);
-		failed_at = 0;
-	}
+	rc = load_and_publish(process_libctx(), err, errlen);
 	lock_release(reload_lock);
 	if(rc < 0) {
 		LM_ERR("reload refused, the previous provisioning stays: %s\n", err);
@@ -287,7 +278,7 @@ int wic_prov_reload(char *err, size_t errlen)
 	}
 	LM_INFO("provisioning reloaded from %.*s (generation %u)\n",
 			wic_provisioning_path.len, wic_provisioning_path.s,
-			prov_generation);
+			wic_prov_generation());
 	return 0;
 }
 
@@ -316,7 +307,7 @@ int wic_prov_init(void)
 		LM_ERR("cannot create an OpenSSL library context\n");
 		return -1;
 	}
-	rc = load_and_publish(ctx, NULL, err, sizeof(err));
+	rc = load_and_publish(ctx, err, sizeof(err));
 	OSSL_LIB_CTX_free(ctx);
 	if(rc < 0) {
 		LM_ERR("cannot load the provisioning: %s\n", err);

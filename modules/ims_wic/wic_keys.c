@@ -928,6 +928,85 @@ const wic_key_t *wic_keyset_find(
 	return only_key_for(ks, true, alg);
 }
 
+static void source_clear(wic_key_source_t *src)
+{
+	if(src->data)
+		OPENSSL_cleanse(src->data, src->len);
+	free(src->data);
+	free(src->name);
+	free(src->kid);
+	memset(src, 0, sizeof(*src));
+}
+
+int wic_keyset_defer(wic_keyset_t *ks, wic_key_source_kind_t kind,
+		const char *name, const unsigned char *data, size_t len,
+		const char *kid, unsigned algs, char *err, size_t errlen)
+{
+	wic_key_source_t src = {.kind = kind, .len = len, .algs = algs};
+	wic_key_source_t *grown;
+
+	if(!ks || !data) {
+		set_err(err, errlen, "no key");
+		return -1;
+	}
+	src.data = malloc(len ? len : 1);
+	src.name = name ? strdup(name) : NULL;
+	src.kid = kid ? strdup(kid) : NULL;
+	grown = realloc(ks->pending, (ks->n_pending + 1) * sizeof(*grown));
+	if(!src.data || (name && !src.name) || (kid && !src.kid) || !grown) {
+		if(grown)
+			ks->pending = grown;
+		source_clear(&src);
+		set_err(err, errlen, "out of memory");
+		return -1;
+	}
+	memcpy(src.data, data, len);
+	ks->pending = grown;
+	ks->pending[ks->n_pending++] = src;
+	return 0;
+}
+
+static int build_source(
+		wic_keyset_t *ks, const wic_key_source_t *src, char *err, size_t errlen)
+{
+	switch(src->kind) {
+		case WIC_SOURCE_PEM:
+			return wic_keyset_add_pem_data(ks, src->name, src->data, src->len,
+					src->kid, src->algs, err, errlen);
+		case WIC_SOURCE_JWKS:
+			return wic_keyset_add_jwks_data(
+					ks, src->name, src->data, src->len, src->algs, err, errlen);
+		case WIC_SOURCE_HMAC:
+			return wic_keyset_add_hmac(
+					ks, src->data, src->len, src->kid, src->algs, err, errlen);
+	}
+	set_err(err, errlen, "unknown key source");
+	return -1;
+}
+
+int wic_keyset_ready(const wic_keyset_t *cks, char *err, size_t errlen)
+{
+	wic_keyset_t *ks = (wic_keyset_t *)cks;
+	size_t i, before;
+
+	if(!ks || ks->n_pending == 0)
+		return 0;
+	before = ks->n;
+	for(i = 0; i < ks->n_pending; i++) {
+		if(build_source(ks, &ks->pending[i], err, errlen) < 0) {
+			while(ks->n > before)
+				key_clear(&ks->keys[--ks->n]);
+			return -1;
+		}
+	}
+	for(i = 0; i < ks->n_pending; i++)
+		source_clear(&ks->pending[i]);
+	free(ks->pending);
+	ks->pending = NULL;
+	ks->n_pending = 0;
+	return 0;
+}
+
 void wic_keyset_clear(wic_keyset_t *ks)
 {
 	size_t i;
@@ -939,4 +1018,9 @@ void wic_keyset_clear(wic_keyset_t *ks)
 	free(ks->keys);
 	ks->keys = NULL;
 	ks->n = 0;
+	for(i = 0; i < ks->n_pending; i++)
+		source_clear(&ks->pending[i]);
+	free(ks->pending);
+	ks->pending = NULL;
+	ks->n_pending = 0;
 }

@@ -59,6 +59,25 @@ typedef struct wic_key
 	OSSL_LIB_CTX *libctx; /* the keyset's, for contexts built per call */
 } wic_key_t;
 
+/* A key of the provisioning not built yet (wic_keyset_defer): what the
+ * add functions would take. */
+typedef enum wic_key_source_kind
+{
+	WIC_SOURCE_PEM,
+	WIC_SOURCE_JWKS,
+	WIC_SOURCE_HMAC, /* data: the secret */
+} wic_key_source_kind_t;
+
+typedef struct wic_key_source
+{
+	wic_key_source_kind_t kind;
+	char *name; /* file, for errors; NULL for HMAC */
+	unsigned char *data;
+	size_t len;
+	char *kid;
+	unsigned algs;
+} wic_key_source_t;
+
 typedef struct wic_keyset
 {
 	wic_key_t *keys;
@@ -71,6 +90,9 @@ typedef struct wic_keyset
 	 * in shared memory, so a context made before fork would be shared by
 	 * every process: each process gives its own instead. */
 	OSSL_LIB_CTX *libctx;
+	/* Keys deferred to their first use (wic_keyset_ready), in order. */
+	wic_key_source_t *pending;
+	size_t n_pending;
 } wic_keyset_t;
 
 /* A PEM or JWKS file of this size or more is refused: a key takes a few
@@ -114,6 +136,21 @@ const wic_key_t *wic_keyset_find(
 const wic_key_t *wic_keyset_by_kid(const wic_keyset_t *ks, const char *kid);
 /* Union of the allow-lists of every key (the WWSF's allowed algorithms). */
 unsigned wic_keyset_algs(const wic_keyset_t *ks);
+
+/* Keeps a copy of a key's source instead of building it: OpenSSL objects
+ * cost memory (several KiB a key, in shared memory with the tls module)
+ * and time in every process, while a process only ever uses the keys of
+ * the WWSFs whose WICs it serves. For a source that a build of the same
+ * bytes already accepted (the reloading process validates). 0, or -1 (out
+ * of memory) with the reason in err. */
+int wic_keyset_defer(wic_keyset_t *ks, wic_key_source_kind_t kind,
+		const char *name, const unsigned char *data, size_t len,
+		const char *kid, unsigned algs, char *err, size_t errlen);
+/* Builds the deferred keys, in order, in place: the keyset belongs to this
+ * process (const only because lookups hand it out so). 0, or -1 with the
+ * reason in err; after a failure nothing is built and the next call tries
+ * again. */
+int wic_keyset_ready(const wic_keyset_t *ks, char *err, size_t errlen);
 
 void wic_keyset_clear(wic_keyset_t *ks);
 

@@ -89,6 +89,7 @@ typedef struct loader
 {
 	wic_bundle_t *bytes;  /* where files are read from (and kept) */
 	OSSL_LIB_CTX *libctx; /* the keys' */
+	bool defer_keys;	  /* WIC_PROV_DEFER_KEYS */
 	const char *file;	  /* as given, for messages */
 	char *dir;			  /* folder of the file, for relative key paths */
 	char *err;
@@ -418,7 +419,11 @@ static int add_hmac_key(const loader_t *ld, wic_keyset_t *ks,
 	if(secret == NULL)
 		return fail(ld, jpath, "hmac: not base64url (unpadded)");
 	int rc = 0;
-	if(wic_keyset_add_hmac(ks, secret, len, kid, algs, kerr, sizeof(kerr)) < 0)
+	if((ld->defer_keys ? wic_keyset_defer(ks, WIC_SOURCE_HMAC, NULL, secret,
+				len, kid, algs, kerr, sizeof(kerr))
+					   : wic_keyset_add_hmac(
+							   ks, secret, len, kid, algs, kerr, sizeof(kerr)))
+			< 0)
 		rc = fail(ld, jpath, "%s", kerr);
 	OPENSSL_cleanse(secret, len);
 	free(secret);
@@ -436,7 +441,10 @@ static int add_file_key(const loader_t *ld, wic_keyset_t *ks, const char *file,
 		return fail(ld, jpath, "out of memory");
 	int rc = wic_bundle_get(
 			ld->bytes, full, WIC_KEY_FILE_MAX, &data, &len, kerr, sizeof(kerr));
-	if(rc == 0)
+	if(rc == 0 && ld->defer_keys)
+		rc = wic_keyset_defer(ks, is_jwks ? WIC_SOURCE_JWKS : WIC_SOURCE_PEM,
+				full, data, len, kid, algs, kerr, sizeof(kerr));
+	else if(rc == 0)
 		rc = is_jwks ? wic_keyset_add_jwks_data(
 					 ks, full, data, len, algs, kerr, sizeof(kerr))
 					 : wic_keyset_add_pem_data(ks, full, data, len, kid, algs,
@@ -870,13 +878,14 @@ static json_t *read_json(const loader_t *ld)
 }
 
 int wic_prov_load(const char *path, wic_bundle_t *bytes, OSSL_LIB_CTX *libctx,
-		wic_prov_t **out, char *err, size_t errlen)
+		unsigned flags, wic_prov_t **out, char *err, size_t errlen)
 {
 	if(out == NULL)
 		return -1;
 	*out = NULL;
 	loader_t ld = {.bytes = bytes,
 			.libctx = libctx,
+			.defer_keys = (flags & WIC_PROV_DEFER_KEYS) != 0,
 			.file = path != NULL ? path : "(null)",
 			.err = err,
 			.errlen = errlen};
@@ -910,7 +919,7 @@ int wic_prov_load_file(
 		const char *path, wic_prov_t **out, char *err, size_t errlen)
 {
 	wic_bundle_t bytes = {0};
-	int rc = wic_prov_load(path, &bytes, NULL, out, err, errlen);
+	int rc = wic_prov_load(path, &bytes, NULL, 0, out, err, errlen);
 
 	wic_bundle_clear(&bytes);
 	return rc;

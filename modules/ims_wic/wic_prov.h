@@ -85,10 +85,18 @@ typedef struct wic_prov
  * the file's folder. Files come from bytes: the ones it holds, and, unless
  * it is sealed, others read from disk and added to it (so that after a
  * load from disk, bytes holds exactly what was read). Keys are made in
- * libctx (NULL: OpenSSL's default). On error returns -1 and err says
+ * libctx (NULL: OpenSSL's default), now or, with WIC_PROV_DEFER_KEYS, at
+ * their first use. On error returns -1 and err says
  * "<file>: line N: ..." or "<file>: wwsfs[0].ranges[1].trigger: ...". */
+/* flags of wic_prov_load */
+enum wic_prov_flags
+{
+	/* keys kept as their bytes and built at first use (wic_keyset_ready):
+	 * for bytes that a load without this flag accepted */
+	WIC_PROV_DEFER_KEYS = 1u << 0,
+};
 int wic_prov_load(const char *path, wic_bundle_t *bytes, OSSL_LIB_CTX *libctx,
-		wic_prov_t **out, char *err, size_t errlen);
+		unsigned flags, wic_prov_t **out, char *err, size_t errlen);
 /* The same from disk, keeping nothing of the bytes read. */
 int wic_prov_load_file(
 		const char *path, wic_prov_t **out, char *err, size_t errlen);

@@ -381,8 +381,16 @@ static wic_tok_status_t jws_header(const jws_t *j, unsigned *alg,
 static wic_tok_status_t pick_key(const wic_wwsf_t *w, const char *kid,
 		unsigned alg, const wic_key_t **key, char *why, size_t whylen)
 {
-	const wic_key_t *byk = kid ? wic_keyset_by_kid(&w->keys, kid) : NULL;
+	const wic_key_t *byk;
+	char kerr[256] = "";
 
+	if(wic_keyset_ready(&w->keys, kerr, sizeof(kerr)) < 0) {
+		*key = NULL;
+		wic_why(why, whylen, "the keys of WWSF %s cannot be built here: %s",
+				w->id, kerr);
+		return WIC_TOK_NO_KEY;
+	}
+	byk = kid ? wic_keyset_by_kid(&w->keys, kid) : NULL;
 	*key = wic_keyset_find(&w->keys, kid, alg);
 	if(*key)
 		return WIC_TOK_OK;

@@ -198,7 +198,7 @@ static void test_prov_from_sealed_view(void **state)
 
 	wic_bundle_t bytes = {0}, view;
 	wic_prov_t *p = NULL, *q = NULL;
-	assert_int_equal(wic_prov_load(prov, &bytes, NULL, &p, err, sizeof(err)), 0);
+	assert_int_equal(wic_prov_load(prov, &bytes, NULL, 0, &p, err, sizeof(err)), 0);
 	assert_int_equal(bytes.n, 2); /* the file and its key */
 	size_t size = wic_bundle_flat_size(&bytes);
 	unsigned char *flat = malloc(size);
@@ -208,10 +208,16 @@ static void test_prov_from_sealed_view(void **state)
 	unlink(pem);
 	assert_int_equal(wic_bundle_view(flat, size, &view), 0);
 	assert_int_equal(
-			wic_prov_load(view.files[0].name, &view, NULL, &q, err, sizeof(err)),
+			wic_prov_load(view.files[0].name, &view, NULL, WIC_PROV_DEFER_KEYS,
+					&q, err, sizeof(err)),
 			0);
 	assert_int_equal(q->n_wwsfs, 1);
 	assert_string_equal(q->wwsfs[0].id, p->wwsfs[0].id);
+	/* the key is built at its first use, from the snapshot's copy */
+	assert_int_equal(q->wwsfs[0].keys.n, 0);
+	assert_int_equal(q->wwsfs[0].keys.n_pending, 1);
+	assert_int_equal(wic_keyset_ready(&q->wwsfs[0].keys, err, sizeof(err)), 0);
+	assert_int_equal(q->wwsfs[0].keys.n_pending, 0);
 	assert_int_equal(q->wwsfs[0].keys.n, 1);
 	assert_string_equal(q->wwsfs[0].keys.keys[0].kid, "k");
 	/* the same bytes from disk are gone */

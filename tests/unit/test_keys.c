@@ -150,6 +150,56 @@ static void test_pem_refused(void **state)
 	add_pem_fails("other.pem", 0, "data after the PEM public key");
 }
 
+/* Deferred keys are the keys the add functions build, built at first use;
+ * a failed build leaves nothing built and can be tried again. */
+static void test_deferred(void **state)
+{
+	(void)state;
+	wic_keyset_t direct = {.allow_hmac = true}, later = {.allow_hmac = true};
+	char err[256] = "";
+	FILE *f = fopen(fx_path(fx, "ec256.pem"), "rb");
+	unsigned char pem[4096];
+	size_t n;
+
+	assert_non_null(f);
+	n = fread(pem, 1, sizeof(pem), f);
+	fclose(f);
+	add_pem_ok(&direct, "ec256.pem", "k1", 0);
+	assert_int_equal(wic_keyset_add_hmac(&direct, fx->hmac, 32, "h", 0, err,
+			sizeof(err)), 0);
+	assert_int_equal(wic_keyset_defer(&later, WIC_SOURCE_PEM, "ec256.pem",
+			pem, n, "k1", 0, err, sizeof(err)), 0);
+	assert_int_equal(wic_keyset_defer(&later, WIC_SOURCE_HMAC, NULL, fx->hmac,
+			32, "h", 0, err, sizeof(err)), 0);
+	assert_int_equal(later.n, 0);
+	assert_null(wic_keyset_find(&later, "k1", WIC_ALG_ES256));
+	assert_int_equal(wic_keyset_ready(&later, err, sizeof(err)), 0);
+	assert_int_equal(later.n, direct.n);
+	for (size_t i = 0; i < direct.n; i++) {
+		assert_string_equal(later.keys[i].kid, direct.keys[i].kid);
+		assert_int_equal(later.keys[i].type, direct.keys[i].type);
+		assert_int_equal(later.keys[i].algs, direct.keys[i].algs);
+	}
+	assert_int_equal(wic_keyset_ready(&later, err, sizeof(err)), 0);
+	assert_int_equal(later.n, direct.n);
+	wic_keyset_clear(&later);
+
+	/* HMAC without the WWSF's opt-in: the build fails, nothing stays */
+	wic_keyset_t refused = {0};
+	assert_int_equal(wic_keyset_defer(&refused, WIC_SOURCE_PEM, "ec256.pem",
+			pem, n, "k1", 0, err, sizeof(err)), 0);
+	assert_int_equal(wic_keyset_defer(&refused, WIC_SOURCE_HMAC, NULL,
+			fx->hmac, 32, "h", 0, err, sizeof(err)), 0);
+	assert_int_equal(wic_keyset_ready(&refused, err, sizeof(err)), -1);
+	assert_int_equal(refused.n, 0);
+	assert_int_equal(refused.n_pending, 2);
+	refused.allow_hmac = true;
+	assert_int_equal(wic_keyset_ready(&refused, err, sizeof(err)), 0);
+	assert_int_equal(refused.n, 2);
+	wic_keyset_clear(&refused);
+	wic_keyset_clear(&direct);
+}
+
 static void test_hmac(void **state)
 {
 	wic_keyset_t ks = {.allow_hmac = true};
@@ -535,6 +585,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_alg_names),
 		cmocka_unit_test(test_pem_types),
+		cmocka_unit_test(test_deferred),
 		cmocka_unit_test(test_pem_alg_lists),
 		cmocka_unit_test(test_pem_refused),
 		cmocka_unit_test(test_hmac),
