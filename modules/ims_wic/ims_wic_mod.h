@@ -118,8 +118,9 @@ int wic_next_hop_is_ims_core(struct sip_msg *msg);
 int wic_route_set_is_ims_core(struct sip_msg *msg);
 int wic_reply_record_route_ok(struct sip_msg *msg, str *identity);
 /* "<uri>[, <uri>...]" towards the IMS Core for impu: the Service-Route of
- * its range, else "<default_route>". 0, or -1 when there is none. */
-int wic_route_set_of(const char *impu, char *buf, size_t len);
+ * its range, whole, else "<default_route>"; in pkg memory (the caller
+ * frees it). NULL when there is none, or no memory. */
+char *wic_route_set_of(const char *impu);
 /* the identity wic_originating/wic_terminating/wic_dialog_owner set for
  * this message, or NULL */
 const char *wic_identity_of(struct sip_msg *msg);

@@ -47,30 +47,41 @@ static int preferred_identity(
 	return ok ? 0 : -1;
 }
 
-/* Route set towards the IMS Core: the Service-Route learned when the range
- * registered, else the configured default. */
-int wic_route_set_of(const char *impu, char *buf, size_t len)
+static void *pkg_alloc_hook(size_t size)
 {
+	return pkg_malloc(size);
+}
+static void pkg_free_hook(void *ptr)
+{
+	pkg_free(ptr);
+}
+
+/* Route set towards the IMS Core: the Service-Route learned when the range
+ * registered, whole, else the configured default. */
+char *wic_route_set_of(const char *impu)
+{
+	static const wic_mem_ops_t pkg_ops = {pkg_alloc_hook, pkg_free_hook};
 	const wic_prov_t *prov = wic_prov_current();
 	const wic_range_t *range =
 			prov ? wic_prov_range_of(prov, NULL, impu, strlen(impu), NULL)
 				 : NULL;
-	wic_rs_view_t view;
+	char *sr = NULL, *out;
 
 	if(range
-			&& wic_rstate_view(
-					   wic_ranges, range->distinct_pui, time(NULL), &view)
-					   == 0
-			&& view.service_route[0]) {
-		snprintf(buf, len, "%s", view.service_route);
-		return 0;
-	}
-	if(wic_default_route.len > 0 && (size_t)wic_default_route.len < len) {
-		snprintf(
-				buf, len, "<%.*s>", wic_default_route.len, wic_default_route.s);
-		return 0;
-	}
-	return -1;
+			&& wic_rstate_lists(
+					   wic_ranges, range->distinct_pui, &pkg_ops, &sr, NULL)
+					   == -2)
+		return NULL; /* no memory: never fall back to another route */
+	if(sr != NULL)
+		return sr;
+	if(wic_default_route.len <= 0)
+		return NULL;
+	out = pkg_malloc(wic_default_route.len + 3);
+	if(out == NULL)
+		return NULL;
+	snprintf(out, wic_default_route.len + 3, "<%.*s>", wic_default_route.len,
+			wic_default_route.s);
+	return out;
 }
 
 static int set_route(struct sip_msg *msg, const char *route_set)
@@ -98,7 +109,7 @@ int wic_originating(struct sip_msg *msg)
 	int conn = wic_connection_id(msg);
 	char asserted[WIC_URI_MAX];
 	char preferred[WIC_URI_MAX];
-	char route_set[1024];
+	char *route_set;
 	wic_buf_t pai = {0};
 	int rc;
 
@@ -127,14 +138,19 @@ int wic_originating(struct sip_msg *msg)
 	if(rc < 0)
 		return -2;
 	/* without a route set the client's Request-URI would pick the next hop */
-	if(wic_route_set_of(asserted, route_set, sizeof(route_set)) < 0) {
-		LM_ERR("no Service-Route and no default route for %s\n", asserted);
+	route_set = wic_route_set_of(asserted);
+	if(route_set == NULL) {
+		LM_ERR("no Service-Route and no default route for %s (or no "
+			   "memory)\n",
+				asserted);
 		return -2;
 	}
-	if(set_route(msg, route_set) < 0) {
+	rc = set_route(msg, route_set);
+	if(rc < 0)
 		LM_ERR("cannot set the route set [%s]\n", route_set);
+	pkg_free(route_set);
+	if(rc < 0)
 		return -2;
-	}
 	if(wic_insert_charging_vector(msg) < 0)
 		return -2;
 	wic_set_identity(msg, asserted);
