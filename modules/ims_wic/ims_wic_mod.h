@@ -100,7 +100,8 @@ int wic_terminating(struct sip_msg *msg);
 int wic_conn_closed(struct sip_msg *msg);
 int wic_from_ims_core(struct sip_msg *msg);
 int wic_add_ims_core(const char *cidr);
-int wic_range_reply(struct sip_msg *msg, str *distinct_pui);
+/* the REGISTER of the range due in event_route[wic:range-register] */
+int wic_range_send(struct sip_msg *msg, str *ruri, str *next_hop, str *hdrs);
 
 /* ims_wic_police.c: requests from WICs (TS 24.229 5.2.6.3) */
 int wic_police(struct sip_msg *msg);
