@@ -82,14 +82,17 @@ static int w_wic_from_ims_core(struct sip_msg *msg, char *p1, char *p2)
 {
 	return wic_from_ims_core(msg);
 }
-static int w_wic_range_reply(struct sip_msg *msg, char *pui, char *p2)
+static int w_wic_range_send(
+		struct sip_msg *msg, char *ruri, char *next_hop, char *hdrs)
 {
-	str distinct_pui;
-	if(fixup_get_svalue(msg, (gparam_t *)pui, &distinct_pui) < 0) {
-		LM_ERR("cannot read the range parameter\n");
+	str r, n, h;
+	if(fixup_get_svalue(msg, (gparam_t *)ruri, &r) < 0
+			|| fixup_get_svalue(msg, (gparam_t *)next_hop, &n) < 0
+			|| fixup_get_svalue(msg, (gparam_t *)hdrs, &h) < 0) {
+		LM_ERR("cannot read the parameters of wic_range_send()\n");
 		return -1;
 	}
-	return wic_range_reply(msg, &distinct_pui);
+	return wic_range_send(msg, &r, &n, &h);
 }
 
 static int w_wic_police(struct sip_msg *msg, char *p1, char *p2)
@@ -161,8 +164,8 @@ static cmd_export_t cmds[] = {{"wic_origin_check", w_wic_origin_check, 0, 0, 0,
 				REQUEST_ROUTE | FAILURE_ROUTE},
 		{"wic_conn_closed", w_wic_conn_closed, 0, 0, 0, WIC_ANY_ROUTE},
 		{"wic_from_ims_core", w_wic_from_ims_core, 0, 0, 0, WIC_ANY_ROUTE},
-		{"wic_range_reply", w_wic_range_reply, 1, fixup_spve_null,
-				fixup_free_spve_null, WIC_ANY_ROUTE},
+		{"wic_range_send", (cmd_function)(void (*)(void))w_wic_range_send, 3,
+				fixup_spve_all, fixup_free_spve_all, EVENT_ROUTE},
 		{"wic_police", w_wic_police, 0, 0, 0, REQUEST_ROUTE | ONREPLY_ROUTE},
 		{"wic_next_hop_is_ims_core", w_wic_next_hop_is_ims_core, 0, 0, 0,
 				REQUEST_ROUTE | FAILURE_ROUTE},

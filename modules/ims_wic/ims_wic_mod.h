@@ -106,7 +106,8 @@ int wic_conn_closed(struct sip_msg *msg);
 void wic_conn_sweep(void);
 int wic_from_ims_core(struct sip_msg *msg);
 int wic_add_ims_core(const char *cidr);
-int wic_range_reply(struct sip_msg *msg, str *distinct_pui);
+/* the REGISTER of the range due in event_route[wic:range-register] */
+int wic_range_send(struct sip_msg *msg, str *ruri, str *next_hop, str *hdrs);
 
 /* ims_wic_police.c: requests from WICs (TS 24.229 5.2.6.3) */
 int wic_police(struct sip_msg *msg);
@@ -125,9 +126,9 @@ int wic_route_set_is_ims_core(struct sip_msg *msg);
 int wic_reply_record_route_ok(struct sip_msg *msg, str *identity);
 /* "<uri>[, <uri>...]" towards the IMS Core for impu: the Service-Route of
  * the range its binding on connection conn (else any binding; conn -1:
- * any) was admitted into, else "<default_route>". 0, or -1 when there is
- * none. */
-int wic_route_set_of(const char *impu, int conn, char *buf, size_t len);
+ * any) was admitted into, whole, else "<default_route>"; in pkg memory
+ * (the caller frees it). NULL when there is none, or no memory. */
+char *wic_route_set_of(const char *impu, int conn);
 /* the identity wic_originating/wic_terminating/wic_dialog_owner set for
  * this message, or NULL */
 const char *wic_identity_of(struct sip_msg *msg);

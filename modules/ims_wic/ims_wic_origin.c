@@ -140,25 +140,24 @@ int wic_from_ims_core(struct sip_msg *msg)
  * worker on DNS, or resolve differently for t_relay (SRV). */
 static int host_in_route_set(const char *identity, str *host)
 {
-	char route_set[1024];
+	/* any binding of the identity: the hop check has no connection */
+	char *route_set = wic_route_set_of(identity ? identity : "", -1);
 	const char *p, *close;
 	struct sip_uri u;
+	int found = 0;
 
-	/* any binding of the identity: the hop check has no connection */
-	if(wic_route_set_of(
-			   identity ? identity : "", -1, route_set, sizeof(route_set))
-			< 0)
+	if(route_set == NULL)
 		return 0;
-	for(p = strchr(route_set, '<'); p; p = strchr(close, '<')) {
+	for(p = strchr(route_set, '<'); p && !found; p = strchr(close, '<')) {
 		close = strchr(p, '>');
 		if(close == NULL)
-			return 0;
-		if(parse_uri((char *)p + 1, (int)(close - p - 1), &u) == 0
+			break;
+		found = parse_uri((char *)p + 1, (int)(close - p - 1), &u) == 0
 				&& u.host.len == host->len
-				&& strncasecmp(u.host.s, host->s, host->len) == 0)
-			return 1;
+				&& strncasecmp(u.host.s, host->s, host->len) == 0;
 	}
-	return 0;
+	pkg_free(route_set);
+	return found;
 }
 
 static int in_ims_core(struct ip_addr *ip)

@@ -1,36 +1,56 @@
 /*
  * ims_wic - registration of the wildcarded PUI ranges with the IMS Core.
- * The state machine (wic_rstate.c) decides what is due; this timer hands
- * each due range to event_route[wic:range-register], where
- * kamailio.cfg sends the REGISTER with uac_req_send(), and
- * wic_range_reply() gives the reply back from event_route[uac:reply].
+ * The state machine (wic_rstate.c) decides what is due and keeps each
+ * registration's Call-ID, From tag and CSeq; this timer hands each due
+ * range to event_route[wic:range-register], where kamailio.cfg composes
+ * the headers and calls wic_range_send(), which sends the REGISTER through
+ * tm in that registration's dialog. The reply comes back to a tm callback
+ * of that transaction only: no other request's reply reaches the state.
  */
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "../../core/dprint.h"
 #include "../../core/fmsg.h"
 #include "../../core/mem/pkg.h"
+#include "../../core/mem/shm_mem.h"
 #include "../../core/pvar.h"
 #include "../../core/route.h"
+#include "../../core/strutils.h"
+#include "../../core/parser/contact/contact.h"
 #include "../../core/parser/contact/parse_contact.h"
 #include "../../core/parser/parse_expires.h"
+#include "../../core/trim.h"
 #include "../../core/ut.h"
+/* tm's headers predate the warnings this module is built with */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wold-style-declaration"
+#pragma GCC diagnostic ignored "-Wcast-function-type"
+#include "../../modules/tm/tm_load.h"
+#pragma GCC diagnostic pop
 
 #include "ims_wic_mod.h"
 #include "ims_wic_sip.h"
 
 static int range_route = -1;
+static struct tm_binds tmb;
 
-/* The range handed to the event route; read there through $wic_range(). */
+/* The range handed to the event route; read there through $wic_range(),
+ * sent by wic_range_send(). */
 static struct due_range
 {
 	char pui[256];
 	char impi[256];
 	char realm[256];
 	char wildcard[256];
+	char call_id[WIC_RS_CALLID_MAX];
+	char from_tag[WIC_RS_TAG_MAX];
+	unsigned cseq;
 	unsigned expires;
 	int deregister;
+	int active; /* the event route is running for it */
+	int sent;	/* wic_range_send() sent it */
 } due;
 
 enum
@@ -40,11 +60,18 @@ enum
 	RNG_REALM,
 	RNG_WILDCARD,
 	RNG_EXPIRES,
-	RNG_ACTION
+	RNG_ACTION,
+	RNG_CALLID,
+	RNG_CSEQ
 };
 
 int wic_range_init(void)
 {
+	if(load_tm_api(&tmb) < 0) {
+		LM_ERR("cannot bind the tm module: ims_wic sends the range "
+			   "REGISTERs through it (load tm.so before ims_wic)\n");
+		return -1;
+	}
 	range_route = route_lookup(&event_rt, "wic:range-register");
 	if(range_route < 0 || event_rt.rlist[range_route] == NULL) {
 		LM_WARN("no event_route[wic:range-register]: ranges will not be "
@@ -98,6 +125,8 @@ static int due_copy(char *dst, size_t len, const char *src)
 	return snprintf(dst, len, "%s", src) < (int)len ? 0 : -1;
 }
 
+static void report_not_sent(const char *why);
+
 /* From the range state alone: a range removed by a reload is no longer in
  * the provisioning, yet must be de-registered. */
 static void emit_due(void *ctx, const wic_rs_due_t *d)
@@ -110,16 +139,24 @@ static void emit_due(void *ctx, const wic_rs_due_t *d)
 	if(due_copy(due.pui, sizeof(due.pui), d->distinct_pui) < 0
 			|| due_copy(due.impi, sizeof(due.impi), d->impi) < 0
 			|| due_copy(due.wildcard, sizeof(due.wildcard), d->wildcard) < 0
-			|| due_copy(due.realm, sizeof(due.realm), d->realm) < 0) {
+			|| due_copy(due.realm, sizeof(due.realm), d->realm) < 0
+			|| due_copy(due.call_id, sizeof(due.call_id), d->call_id) < 0
+			|| due_copy(due.from_tag, sizeof(due.from_tag), d->from_tag) < 0) {
 		LM_ERR("range %s: a name is too long to send\n", d->distinct_pui);
 		return;
 	}
+	due.cseq = d->cseq;
 	due.deregister = d->action == WIC_RS_SEND_DEREGISTER;
 	due.expires = due.deregister ? 0 : d->expires;
-	LM_INFO("%s range %s (%s)\n",
+	LM_INFO("%s range %s (%s), Call-ID %s, CSeq %u\n",
 			due.deregister ? "de-registering" : "registering", due.wildcard,
-			due.pui);
+			due.pui, due.call_id, due.cseq);
+	due.active = 1;
+	due.sent = 0;
 	run_range_route();
+	due.active = 0;
+	if(!due.sent)
+		report_not_sent("event_route[wic:range-register] sent no REGISTER");
 }
 
 static void range_dropped(void *ctx, const wic_rs_dropped_t *d)
@@ -244,9 +281,226 @@ void wic_range_on_bind_event(
 		wic_rstate_wic_removed(wic_ranges, range, time(NULL));
 }
 
+/* ---- sending ------------------------------------------------------- */
+
+/* What the tm callback needs of the REGISTER it answers; one shm block. */
+typedef struct range_txn
+{
+	unsigned cseq;
+	int deregister;
+	int n_contacts;
+	char *pui;
+	char *call_id;
+	char *contacts; /* the Contact URIs we sent, each NUL-terminated */
+	char data[];
+} range_txn_t;
+
+/* The due REGISTER was not sent: a failure now, with the reason, rather
+ * than a wait for reply_timeout. */
+static void report_not_sent(const char *why)
+{
+	wic_rs_reply_t rp = {due.call_id, due.cseq, 0, 0, NULL, NULL, why};
+
+	LM_ERR("range %s: %s\n", due.pui, why);
+	wic_rstate_on_reply_to(wic_ranges, due.pui, &rp, time(NULL));
+}
+
+/* Header names tm writes itself (RFC 3261 long and compact forms). */
+static int tm_owned_header(const char *name, int len)
+{
+	static const char *const owned[] = {"Via", "v", "From", "f", "To", "t",
+			"Call-ID", "i", "CSeq", "Max-Forwards", "Content-Length", "l"};
+	size_t i;
+
+	for(i = 0; i < sizeof(owned) / sizeof(owned[0]); i++)
+		if(len == (int)strlen(owned[i])
+				&& strncasecmp(name, owned[i], len) == 0)
+			return 1;
+	return 0;
+}
+
+/* Reads the header block the configuration composed: refuses the headers
+ * tm writes itself, collects the URIs of its Contact headers into uris
+ * (NUL-terminated each, *n of them). 0, or -1 with *why set. */
+static int read_headers(str *hdrs, wic_buf_t *uris, int *n, const char **why)
+{
+	char *p = hdrs->s, *end = hdrs->s + hdrs->len, *eol, *colon;
+	contact_t *list, *c;
+	str name, body;
+
+	*n = 0;
+	while(p < end) {
+		eol = p;
+		while(eol < end && *eol != '\n')
+			eol++;
+		body.s = p;
+		body.len = (int)(eol - p);
+		if(body.len > 0 && body.s[body.len - 1] == '\r')
+			body.len--;
+		p = eol < end ? eol + 1 : end;
+		if(body.len == 0)
+			continue;
+		if(body.s[0] == ' ' || body.s[0] == '\t') {
+			*why = "folded header lines are not supported";
+			return -1;
+		}
+		colon = memchr(body.s, ':', body.len);
+		if(colon == NULL) {
+			*why = "a header line without ':'";
+			return -1;
+		}
+		name.s = body.s;
+		name.len = (int)(colon - body.s);
+		trim(&name);
+		if(tm_owned_header(name.s, name.len)) {
+			*why = "the headers name one that tm writes (Via, From, To, "
+				   "Call-ID, CSeq, Max-Forwards, Content-Length)";
+			return -1;
+		}
+		if(!((name.len == 7 && strncasecmp(name.s, "Contact", 7) == 0)
+				   || (name.len == 1 && (name.s[0] | 0x20) == 'm')))
+			continue;
+		body.len -= (int)(colon + 1 - body.s);
+		body.s = colon + 1;
+		trim(&body);
+		if(body.len == 1 && body.s[0] == '*')
+			continue; /* de-registration of every binding */
+		list = NULL;
+		if(parse_contacts(&body, &list) < 0) {
+			free_contacts(&list);
+			*why = "a Contact header that does not parse";
+			return -1;
+		}
+		for(c = list; c; c = c->next) {
+			wic_buf_add(uris, c->uri.s, c->uri.len);
+			wic_buf_add(uris, "", 1);
+			(*n)++;
+		}
+		free_contacts(&list);
+	}
+	if(uris->failed) {
+		*why = "no memory to read the headers";
+		return -1;
+	}
+	return 0;
+}
+
+static range_txn_t *txn_new(const wic_buf_t *uris, int n)
+{
+	size_t pui = strlen(due.pui) + 1, cid = strlen(due.call_id) + 1;
+	size_t ct = uris->len > 0 ? (size_t)uris->len : 0;
+	range_txn_t *t = shm_malloc(sizeof(*t) + pui + cid + ct);
+
+	if(t == NULL)
+		return NULL;
+	t->cseq = due.cseq;
+	t->deregister = due.deregister;
+	t->n_contacts = n;
+	t->pui = t->data;
+	t->call_id = t->pui + pui;
+	t->contacts = t->call_id + cid;
+	memcpy(t->pui, due.pui, pui);
+	memcpy(t->call_id, due.call_id, cid);
+	if(ct)
+		memcpy(t->contacts, uris->s, ct);
+	return t;
+}
+
+static void range_tm_cb(struct cell *t, int type, struct tmcb_params *ps);
+
+/* wic_range_send(ruri, next_hop, headers): the REGISTER of the due range,
+ * From and To its distinct PUI, in its registration's dialog (Call-ID,
+ * From tag, CSeq of the range state), with the configuration's headers. */
+int wic_range_send(struct sip_msg *msg, str *ruri, str *next_hop, str *hdrs)
+{
+	static str method = STR_STATIC_INIT("REGISTER");
+	wic_buf_t uris = {0}, block = {0};
+	str pui, call_id, tag, headers;
+	const char *why = NULL;
+	range_txn_t *txn;
+	uac_req_t uac_r;
+	dlg_t *dlg = NULL;
+	int n = 0, rc;
+
+	if(!due.active || due.sent) {
+		LM_ERR("wic_range_send() sends the due range REGISTER, once, from "
+			   "event_route[wic:range-register]\n");
+		return -1;
+	}
+	due.sent = 1;
+	if(ruri->len <= 0) {
+		report_not_sent("wic_range_send(): empty Request-URI");
+		return -1;
+	}
+	if(read_headers(hdrs, &uris, &n, &why) < 0) {
+		wic_buf_free(&uris);
+		report_not_sent(why);
+		return -1;
+	}
+	wic_buf_add(&block, hdrs->s, hdrs->len);
+	if(hdrs->len > 0 && hdrs->s[hdrs->len - 1] != '\n')
+		wic_buf_addz(&block, "\r\n");
+	txn = block.failed ? NULL : txn_new(&uris, n);
+	wic_buf_free(&uris);
+	if(txn == NULL) {
+		wic_buf_free(&block);
+		report_not_sent("no memory to send the REGISTER");
+		return -1;
+	}
+	pui.s = due.pui;
+	pui.len = (int)strlen(due.pui);
+	call_id.s = due.call_id;
+	call_id.len = (int)strlen(due.call_id);
+	tag.s = due.from_tag;
+	tag.len = (int)strlen(due.from_tag);
+	headers.s = block.s;
+	headers.len = block.len;
+	if(tmb.new_dlg_uac(&call_id, &tag, due.cseq, &pui, &pui, &dlg) < 0
+			|| tmb.set_dlg_target(
+					   dlg, ruri, next_hop->len > 0 ? next_hop : NULL)
+					   < 0) {
+		if(dlg)
+			tmb.free_dlg(dlg);
+		shm_free(txn);
+		wic_buf_free(&block);
+		report_not_sent("cannot build the REGISTER dialog (Request-URI or "
+						"next hop?)");
+		return -1;
+	}
+	set_uac_req(&uac_r, &method, headers.len ? &headers : NULL, NULL, dlg,
+			TMCB_LOCAL_COMPLETED | TMCB_DESTROY, range_tm_cb, txn);
+	rc = tmb.t_uac(&uac_r);
+	tmb.free_dlg(dlg);
+	wic_buf_free(&block);
+	if(rc <= 0) {
+		shm_free(txn); /* tm registers the callbacks only on success */
+		report_not_sent("tm could not send the REGISTER");
+		return -1;
+	}
+	return 1;
+}
+
 /* ---- the reply ----------------------------------------------------- */
 
-static unsigned granted_expiry(struct sip_msg *rpl)
+static int is_our_contact(const range_txn_t *txn, str *uri)
+{
+	const char *ours = txn->contacts;
+	str s;
+
+	for(int i = 0; i < txn->n_contacts; i++) {
+		s.s = (char *)ours;
+		s.len = (int)strlen(ours);
+		if(cmp_uri_str(&s, uri) == 0)
+			return 1;
+		ours += s.len + 1;
+	}
+	return 0;
+}
+
+/* RFC 3261 10.2.4: the expires parameter of the Contact that is ours (the
+ * 200 lists every binding of the AOR, ours anywhere among them), else the
+ * Expires header. */
+static unsigned granted_expiry(struct sip_msg *rpl, const range_txn_t *txn)
 {
 	struct hdr_field *hf;
 	contact_t *c;
@@ -256,17 +510,22 @@ static unsigned granted_expiry(struct sip_msg *rpl)
 		for(hf = rpl->contact; hf; hf = hf->next) {
 			if(hf->type != HDR_CONTACT_T || hf->parsed == NULL)
 				continue;
-			for(c = ((contact_body_t *)hf->parsed)->contacts; c; c = c->next)
+			for(c = ((contact_body_t *)hf->parsed)->contacts; c; c = c->next) {
+				if(!is_our_contact(txn, &c->uri))
+					continue;
 				if(c->expires && str2int(&c->expires->body, &v) == 0)
 					return v;
+				goto header;
+			}
 		}
 	}
+header:
 	if(rpl->expires && parse_expires(rpl->expires) == 0)
 		return ((exp_body_t *)rpl->expires->parsed)->val;
 	return 0;
 }
 
-/* Every header named name, bodies joined with ", ". */
+/* Every header named name, bodies joined with ", ", whole. */
 static void join_headers(struct sip_msg *rpl, const char *name, wic_buf_t *out)
 {
 	struct hdr_field *hf;
@@ -282,13 +541,19 @@ static void join_headers(struct sip_msg *rpl, const char *name, wic_buf_t *out)
 
 static void check_associated_uris(const char *pui, const char *pau)
 {
-	wic_pau_entry_t entries[32];
 	const wic_range_t *range = wic_prov_range_by_pui(wic_prov_current(), pui);
-	int n = wic_pau_parse(pau, strlen(pau), entries, 32);
-	int i, wildcarded = 0, ours = 0;
+	size_t len = strlen(pau), max = len / 4 + 1;
+	wic_pau_entry_t *entries = pkg_malloc(max * sizeof(*entries));
+	int n, i, wildcarded = 0, ours = 0;
 
+	if(entries == NULL) {
+		PKG_MEM_ERROR;
+		return;
+	}
+	n = wic_pau_parse(pau, len, entries, max);
 	if(n < 0) {
 		LM_WARN("range %s: unparsable P-Associated-URI [%s]\n", pui, pau);
+		pkg_free(entries);
 		return;
 	}
 	for(i = 0; i < n; i++) {
@@ -300,65 +565,61 @@ static void check_associated_uris(const char *pui, const char *pau)
 						   == 0)
 			ours = 1;
 	}
+	pkg_free(entries);
 	if(!ours)
 		LM_WARN("range %s: the IMS Core did not list %s among the %d "
 				"wildcarded P-Associated-URI entries\n",
 				pui, range ? range->wildcard : "?", wildcarded);
 }
 
-/* The code of a reply tm made up itself (408 on timeout): uac runs
- * event_route[uac:reply] with a faked request then, and only
- * $uac_req(evcode) has the code. */
-static int uac_event_code(struct sip_msg *msg)
+/* The final answer to one of our range REGISTERs (or tm's own 408). */
+static void range_reply(const range_txn_t *txn, struct sip_msg *rpl, int code)
 {
-	static str name = STR_STATIC_INIT("$uac_req(evcode)");
-	static pv_spec_t *spec;
-	pv_value_t val;
-
-	if(spec == NULL && (spec = pv_cache_get(&name)) == NULL)
-		return 0;
-	memset(&val, 0, sizeof(val));
-	if(pv_get_spec_value(msg, spec, &val) != 0 || !(val.flags & PV_VAL_INT))
-		return 0;
-	return (int)val.ri;
-}
-
-int wic_range_reply(struct sip_msg *msg, str *distinct_pui)
-{
-	char pui[256];
+	wic_rs_reply_t rp = {txn->call_id, txn->cseq, code, 0, NULL, NULL, NULL};
 	wic_buf_t route = {0}, pau = {0};
-	int code = 0;
-	unsigned granted = 0;
 
-	if(distinct_pui->len <= 0 || (size_t)distinct_pui->len >= sizeof(pui)) {
-		LM_ERR("bad range parameter\n");
-		return -1;
-	}
-	memcpy(pui, distinct_pui->s, distinct_pui->len);
-	pui[distinct_pui->len] = '\0';
-	if(msg->first_line.type == SIP_REPLY
-			&& parse_headers(msg, HDR_EOH_F, 0) == 0) {
-		code = (int)msg->first_line.u.reply.statuscode;
-		if(code >= 200 && code < 300) {
-			granted = granted_expiry(msg);
-			join_headers(msg, "Service-Route", &route);
-			join_headers(msg, "P-Associated-URI", &pau);
-			if(pau.s)
-				check_associated_uris(pui, pau.s);
+	if(code >= 200 && code < 300 && rpl != NULL && rpl != FAKED_REPLY) {
+		if(parse_headers(rpl, HDR_EOH_F, 0) < 0) {
+			rp.unusable = "the 2xx does not parse";
+		} else {
+			rp.granted = granted_expiry(rpl, txn);
+			join_headers(rpl, "Service-Route", &route);
+			join_headers(rpl, "P-Associated-URI", &pau);
+			if(route.failed || pau.failed)
+				rp.unusable = "no memory to read Service-Route or "
+							  "P-Associated-URI";
+			rp.service_route = route.s;
+			rp.pau = pau.s;
+			if(pau.s && !pau.failed && !txn->deregister)
+				check_associated_uris(txn->pui, pau.s);
 		}
-	} else if(msg->first_line.type != SIP_REPLY) {
-		code = uac_event_code(msg); /* no reply came: tm's own (408) */
 	}
-	LM_INFO("range %s: IMS Core answered %d (granted %u s)\n", pui, code,
-			granted);
-	if(wic_rstate_on_reply(wic_ranges, pui, code, granted,
-			   route.failed ? NULL : route.s, pau.failed ? NULL : pau.s,
-			   time(NULL))
-			< 0)
-		LM_WARN("reply for unknown range %s\n", pui);
+	LM_INFO("range %s: IMS Core answered %d to CSeq %u (granted %u s)\n",
+			txn->pui, code, txn->cseq, rp.granted);
+	if(rp.unusable)
+		LM_ERR("range %s: %s: registration treated as failed\n", txn->pui,
+				rp.unusable);
+	if(wic_rstate_on_reply_to(wic_ranges, txn->pui, &rp, time(NULL)) < 0)
+		LM_INFO("range %s: the answer to CSeq %u is not for the REGISTER "
+				"in flight: ignored\n",
+				txn->pui, txn->cseq);
 	wic_buf_free(&route);
 	wic_buf_free(&pau);
-	return 1;
+}
+
+static void range_tm_cb(struct cell *t, int type, struct tmcb_params *ps)
+{
+	range_txn_t *txn = ps->param ? *ps->param : NULL;
+
+	if(txn == NULL)
+		return;
+	if(type & TMCB_DESTROY) {
+		shm_free(txn);
+		*ps->param = NULL;
+		return;
+	}
+	if(type & TMCB_LOCAL_COMPLETED)
+		range_reply(txn, ps->rpl, ps->code);
 }
 
 /* ---- $wic_range(name) ---------------------------------------------- */
@@ -371,7 +632,7 @@ int wic_pv_parse_range_name(pv_spec_p sp, str *in)
 		int id;
 	} names[] = {{"pui", RNG_PUI}, {"impi", RNG_IMPI}, {"realm", RNG_REALM},
 			{"wildcard", RNG_WILDCARD}, {"expires", RNG_EXPIRES},
-			{"action", RNG_ACTION}};
+			{"action", RNG_ACTION}, {"callid", RNG_CALLID}, {"cseq", RNG_CSEQ}};
 	size_t i;
 
 	for(i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
@@ -410,6 +671,10 @@ int wic_pv_get_range(struct sip_msg *msg, pv_param_t *param, pv_value_t *res)
 		case RNG_ACTION:
 			return str_value(msg, param, res,
 					due.deregister ? "deregister" : "register");
+		case RNG_CALLID:
+			return str_value(msg, param, res, due.call_id);
+		case RNG_CSEQ:
+			return pv_get_uintval(msg, param, res, due.cseq);
 		default:
 			return pv_get_null(msg, param, res);
 	}

@@ -70,28 +70,40 @@ static void pick_range(void *ctx, const char *impu, const wic_contact_t *c)
 	p->on_conn = c->conn_id == p->conn;
 }
 
-/* Route set towards the IMS Core: the Service-Route learned when the range
- * the identity's binding was admitted into registered (overlapping ranges
- * of two WWSFs have their own), else the configured default. */
-int wic_route_set_of(const char *impu, int conn, char *buf, size_t len)
+static void *pkg_alloc_hook(size_t size)
 {
-	range_pick_t pick = {.conn = conn};
-	wic_rs_view_t view;
-	time_t now = time(NULL);
+	return pkg_malloc(size);
+}
+static void pkg_free_hook(void *ptr)
+{
+	pkg_free(ptr);
+}
 
-	wic_btable_lookup(wic_bindings, impu, now, pick_range, &pick);
+/* Route set towards the IMS Core: the Service-Route, whole, learned when
+ * the range the identity's binding was admitted into registered
+ * (overlapping ranges of two WWSFs have their own), else the configured
+ * default. */
+char *wic_route_set_of(const char *impu, int conn)
+{
+	static const wic_mem_ops_t pkg_ops = {pkg_alloc_hook, pkg_free_hook};
+	range_pick_t pick = {.conn = conn};
+	char *sr = NULL, *out;
+
+	wic_btable_lookup(wic_bindings, impu, time(NULL), pick_range, &pick);
 	if(pick.range[0] != '\0'
-			&& wic_rstate_view(wic_ranges, pick.range, now, &view) == 0
-			&& view.service_route[0]) {
-		snprintf(buf, len, "%s", view.service_route);
-		return 0;
-	}
-	if(wic_default_route.len > 0 && (size_t)wic_default_route.len < len) {
-		snprintf(
-				buf, len, "<%.*s>", wic_default_route.len, wic_default_route.s);
-		return 0;
-	}
-	return -1;
+			&& wic_rstate_lists(wic_ranges, pick.range, &pkg_ops, &sr, NULL)
+					   == -2)
+		return NULL; /* no memory: never fall back to another route */
+	if(sr != NULL)
+		return sr;
+	if(wic_default_route.len <= 0)
+		return NULL;
+	out = pkg_malloc(wic_default_route.len + 3);
+	if(out == NULL)
+		return NULL;
+	snprintf(out, wic_default_route.len + 3, "<%.*s>", wic_default_route.len,
+			wic_default_route.s);
+	return out;
 }
 
 static int set_route(struct sip_msg *msg, const char *route_set)
@@ -119,7 +131,7 @@ int wic_originating(struct sip_msg *msg)
 	int conn = wic_connection_id(msg);
 	char asserted[WIC_URI_MAX];
 	char preferred[WIC_URI_MAX];
-	char route_set[1024];
+	char *route_set;
 	wic_buf_t pai = {0};
 	int rc;
 
@@ -148,14 +160,19 @@ int wic_originating(struct sip_msg *msg)
 	if(rc < 0)
 		return -2;
 	/* without a route set the client's Request-URI would pick the next hop */
-	if(wic_route_set_of(asserted, conn, route_set, sizeof(route_set)) < 0) {
-		LM_ERR("no Service-Route and no default route for %s\n", asserted);
+	route_set = wic_route_set_of(asserted, conn);
+	if(route_set == NULL) {
+		LM_ERR("no Service-Route and no default route for %s (or no "
+			   "memory)\n",
+				asserted);
 		return -2;
 	}
-	if(set_route(msg, route_set) < 0) {
+	rc = set_route(msg, route_set);
+	if(rc < 0)
 		LM_ERR("cannot set the route set [%s]\n", route_set);
+	pkg_free(route_set);
+	if(rc < 0)
 		return -2;
-	}
 	if(wic_insert_charging_vector(msg) < 0)
 		return -2;
 	wic_set_identity(msg, asserted);

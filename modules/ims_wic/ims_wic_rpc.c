@@ -138,7 +138,8 @@ static void add_range(void *ctx, const char *pui, const char *wildcard,
 			(int)v->attempts, "wic_count", (int)v->wic_count, "last_code",
 			v->last_code, "last_error", v->last_error, "service_route",
 			v->service_route, "associated_uris", v->pau);
-	w->rpc->struct_add(th, "dd", "removed", v->removed, "deregister_until",
+	w->rpc->struct_add(th, "sddd", "call_id", v->call_id, "cseq", (int)v->cseq,
+			"removed", v->removed, "deregister_until",
 			v->dereg_until ? (int)(v->dereg_until - w->now) : 0);
 }
 

@@ -8,6 +8,10 @@
  * the IMS Core) with a request in flight, so WICs are not refused during
  * it; a failed refresh keeps it UP until the granted expiry.
  *
+ * One registration keeps its Call-ID and From tag, and raises its CSeq with
+ * every REGISTER, refresh and de-registration alike (RFC 3261 10.2); once
+ * the range is down the next registration draws new ones.
+ *
  * All state is under lock 0; callbacks run after unlocking.
  */
 #include "wic_rstate.h"
@@ -24,7 +28,8 @@
 #define RS_DEFAULT_REPLY_TIMEOUT 32
 #define RS_DEFAULT_DEREG_LIMIT 300
 #define RS_DEFAULT_EXPIRES 3600
-#define RS_MIN_REFRESH 5 /* s: never refresh more often than this */
+#define RS_MIN_REFRESH 5		/* s: never refresh more often than this */
+#define RS_CSEQ_MAX 0x7fffffffu /* RFC 3261 8.1.1.5: less than 2**31 */
 
 typedef struct rs_range
 {
@@ -54,8 +59,12 @@ typedef struct rs_range
 	unsigned wic_count;
 	int last_code;
 	char last_error[sizeof(((wic_rs_view_t *)0)->last_error)];
-	char service_route[sizeof(((wic_rs_view_t *)0)->service_route)];
-	char pau[sizeof(((wic_rs_view_t *)0)->pau)];
+	char call_id[WIC_RS_CALLID_MAX]; /* "" between registrations */
+	char from_tag[WIC_RS_TAG_MAX];
+	unsigned cseq; /* of the last REGISTER sent under call_id */
+	/* whole header values of the last 2xx, in rs->mem; NULL none */
+	char *service_route;
+	char *pau;
 } rs_range_t;
 
 struct wic_rstate
@@ -65,7 +74,8 @@ struct wic_rstate
 	int has_locks;
 	wic_rs_timing_t timing;
 	unsigned (*random_fn)(void);
-	uint32_t seed; /* fallback generator when random_fn is NULL */
+	uint32_t seed;	  /* fallback generator when random_fn is NULL */
+	unsigned dialogs; /* registrations started: part of every Call-ID */
 	rs_range_t *ranges;
 	/* every range of the list by distinct PUI, so that the per-request
 	 * lookups (admission, bind events) cost the same with 10,000 ranges;
@@ -264,14 +274,28 @@ static int range_wanted(const rs_range_t *r, time_t now)
 		   || (r->linger_at != 0 && now < r->linger_at);
 }
 
-static void set_down(rs_range_t *r)
+static void release_lists(wic_rstate_t *rs, rs_range_t *r)
+{
+	if(r->service_route != NULL)
+		rs->mem.release(r->service_route);
+	if(r->pau != NULL)
+		rs->mem.release(r->pau);
+	r->service_route = NULL;
+	r->pau = NULL;
+}
+
+/* Not registered any more: the next registration is a new one, with a new
+ * Call-ID (RFC 3261 10.2: the old one's bindings are gone). */
+static void set_down(wic_rstate_t *rs, rs_range_t *r)
 {
 	r->state = WIC_RS_DOWN;
 	r->refreshing = 0;
 	r->dereg_wait = 0;
 	r->expires_at = 0;
-	r->service_route[0] = '\0';
-	r->pau[0] = '\0';
+	r->call_id[0] = '\0';
+	r->from_tag[0] = '\0';
+	r->cseq = 0;
+	release_lists(rs, r);
 }
 
 /* Worth another try: no answer, or the IMS Core says it could not now.
@@ -282,11 +306,12 @@ static int dereg_retryable(int code)
 }
 
 /* A removed range leaves the table now, without a de-registration. */
-static void dereg_give_up(rs_range_t *r, const char *why, int code)
+static void dereg_give_up(
+		wic_rstate_t *rs, rs_range_t *r, const char *why, int code)
 {
 	unsigned attempts = r->attempts;
 
-	set_down(r);
+	set_down(rs, r);
 	if(code != 0)
 		snprintf(r->last_error, sizeof(r->last_error),
 				"%s after %u attempt(s) (%d)", why, attempts, code);
@@ -302,11 +327,11 @@ static void removed_dereg_failed(
 {
 	r->attempts++;
 	if(!dereg_retryable(code)) {
-		dereg_give_up(r, "de-registration refused", code);
+		dereg_give_up(rs, r, "de-registration refused", code);
 		return;
 	}
 	if(now >= r->dereg_until) {
-		dereg_give_up(r, "de-registration given up", code);
+		dereg_give_up(rs, r, "de-registration given up", code);
 		return;
 	}
 	r->dereg_wait = 1;
@@ -329,7 +354,7 @@ static void range_failed(wic_rstate_t *rs, rs_range_t *r, int code, time_t now)
 	}
 	if(r->state == WIC_RS_DEREGISTERING) {
 		/* nothing to retry: the IMS Core lets the registration expire */
-		set_down(r);
+		set_down(rs, r);
 		r->next_action = now;
 		set_error(r,
 				code ? "de-registration failed" : "de-registration timed out",
@@ -343,74 +368,38 @@ static void range_failed(wic_rstate_t *rs, rs_range_t *r, int code, time_t now)
 		r->refreshing = 0; /* still registered until expires_at */
 		return;
 	}
-	set_down(r);
+	set_down(rs, r);
 }
 
-/* Position just past the last list separator before limit that is not
- * inside <...> or a quoted string; 0 when there is none. */
-static size_t last_entry_end(const char *s, size_t limit)
-{
-	size_t cut = 0;
-	int quoted = 0, angle = 0;
-
-	for(size_t i = 0; i < limit; i++) {
-		char c = s[i];
-
-		if(quoted) {
-			if(c == '\\' && i + 1 < limit)
-				i++;
-			else if(c == '"')
-				quoted = 0;
-		} else if(c == '"') {
-			quoted = 1;
-		} else if(c == '<') {
-			angle = 1;
-		} else if(c == '>') {
-			angle = 0;
-		} else if(c == ',' && !angle) {
-			cut = i;
-		}
-	}
-	return cut;
-}
-
-/* Bounded copy of a header list: a value that does not fit keeps only its
- * whole leading entries, never half a URI. Returns 1 when cut. */
-static int copy_list(char *dst, size_t cap, const char *src)
+/* A copy of a header value in rs->mem; NULL for none. -1: no memory. */
+static int dup_list(wic_rstate_t *rs, const char *src, char **out)
 {
 	size_t len = src != NULL ? strlen(src) : 0;
 
-	if(len < cap) {
-		memcpy(dst, src != NULL ? src : "", len);
-		dst[len] = '\0';
+	*out = NULL;
+	if(len == 0)
 		return 0;
-	}
-	len = last_entry_end(src, cap - 1);
-	while(len > 0 && (src[len - 1] == ' ' || src[len - 1] == '\t'))
-		len--;
-	memcpy(dst, src, len);
-	dst[len] = '\0';
-	return 1;
+	*out = rs->mem.alloc(len + 1);
+	if(*out == NULL)
+		return -1;
+	memcpy(*out, src, len + 1);
+	return 0;
 }
 
+/* sr and pau are rs->mem copies, now owned by r. */
 static void range_up(wic_rstate_t *rs, rs_range_t *r, int code,
-		unsigned granted, const char *sr, const char *pau, time_t now)
+		unsigned granted, char *sr, char *pau, time_t now)
 {
-	int cut_sr, cut_pau;
-
 	r->state = WIC_RS_UP;
 	r->refreshing = 0;
 	r->attempts = 0;
 	r->last_code = code;
 	r->expires_at = now + granted;
 	r->next_action = now + refresh_delay(&rs->timing, granted);
-	cut_sr = copy_list(r->service_route, sizeof(r->service_route), sr);
-	cut_pau = copy_list(r->pau, sizeof(r->pau), pau);
+	release_lists(rs, r);
+	r->service_route = sr;
+	r->pau = pau;
 	r->last_error[0] = '\0';
-	if(cut_sr || cut_pau)
-		snprintf(r->last_error, sizeof(r->last_error), "%s%s%s truncated",
-				cut_sr ? "Service-Route" : "", cut_sr && cut_pau ? ", " : "",
-				cut_pau ? "P-Associated-URI" : "");
 }
 
 /* ---- create / destroy / sync ------------------------------------------ */
@@ -446,6 +435,7 @@ static void range_free(wic_rstate_t *rs, rs_range_t *r)
 		return;
 	if(r->names != NULL)
 		rs->mem.release(r->names);
+	release_lists(rs, r);
 	rs->mem.release(r);
 }
 
@@ -645,6 +635,9 @@ typedef struct rs_action
 	struct rs_action *next;
 	wic_rs_action_t action;
 	unsigned expires;
+	unsigned cseq;
+	char call_id[WIC_RS_CALLID_MAX];
+	char from_tag[WIC_RS_TAG_MAX];
 	size_t wildcard, impi, realm; /* offsets into names */
 	char names[];
 } rs_action_t;
@@ -655,7 +648,7 @@ static void range_tick(wic_rstate_t *rs, rs_range_t *r, time_t now)
 	if(range_pending(r) && now - r->sent_at >= (time_t)rs->timing.reply_timeout)
 		range_failed(rs, r, 0, now);
 	if(r->state == WIC_RS_UP && !r->refreshing && r->expires_at <= now) {
-		set_down(r);
+		set_down(rs, r);
 		set_error(r, "registration expired", 0);
 		if(r->next_action < now)
 			r->next_action = now;
@@ -665,9 +658,10 @@ static void range_tick(wic_rstate_t *rs, rs_range_t *r, time_t now)
 	if(r->state != WIC_RS_DEREGISTERING || !r->dereg_wait)
 		return;
 	if(r->expires_at != 0 && r->expires_at <= now)
-		dereg_give_up(r, "registration lapsed before its de-registration", 0);
+		dereg_give_up(
+				rs, r, "registration lapsed before its de-registration", 0);
 	else if(now >= r->dereg_until)
-		dereg_give_up(r, "de-registration given up", r->last_code);
+		dereg_give_up(rs, r, "de-registration given up", r->last_code);
 }
 
 /* What r needs now; returns 0 when nothing. */
@@ -688,6 +682,30 @@ static int range_decide(
 		return 0;
 	*action = wanted ? WIC_RS_SEND_REGISTER : WIC_RS_SEND_DEREGISTER;
 	return !wanted || now >= r->next_action;
+}
+
+/* A new registration: a Call-ID unique in space and time (random bits, the
+ * time and a counter: two draws of one process never collide even with a
+ * poor random source) and a From tag. */
+static void new_dialog(wic_rstate_t *rs, rs_range_t *r, time_t now)
+{
+	unsigned a = next_random(rs), b = next_random(rs), c = next_random(rs);
+	unsigned d = next_random(rs);
+
+	rs->dialogs++;
+	snprintf(r->call_id, sizeof(r->call_id), "%08x%08x%08x-%llx-%x", a, b, c,
+			(unsigned long long)now, rs->dialogs);
+	snprintf(r->from_tag, sizeof(r->from_tag), "%08x%08x", d, next_random(rs));
+	r->cseq = 0;
+}
+
+/* The REGISTER about to be sent: the Call-ID of the registration, one
+ * CSeq higher. A range with no registration starts one. */
+static void next_request(wic_rstate_t *rs, rs_range_t *r, time_t now)
+{
+	if(r->call_id[0] == '\0' || r->cseq >= RS_CSEQ_MAX)
+		new_dialog(rs, r, now);
+	r->cseq++;
 }
 
 static void range_sent(rs_range_t *r, wic_rs_action_t action, time_t now)
@@ -714,6 +732,9 @@ static rs_action_t *action_new(
 	a->next = NULL;
 	a->action = action;
 	a->expires = action == WIC_RS_SEND_REGISTER ? r->expires : 0;
+	a->cseq = r->cseq;
+	memcpy(a->call_id, r->call_id, sizeof(a->call_id));
+	memcpy(a->from_tag, r->from_tag, sizeof(a->from_tag));
 	memcpy(a->names, r->names, r->names_len);
 	a->wildcard = (size_t)(r->wildcard - r->names);
 	a->impi = (size_t)(r->impi - r->names);
@@ -730,9 +751,12 @@ static rs_action_t *collect_actions(wic_rstate_t *rs, time_t now)
 		range_tick(rs, r, now);
 		if(!range_decide(r, now, &action))
 			continue;
+		next_request(rs, r, now);
 		*tail = action_new(rs, r, action);
-		if(*tail == NULL)
+		if(*tail == NULL) {
+			r->cseq--; /* not sent: the same number next time */
 			continue;
+		}
 		range_sent(r, action, now);
 		tail = &(*tail)->next;
 	}
@@ -743,7 +767,8 @@ static void report_due(
 		const rs_action_t *a, const wic_rs_hooks_t *hooks, void *ctx)
 {
 	wic_rs_due_t d = {a->names, a->names + a->wildcard, a->names + a->impi,
-			a->names + a->realm, a->action, a->expires};
+			a->names + a->realm, a->action, a->expires, a->call_id, a->from_tag,
+			a->cseq};
 
 	if(hooks != NULL && hooks->due != NULL)
 		hooks->due(ctx, &d);
@@ -790,49 +815,95 @@ int wic_rstate_run(
 
 /* ---- events ----------------------------------------------------------- */
 
-static int on_reply_locked(wic_rstate_t *rs, rs_range_t *r, int code,
-		unsigned granted, const char *sr, const char *pau, time_t now)
+/* The reply answers the request in flight: same Call-ID, same CSeq. */
+static int answers_request(const rs_range_t *r, const wic_rs_reply_t *rp)
 {
 	if(!range_pending(r))
-		return -1; /* late reply to a request already timed out */
+		return 0; /* late reply to a request already timed out */
+	if(rp->call_id == NULL)
+		return 1;
+	return rp->cseq == r->cseq && strcmp(rp->call_id, r->call_id) == 0;
+}
+
+static void store_failed(rs_range_t *r, int code, const char *why)
+{
+	snprintf(r->last_error, sizeof(r->last_error), "2xx not usable: %s (%d)",
+			why, code);
+}
+
+static int on_reply_locked(
+		wic_rstate_t *rs, rs_range_t *r, const wic_rs_reply_t *rp, time_t now)
+{
+	int code = rp->code;
+	char *sr, *pau;
+
+	if(!answers_request(r, rp))
+		return -1;
 	if(code >= 100 && code < 200)
 		return 0;
 	if(code < 200 || code >= 300) {
 		range_failed(rs, r, code, now);
+		if(code == 0 && rp->unusable != NULL)
+			set_error(r, rp->unusable, 0);
 		return 0;
 	}
 	if(r->state == WIC_RS_DEREGISTERING) {
-		set_down(r);
+		set_down(rs, r);
 		r->attempts = 0;
 		r->last_code = code;
 		r->last_error[0] = '\0';
 		r->next_action = now; /* wanted again meanwhile: register at once */
 		return 0;
 	}
-	if(granted == 0) { /* the IMS Core kept nothing: not registered */
+	if(rp->unusable != NULL) {
+		range_failed(rs, r, code, now);
+		store_failed(r, code, rp->unusable);
+		return 0;
+	}
+	if(rp->granted == 0) { /* the IMS Core kept nothing: not registered */
 		range_failed(rs, r, code, now);
 		set_error(r, "2xx without granted expiry", code);
 		return 0;
 	}
-	range_up(rs, r, code, granted, sr, pau, now);
+	if(dup_list(rs, rp->service_route, &sr) < 0) {
+		range_failed(rs, r, code, now);
+		store_failed(r, code, "no memory to store Service-Route");
+		return 0;
+	}
+	if(dup_list(rs, rp->pau, &pau) < 0) {
+		if(sr != NULL)
+			rs->mem.release(sr);
+		range_failed(rs, r, code, now);
+		store_failed(r, code, "no memory to store P-Associated-URI");
+		return 0;
+	}
+	range_up(rs, r, code, rp->granted, sr, pau, now);
 	return 0;
+}
+
+int wic_rstate_on_reply_to(wic_rstate_t *rs, const char *distinct_pui,
+		const wic_rs_reply_t *reply, time_t now)
+{
+	rs_range_t *r;
+	int rc = -1;
+
+	if(rs == NULL || reply == NULL)
+		return -1;
+	rs_lock(rs);
+	r = lookup(rs, distinct_pui);
+	if(r != NULL)
+		rc = on_reply_locked(rs, r, reply, now);
+	rs_unlock(rs);
+	return rc;
 }
 
 int wic_rstate_on_reply(wic_rstate_t *rs, const char *distinct_pui, int code,
 		unsigned granted, const char *service_route, const char *pau,
 		time_t now)
 {
-	rs_range_t *r;
-	int rc = -1;
+	wic_rs_reply_t rp = {NULL, 0, code, granted, service_route, pau, NULL};
 
-	if(rs == NULL)
-		return -1;
-	rs_lock(rs);
-	r = lookup(rs, distinct_pui);
-	if(r != NULL)
-		rc = on_reply_locked(rs, r, code, granted, service_route, pau, now);
-	rs_unlock(rs);
-	return rc;
+	return wic_rstate_on_reply_to(rs, distinct_pui, &rp, now);
 }
 
 int wic_rstate_wic_added(wic_rstate_t *rs, const char *distinct_pui, time_t now)
@@ -1113,8 +1184,10 @@ static void view_fill(const wic_rstate_t *rs, const rs_range_t *r, time_t now,
 	v->dereg_until = r->removed ? r->dereg_until : 0;
 	v->last_code = r->last_code;
 	memcpy(v->last_error, r->last_error, sizeof(v->last_error));
-	memcpy(v->service_route, r->service_route, sizeof(v->service_route));
-	memcpy(v->pau, r->pau, sizeof(v->pau));
+	v->cseq = r->cseq;
+	memcpy(v->call_id, r->call_id, sizeof(v->call_id));
+	v->service_route = NULL;
+	v->pau = NULL;
 }
 
 int wic_rstate_view(wic_rstate_t *rs, const char *distinct_pui, time_t now,
@@ -1130,6 +1203,57 @@ int wic_rstate_view(wic_rstate_t *rs, const char *distinct_pui, time_t now,
 		view_fill(rs, r, now, out);
 	rs_unlock(rs);
 	return r != NULL ? 0 : -1;
+}
+
+static int copy_out(const wic_mem_ops_t *mem, const char *src, char **out)
+{
+	size_t len;
+
+	if(out == NULL)
+		return 0;
+	*out = NULL;
+	if(src == NULL)
+		return 0;
+	len = strlen(src);
+	*out = mem->alloc(len + 1);
+	if(*out == NULL)
+		return -1;
+	memcpy(*out, src, len + 1);
+	return 0;
+}
+
+int wic_rstate_lists(wic_rstate_t *rs, const char *distinct_pui,
+		const wic_mem_ops_t *mem, char **service_route, char **pau)
+{
+	rs_range_t *r;
+	int rc = -1;
+
+	if(service_route != NULL)
+		*service_route = NULL;
+	if(pau != NULL)
+		*pau = NULL;
+	if(rs == NULL || mem == NULL || mem->alloc == NULL || mem->release == NULL)
+		return -1;
+	rs_lock(rs);
+	r = lookup(rs, distinct_pui);
+	if(r != NULL) {
+		rc = 0;
+		if(copy_out(mem, r->service_route, service_route) < 0
+				|| copy_out(mem, r->pau, pau) < 0)
+			rc = -2;
+	}
+	rs_unlock(rs);
+	if(rc == -2) {
+		if(service_route != NULL && *service_route != NULL)
+			mem->release(*service_route);
+		if(pau != NULL && *pau != NULL)
+			mem->release(*pau);
+		if(service_route != NULL)
+			*service_route = NULL;
+		if(pau != NULL)
+			*pau = NULL;
+	}
+	return rc;
 }
 
 static unsigned retry_after_locked(
@@ -1170,7 +1294,19 @@ typedef struct rs_snap
 	const char *wildcard;
 } rs_snap_t;
 
-/* One allocation: the views, then the names they point to. */
+static const char *snap_str(char *text, size_t *pos, const char *src)
+{
+	size_t len = src != NULL ? strlen(src) : 0;
+	char *dst = text + *pos;
+
+	if(len)
+		memcpy(dst, src, len);
+	dst[len] = '\0';
+	*pos += len + 1;
+	return dst;
+}
+
+/* One allocation: the views, then the names and lists they point to. */
 static rs_snap_t *snapshot(wic_rstate_t *rs, time_t now, size_t *count)
 {
 	size_t n = 0, names = 0, pos;
@@ -1180,6 +1316,8 @@ static rs_snap_t *snapshot(wic_rstate_t *rs, time_t now, size_t *count)
 	for(rs_range_t *r = rs->ranges; r != NULL; r = r->next) {
 		n++;
 		names += r->names_len;
+		names += (r->service_route ? strlen(r->service_route) : 0) + 1;
+		names += (r->pau ? strlen(r->pau) : 0) + 1;
 	}
 	*count = n;
 	snap = rs->mem.alloc(n * sizeof(*snap) + names + 1);
@@ -1194,6 +1332,8 @@ static rs_snap_t *snapshot(wic_rstate_t *rs, time_t now, size_t *count)
 		snap[n].pui = text + pos;
 		snap[n].wildcard = text + pos + (r->wildcard - r->names);
 		pos += r->names_len;
+		snap[n].view.service_route = snap_str(text, &pos, r->service_route);
+		snap[n].view.pau = snap_str(text, &pos, r->pau);
 	}
 	return snap;
 }

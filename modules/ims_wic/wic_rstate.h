@@ -1,8 +1,10 @@
 /*
  * ims_wic - registration state of each wildcarded PUI range with the IMS
  * Core (REQUIREMENTS.md section 1). Pure state machine: it decides what is
- * due; kamailio.cfg sends the REGISTER (uac module) and reports the reply.
- * Lives in shared memory through wic_mem_ops_t, guarded by lock 0.
+ * due and keeps the registration's Call-ID, From tag and CSeq (RFC 3261
+ * 10.2); kamailio.cfg composes the REGISTER, the module sends it through tm
+ * and reports the reply. Lives in shared memory through wic_mem_ops_t,
+ * guarded by lock 0.
  */
 #ifndef WIC_RSTATE_H
 #define WIC_RSTATE_H
@@ -62,13 +64,20 @@ void wic_rstate_destroy(wic_rstate_t *rs);
 int wic_rstate_sync(
 		wic_rstate_t *rs, const wic_rs_config_t *cfg, size_t n, time_t now);
 
+/* Room for the Call-ID and From tag the state draws. */
+#define WIC_RS_CALLID_MAX 64
+#define WIC_RS_TAG_MAX 24
+
 /* What kamailio.cfg must send now. */
 typedef enum
 {
 	WIC_RS_SEND_REGISTER,
 	WIC_RS_SEND_DEREGISTER
 } wic_rs_action_t;
-/* One REGISTER to send; the strings stay valid during the call only. */
+/* One REGISTER to send; the strings stay valid during the call only.
+ * One registration (RFC 3261 10.2) keeps its Call-ID and From tag across
+ * its refreshes and its de-registration, with cseq one higher each time;
+ * a range that went down (de-registered, failed, lapsed) draws new ones. */
 typedef struct wic_rs_due
 {
 	const char *distinct_pui;
@@ -77,6 +86,9 @@ typedef struct wic_rs_due
 	const char *realm;
 	wic_rs_action_t action;
 	unsigned expires; /* 0 for a de-registration */
+	const char *call_id;
+	const char *from_tag;
+	unsigned cseq;
 } wic_rs_due_t;
 /* A removed range left the table: last_code is the IMS Core's answer to
  * its de-registration (2xx: done), why says otherwise ("" when done). */
@@ -102,9 +114,28 @@ typedef struct wic_rs_hooks
 int wic_rstate_run(
 		wic_rstate_t *rs, time_t now, const wic_rs_hooks_t *hooks, void *ctx);
 
-/* The reply to the last REGISTER of a range. code 0 = timeout.
- * granted: expiry the IMS Core granted (0 with a 2xx to a de-registration).
- * service_route / pau: header values as received, may be NULL. */
+/* The reply to a REGISTER of a range. */
+typedef struct wic_rs_reply
+{
+	/* the request answered (from wic_rs_due_t); call_id NULL: whichever
+	 * is in flight */
+	const char *call_id;
+	unsigned cseq;
+	int code;		  /* final code; 0 = timeout, or could not be sent */
+	unsigned granted; /* expiry granted (0 with a 2xx to a de-registration) */
+	/* header values as received, whole; NULL or "" when absent */
+	const char *service_route;
+	const char *pau;
+	/* non-NULL: a 2xx the module could not use (why), a failure */
+	const char *unusable;
+} wic_rs_reply_t;
+/* 0 taken; -1 unknown range, or not the answer to its request in flight
+ * (another Call-ID or CSeq, or answered or timed out already). A 2xx whose
+ * Service-Route or P-Associated-URI cannot be stored whole (no memory)
+ * counts as a failure, with the reason in last_error: nothing is cut. */
+int wic_rstate_on_reply_to(wic_rstate_t *rs, const char *distinct_pui,
+		const wic_rs_reply_t *reply, time_t now);
+/* The same for the request in flight, whichever it is. */
 int wic_rstate_on_reply(wic_rstate_t *rs, const char *distinct_pui, int code,
 		unsigned granted, const char *service_route, const char *pau,
 		time_t now);
@@ -146,8 +177,7 @@ int wic_rstate_apply_tally(
 int wic_rstate_force(wic_rstate_t *rs, const char *distinct_pui,
 		wic_rs_action_t action, time_t now);
 
-/* Snapshot of one range, for admission (503 + Retry-After), routing
- * (Service-Route) and RPC. Strings are copied into the caller's buffers. */
+/* Snapshot of one range, for admission (503 + Retry-After) and RPC. */
 typedef struct wic_rs_view
 {
 	wic_rs_state_t state;
@@ -159,11 +189,22 @@ typedef struct wic_rs_view
 	time_t dereg_until; /* removed: retries end then; else 0 */
 	int last_code;
 	char last_error[128];
-	char service_route[512];
-	char pau[512];
+	unsigned cseq;					 /* of the last REGISTER sent; 0 none */
+	char call_id[WIC_RS_CALLID_MAX]; /* "" between registrations */
+	/* whole header values of the last 2xx, "" when none: wic_rstate_view()
+	 * leaves them NULL (see wic_rstate_lists()); wic_rstate_foreach()
+	 * points them at copies valid during the visit */
+	const char *service_route;
+	const char *pau;
 } wic_rs_view_t;
 int wic_rstate_view(wic_rstate_t *rs, const char *distinct_pui, time_t now,
 		wic_rs_view_t *out);
+/* Copies of the range's Service-Route and P-Associated-URI, whole, in
+ * memory of mem (the caller releases them); NULL when the range has none.
+ * Either pointer may be NULL when not wanted. 0, -1 unknown range, -2 no
+ * memory (nothing returned). */
+int wic_rstate_lists(wic_rstate_t *rs, const char *distinct_pui,
+		const wic_mem_ops_t *mem, char **service_route, char **pau);
 /* Seconds a WIC should wait before retrying (Retry-After) while the range
  * is not UP: time to the next attempt, 1..backoff_max; 0 when UP or
  * unknown. */

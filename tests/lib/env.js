@@ -175,11 +175,12 @@ class Env {
   // registering, up, deregistering, back-off between retries) is a step on
   // the way, not a failure.  The timeout names the states seen.
   // Bindings and ranges without the fields that tick (expires,
-  // token_expires, next_action): the state a refused request must not change.
+  // token_expires, next_action, a range's cseq): the state a refused
+  // request must not change.
   async snapshot() {
     const bindings = (await this.bindings()).map(({ expires, token_expires, ...b }) => b)
       .sort((a, b) => `${a.impu} ${a.contact}`.localeCompare(`${b.impu} ${b.contact}`));
-    const ranges = (await this.ranges()).map(({ expires, next_action, ...r }) => r);
+    const ranges = (await this.ranges()).map(({ expires, next_action, cseq, ...r }) => r);
     return { bindings, ranges };
   }
 

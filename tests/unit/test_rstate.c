@@ -35,6 +35,9 @@ typedef struct due_log {
 	wic_rs_action_t action[8];
 	unsigned expires[8];
 	char names[8][3][64]; /* wildcard, impi, realm */
+	char call_id[8][WIC_RS_CALLID_MAX];
+	char from_tag[8][WIC_RS_TAG_MAX];
+	unsigned cseq[8];
 	int dropped;
 	char dropped_pui[64];
 	int dropped_code;
@@ -53,6 +56,13 @@ static void on_due(void *ctx, const wic_rs_due_t *d)
 	snprintf(l->names[l->n][2], sizeof(l->names[0][0]), "%s", d->realm);
 	l->action[l->n] = d->action;
 	l->expires[l->n] = d->expires;
+	assert_non_null(d->call_id);
+	assert_true(strlen(d->call_id) > 0);
+	assert_true(strlen(d->from_tag) > 0);
+	assert_true(d->cseq > 0);
+	snprintf(l->call_id[l->n], sizeof(l->call_id[0]), "%s", d->call_id);
+	snprintf(l->from_tag[l->n], sizeof(l->from_tag[0]), "%s", d->from_tag);
+	l->cseq[l->n] = d->cseq;
 	l->n++;
 }
 
@@ -120,6 +130,29 @@ static wic_rs_view_t view(wic_rstate_t *rs, const char *pui, time_t now)
 	memset(&v, 0xa5, sizeof(v));
 	assert_int_equal(wic_rstate_view(rs, pui, now, &v), 0);
 	return v;
+}
+
+/* The whole Service-Route and P-Associated-URI kept for pui ("" none). */
+static void expect_lists(
+		wic_rstate_t *rs, const char *pui, const char *sr, const char *pau)
+{
+	char *got_sr, *got_pau;
+
+	assert_int_equal(wic_rstate_lists(rs, pui, &mem_ops, &got_sr, &got_pau), 0);
+	assert_string_equal(got_sr ? got_sr : "", sr);
+	assert_string_equal(got_pau ? got_pau : "", pau);
+	mem_ops.release(got_sr);
+	mem_ops.release(got_pau);
+}
+
+/* run() must send exactly one action for pui; its log in *out. */
+static void expect_sent(wic_rstate_t *rs, time_t now, const char *pui,
+		wic_rs_action_t action, due_log_t *out)
+{
+	memset(out, 0, sizeof(*out));
+	assert_int_equal(wic_rstate_run(rs, now, &hooks, out), 1);
+	assert_string_equal(out->pui[0], pui);
+	assert_int_equal(out->action[0], action);
 }
 
 /* run() must send exactly one action for pui. */
@@ -191,8 +224,9 @@ static void test_reply_up_and_refresh_time(void **state)
 	assert_int_equal(v.attempts, 0);
 	assert_int_equal(v.last_code, 200);
 	assert_string_equal(v.last_error, "");
-	assert_string_equal(v.service_route, "<sip:orig@scscf.ims;lr>");
-	assert_string_equal(v.pau, "<sip:range1@wwsf.lab>, <" W1 ">");
+	assert_null(v.service_route); /* not copied by view() */
+	expect_lists(rs, R1, "<sip:orig@scscf.ims;lr>",
+			"<sip:range1@wwsf.lab>, <" W1 ">");
 	assert_int_equal(wic_rstate_retry_after(rs, R1, T0), 0);
 
 	/* refresh: stays UP (WICs still admitted), new expiry on 200 */
@@ -206,7 +240,7 @@ static void test_reply_up_and_refresh_time(void **state)
 	v = view(rs, R1, T0 + 1800);
 	assert_int_equal(v.expires_at, T0 + 2800);
 	assert_int_equal(v.next_action, T0 + 1800 + 400); /* 1000 - 600 */
-	assert_string_equal(v.service_route, "");
+	expect_lists(rs, R1, "", "");
 
 	/* a tiny grant is never refreshed more often than every 5 s */
 	expect_action(rs, T0 + 2200, R1, WIC_RS_SEND_REGISTER);
@@ -361,7 +395,7 @@ static void on_demand_lifecycle(wic_rstate_t *rs, unsigned trigger)
 	assert_int_equal(wic_rstate_on_reply(rs, R1, 200, 0, NULL, NULL,
 			t + 100), 0);
 	assert_int_equal(view(rs, R1, t + 100).state, WIC_RS_DOWN);
-	assert_string_equal(view(rs, R1, t + 100).service_route, "");
+	expect_lists(rs, R1, "", "");
 	expect_nothing(rs, t + 1000);
 }
 
@@ -443,7 +477,7 @@ static void test_refresh_failure_keeps_up_until_expiry(void **state)
 	assert_int_equal(v.state, WIC_RS_UP); /* still registered */
 	assert_int_equal(v.attempts, 1);
 	assert_int_equal(v.expires_at, T0 + 100);
-	assert_string_equal(v.service_route, "<sip:sr@h;lr>");
+	expect_lists(rs, R1, "<sip:sr@h;lr>", "");
 	/* refreshes keep failing until the registration lapses */
 	for(t = v.next_action; t < T0 + 100; t = view(rs, R1, t).next_action) {
 		expect_action(rs, t, R1, WIC_RS_SEND_REGISTER);
@@ -453,7 +487,7 @@ static void test_refresh_failure_keeps_up_until_expiry(void **state)
 	v = view(rs, R1, T0 + 100);
 	assert_int_equal(v.state, WIC_RS_DOWN);
 	assert_string_equal(v.last_error, "registration expired");
-	assert_string_equal(v.service_route, "");
+	expect_lists(rs, R1, "", "");
 	assert_true(wic_rstate_retry_after(rs, R1, T0 + 100) >= 1);
 }
 
@@ -959,39 +993,304 @@ static void test_retry_after(void **state)
 	assert_int_equal(wic_rstate_retry_after(rs, R1, T0 + 7), 1);
 }
 
-static void test_truncation_keeps_whole_entries(void **state)
+/* Long header values are kept whole, never cut. */
+static void test_long_lists_stored_whole(void **state)
 {
 	wic_rstate_t *rs = *state;
-	char sr[1200], pau[700];
-	size_t pos = 0;
+	size_t cap = 40000, pos = 0;
+	char *sr = malloc(cap), *pau = malloc(cap), *got_sr, *got_pau;
 	wic_rs_view_t v;
-	wic_pau_entry_t e[32];
-	int n;
 
-	for(int i = 0; i < 25; i++)
-		pos += (size_t)snprintf(sr + pos, sizeof(sr) - pos,
-				"%s<sip:orig@scscf-%02d.ims.example.net;lr>",
-				i ? ", " : "", i);
-	memset(pau, 'a', sizeof(pau) - 1);
+	assert_non_null(sr);
+	assert_non_null(pau);
+	for(int i = 0; pos < 20000; i++)
+		pos += (size_t)snprintf(sr + pos, cap - pos,
+				"%s<sip:orig@scscf-%04d.ims.example.net;lr>", i ? ", " : "",
+				i);
+	memset(pau, 'a', 30001);
 	memcpy(pau, "<sip:", 5);
-	pau[sizeof(pau) - 2] = '>';
-	pau[sizeof(pau) - 1] = '\0';
+	pau[30000] = '>';
+	pau[30001] = '\0';
 
 	sync1(rs, R1, WIC_TRIGGER_STARTUP, 0, T0);
 	expect_action(rs, T0, R1, WIC_RS_SEND_REGISTER);
 	assert_int_equal(wic_rstate_on_reply(rs, R1, 200, 3600, sr, pau, T0), 0);
 	v = view(rs, R1, T0);
 	assert_int_equal(v.state, WIC_RS_UP);
+	assert_string_equal(v.last_error, "");
+	assert_int_equal(wic_rstate_lists(rs, R1, &mem_ops, &got_sr, &got_pau), 0);
+	assert_string_equal(got_sr, sr);
+	assert_string_equal(got_pau, pau);
+	mem_ops.release(got_sr);
+	mem_ops.release(got_pau);
+	/* one list only, or none wanted */
+	assert_int_equal(wic_rstate_lists(rs, R1, &mem_ops, NULL, &got_pau), 0);
+	assert_string_equal(got_pau, pau);
+	mem_ops.release(got_pau);
+	assert_int_equal(wic_rstate_lists(rs, R1, &mem_ops, NULL, NULL), 0);
+	assert_int_equal(wic_rstate_lists(rs, R2, &mem_ops, &got_sr, NULL), -1);
+	assert_null(got_sr);
+	/* no memory for the copies: nothing returned, nothing leaked */
+	fk.fail_in = 2;
+	assert_int_equal(
+			wic_rstate_lists(rs, R1, &mem_ops, &got_sr, &got_pau), -2);
+	assert_null(got_sr);
+	assert_null(got_pau);
+	fk.fail_in = 0;
+	free(sr);
+	free(pau);
+}
+
+/* A 2xx whose lists cannot be stored is a failure with a reason and a
+ * back-off, never a registration with half its route. */
+static void test_lists_not_stored_is_failure(void **state)
+{
+	wic_rstate_t *rs = *state;
+	wic_rs_view_t v;
+
+	sync1(rs, R1, WIC_TRIGGER_STARTUP, 0, T0);
+	expect_action(rs, T0, R1, WIC_RS_SEND_REGISTER);
+	fk.fail_in = 2; /* Service-Route copied, P-Associated-URI fails */
+	assert_int_equal(wic_rstate_on_reply(rs, R1, 200, 3600, "<sip:sr@h;lr>",
+			"<sip:pau@h>", T0), 0);
+	fk.fail_in = 0;
+	v = view(rs, R1, T0);
+	assert_int_equal(v.state, WIC_RS_DOWN);
+	assert_int_equal(v.attempts, 1);
+	assert_true(v.next_action > T0);
 	assert_string_equal(v.last_error,
-			"Service-Route, P-Associated-URI truncated");
-	assert_true(strlen(v.service_route) < sizeof(v.service_route));
-	assert_true(strlen(v.service_route) > 400);
-	assert_int_equal(v.service_route[strlen(v.service_route) - 1], '>');
-	assert_int_equal(strncmp(v.service_route, sr, strlen(v.service_route)),
-			0);
-	n = wic_pau_parse(v.service_route, strlen(v.service_route), e, 32);
-	assert_true(n > 10); /* still a valid list of whole entries */
-	assert_string_equal(v.pau, ""); /* one entry too long to keep */
+			"2xx not usable: no memory to store P-Associated-URI (200)");
+	expect_lists(rs, R1, "", "");
+
+	/* the retry stores both; a refresh that cannot keeps the old ones */
+	expect_action(rs, v.next_action, R1, WIC_RS_SEND_REGISTER);
+	assert_int_equal(wic_rstate_on_reply(rs, R1, 200, 100, "<sip:sr@h;lr>",
+			"<sip:pau@h>", v.next_action), 0);
+	v = view(rs, R1, v.next_action);
+	assert_int_equal(v.state, WIC_RS_UP);
+	expect_action(rs, v.next_action, R1, WIC_RS_SEND_REGISTER);
+	fk.fail_in = 1;
+	assert_int_equal(wic_rstate_on_reply(rs, R1, 200, 100, "<sip:new@h;lr>",
+			NULL, v.next_action), 0);
+	fk.fail_in = 0;
+	v = view(rs, R1, v.next_action);
+	assert_int_equal(v.state, WIC_RS_UP); /* until its expiry */
+	assert_int_equal(v.attempts, 1);
+	assert_string_equal(v.last_error,
+			"2xx not usable: no memory to store Service-Route (200)");
+	expect_lists(rs, R1, "<sip:sr@h;lr>", "<sip:pau@h>");
+}
+
+/* A 2xx the module could not read (unusable) fails the same way. */
+static void test_unusable_reply_is_failure(void **state)
+{
+	wic_rstate_t *rs = *state;
+	due_log_t log;
+	wic_rs_reply_t rp = {NULL, 0, 200, 3600, NULL, NULL, "no memory"};
+	wic_rs_view_t v;
+
+	sync1(rs, R1, WIC_TRIGGER_STARTUP, 0, T0);
+	expect_sent(rs, T0, R1, WIC_RS_SEND_REGISTER, &log);
+	rp.call_id = log.call_id[0];
+	rp.cseq = log.cseq[0];
+	assert_int_equal(wic_rstate_on_reply_to(rs, R1, &rp, T0), 0);
+	v = view(rs, R1, T0);
+	assert_int_equal(v.state, WIC_RS_DOWN);
+	assert_string_equal(v.last_error, "2xx not usable: no memory (200)");
+	/* a request that could not be sent: code 0 with the reason */
+	expect_sent(rs, v.next_action, R1, WIC_RS_SEND_REGISTER, &log);
+	rp.call_id = log.call_id[0];
+	rp.cseq = log.cseq[0];
+	rp.code = 0;
+	rp.unusable = "REGISTER not sent";
+	assert_int_equal(wic_rstate_on_reply_to(rs, R1, &rp, v.next_action), 0);
+	v = view(rs, R1, v.next_action);
+	assert_int_equal(v.state, WIC_RS_DOWN);
+	assert_int_equal(v.attempts, 2);
+	assert_string_equal(v.last_error, "REGISTER not sent");
+}
+
+/* RFC 3261 10.2: one Call-ID and From tag for the registration, CSeq one
+ * higher for every REGISTER (refresh, de-registration); a new Call-ID for
+ * the next registration once de-registered. */
+static void test_callid_kept_cseq_increasing(void **state)
+{
+	wic_rstate_t *rs = *state;
+	due_log_t reg, refresh, dereg, again;
+	wic_rs_reply_t rp = {NULL, 0, 200, 100, NULL, NULL, NULL};
+	wic_rs_view_t v;
+
+	rnd_counting = 1;
+	sync1(rs, R1, WIC_TRIGGER_STARTUP, 0, T0);
+	expect_sent(rs, T0, R1, WIC_RS_SEND_REGISTER, &reg);
+	assert_int_equal(reg.cseq[0], 1);
+	v = view(rs, R1, T0);
+	assert_string_equal(v.call_id, reg.call_id[0]);
+	assert_int_equal(v.cseq, 1);
+	rp.call_id = reg.call_id[0];
+	rp.cseq = 1;
+	assert_int_equal(wic_rstate_on_reply_to(rs, R1, &rp, T0), 0);
+
+	expect_sent(rs, T0 + 50, R1, WIC_RS_SEND_REGISTER, &refresh);
+	assert_string_equal(refresh.call_id[0], reg.call_id[0]);
+	assert_string_equal(refresh.from_tag[0], reg.from_tag[0]);
+	assert_int_equal(refresh.cseq[0], 2);
+	rp.cseq = 2;
+	assert_int_equal(wic_rstate_on_reply_to(rs, R1, &rp, T0 + 50), 0);
+
+	assert_int_equal(
+			wic_rstate_force(rs, R1, WIC_RS_SEND_DEREGISTER, T0 + 60), 0);
+	expect_sent(rs, T0 + 60, R1, WIC_RS_SEND_DEREGISTER, &dereg);
+	assert_string_equal(dereg.call_id[0], reg.call_id[0]);
+	assert_string_equal(dereg.from_tag[0], reg.from_tag[0]);
+	assert_int_equal(dereg.cseq[0], 3);
+	rp.cseq = 3;
+	rp.granted = 0;
+	assert_int_equal(wic_rstate_on_reply_to(rs, R1, &rp, T0 + 60), 0);
+	v = view(rs, R1, T0 + 60);
+	assert_int_equal(v.state, WIC_RS_DOWN);
+	assert_string_equal(v.call_id, "");
+	assert_int_equal(v.cseq, 0);
+
+	assert_int_equal(wic_rstate_force(rs, R1, WIC_RS_SEND_REGISTER, T0 + 70), 0);
+	expect_sent(rs, T0 + 70, R1, WIC_RS_SEND_REGISTER, &again);
+	assert_string_not_equal(again.call_id[0], reg.call_id[0]);
+	assert_string_not_equal(again.from_tag[0], reg.from_tag[0]);
+	assert_int_equal(again.cseq[0], 1);
+}
+
+/* A new Call-ID also when the same random numbers come back. */
+static void test_callid_unique_with_poor_random(void **state)
+{
+	wic_rstate_t *rs = *state;
+	due_log_t a, b;
+
+	rnd_value = 7; /* the same "random" number every time */
+	sync1(rs, R1, WIC_TRIGGER_STARTUP, 0, T0);
+	expect_sent(rs, T0, R1, WIC_RS_SEND_REGISTER, &a);
+	assert_int_equal(wic_rstate_on_reply(rs, R1, 403, 0, NULL, NULL, T0), 0);
+	expect_sent(rs, view(rs, R1, T0).next_action, R1, WIC_RS_SEND_REGISTER,
+			&b);
+	assert_string_not_equal(a.call_id[0], b.call_id[0]);
+	assert_int_equal(b.cseq[0], 1);
+}
+
+/* A failed or timed-out first registration: the next one is a new
+ * registration (new Call-ID, CSeq 1); a failed refresh of a range still
+ * registered keeps the registration's Call-ID, one CSeq higher. */
+static void test_callid_after_failures(void **state)
+{
+	wic_rstate_t *rs = *state;
+	due_log_t a, b, c, d;
+	wic_rs_view_t v;
+
+	rnd_counting = 1;
+	sync1(rs, R1, WIC_TRIGGER_STARTUP, 0, T0);
+	expect_sent(rs, T0, R1, WIC_RS_SEND_REGISTER, &a);
+	expect_nothing(rs, T0 + 32); /* timed out */
+	v = view(rs, R1, T0 + 32);
+	assert_int_equal(v.state, WIC_RS_DOWN);
+	assert_string_equal(v.call_id, "");
+	expect_sent(rs, v.next_action, R1, WIC_RS_SEND_REGISTER, &b);
+	assert_string_not_equal(a.call_id[0], b.call_id[0]);
+	assert_int_equal(b.cseq[0], 1);
+	assert_int_equal(wic_rstate_on_reply(rs, R1, 200, 100, NULL, NULL, T0 + 40), 0);
+	expect_sent(rs, T0 + 90, R1, WIC_RS_SEND_REGISTER, &c);
+	assert_int_equal(wic_rstate_on_reply(rs, R1, 500, 0, NULL, NULL, T0 + 90), 0);
+	v = view(rs, R1, T0 + 90);
+	assert_int_equal(v.state, WIC_RS_UP);
+	expect_sent(rs, v.next_action, R1, WIC_RS_SEND_REGISTER, &d);
+	assert_string_equal(c.call_id[0], b.call_id[0]);
+	assert_string_equal(d.call_id[0], b.call_id[0]);
+	assert_int_equal(c.cseq[0], 2);
+	assert_int_equal(d.cseq[0], 3);
+}
+
+/* Only the answer to the request in flight counts: not one to an earlier
+ * CSeq (it timed out and was sent again), nor to another Call-ID. */
+static void test_reply_must_match_request(void **state)
+{
+	wic_rstate_t *rs = *state;
+	due_log_t a, b;
+	wic_rs_reply_t rp = {NULL, 0, 200, 3600, "<sip:sr@h;lr>", NULL, NULL};
+
+	rnd_counting = 1;
+	sync1(rs, R1, WIC_TRIGGER_STARTUP, 0, T0);
+	expect_sent(rs, T0, R1, WIC_RS_SEND_REGISTER, &a);
+	assert_int_equal(wic_rstate_on_reply(rs, R1, 200, 100, NULL, NULL, T0), 0);
+	expect_sent(rs, T0 + 50, R1, WIC_RS_SEND_REGISTER, &a); /* refresh, 2 */
+	expect_nothing(rs, T0 + 82); /* timed out */
+	expect_sent(rs, view(rs, R1, T0 + 82).next_action, R1,
+			WIC_RS_SEND_REGISTER, &b);
+	assert_int_equal(b.cseq[0], 3);
+	rp.call_id = a.call_id[0];
+	rp.cseq = a.cseq[0]; /* the late answer to 2 */
+	assert_int_equal(wic_rstate_on_reply_to(rs, R1, &rp, T0 + 83), -1);
+	rp.call_id = "someone-else";
+	rp.cseq = 3;
+	assert_int_equal(wic_rstate_on_reply_to(rs, R1, &rp, T0 + 83), -1);
+	assert_int_equal(view(rs, R1, T0 + 83).attempts, 1); /* still waiting */
+	assert_int_equal(view(rs, R1, T0 + 83).cseq, 3);
+	expect_lists(rs, R1, "", "");
+	rp.call_id = b.call_id[0];
+	assert_int_equal(wic_rstate_on_reply_to(rs, R1, &rp, T0 + 83), 0);
+	assert_int_equal(view(rs, R1, T0 + 83).attempts, 0);
+	expect_lists(rs, R1, "<sip:sr@h;lr>", "");
+	assert_int_equal(wic_rstate_on_reply_to(rs, R1, &rp, T0 + 83), -1);
+	assert_int_equal(wic_rstate_on_reply_to(rs, R1, NULL, T0 + 83), -1);
+}
+
+/* The de-registration of a removed range is retried in the same
+ * registration: same Call-ID, CSeq one higher each time. */
+static void test_removed_range_retries_keep_callid(void **state)
+{
+	wic_rstate_t *rs = *state;
+	due_log_t a, b;
+	wic_rs_view_t v;
+
+	sync1(rs, R1, WIC_TRIGGER_STARTUP, 0, T0);
+	bring_up(rs, R1, T0);
+	assert_int_equal(wic_rstate_sync(rs, NULL, 0, T0 + 1), 0);
+	expect_sent(rs, T0 + 1, R1, WIC_RS_SEND_DEREGISTER, &a);
+	assert_int_equal(a.cseq[0], 2);
+	assert_int_equal(wic_rstate_on_reply(rs, R1, 503, 0, NULL, NULL, T0 + 1), 0);
+	v = view(rs, R1, T0 + 1);
+	expect_sent(rs, v.next_action, R1, WIC_RS_SEND_DEREGISTER, &b);
+	assert_string_equal(b.call_id[0], a.call_id[0]);
+	assert_int_equal(b.cseq[0], 3);
+	assert_int_equal(wic_rstate_on_reply(rs, R1, 200, 0, NULL, NULL,
+			v.next_action), 0);
+	expect_nothing(rs, v.next_action + 1); /* dropped */
+}
+
+/* The lists of the visit are whole copies; "" when none. */
+static void foreach_lists(void *ctx, const char *pui, const char *wildcard,
+		const wic_rs_view_t *v)
+{
+	int *n = ctx;
+
+	(void)wildcard;
+	if(strcmp(pui, R1) == 0) {
+		assert_string_equal(v->service_route, "<sip:orig@scscf.ims;lr>");
+		assert_string_equal(v->pau, "<sip:range1@wwsf.lab>, <" W1 ">");
+	} else {
+		assert_string_equal(v->service_route, "");
+		assert_string_equal(v->pau, "");
+	}
+	(*n)++;
+}
+
+static void test_foreach_lists(void **state)
+{
+	wic_rstate_t *rs = *state;
+	wic_rs_config_t c[2] = {cfg(R1, WIC_TRIGGER_STARTUP, 0),
+			cfg(R2, WIC_TRIGGER_TOKEN, 0)};
+	int n = 0;
+
+	assert_int_equal(wic_rstate_sync(rs, c, 2, T0), 0);
+	bring_up(rs, R1, T0);
+	assert_int_equal(wic_rstate_foreach(rs, T0, foreach_lists, &n), 2);
+	assert_int_equal(n, 2);
 }
 
 typedef struct seen {
@@ -1231,7 +1530,15 @@ int main(void)
 		T(test_force_on_demand_without_wics),
 		T(test_demand),
 		T(test_retry_after),
-		T(test_truncation_keeps_whole_entries),
+		T(test_long_lists_stored_whole),
+		T(test_lists_not_stored_is_failure),
+		T(test_unusable_reply_is_failure),
+		T(test_callid_kept_cseq_increasing),
+		T(test_callid_unique_with_poor_random),
+		T(test_callid_after_failures),
+		T(test_reply_must_match_request),
+		T(test_removed_range_retries_keep_callid),
+		T(test_foreach_lists),
 		T(test_foreach),
 		T(test_many_ranges_hash),
 		cmocka_unit_test(test_create_defaults_and_null),
