@@ -32,12 +32,56 @@ static int set_err(char *err, size_t errlen, const char *fmt, ...)
 	return -1;
 }
 
+/* FNV-1a of a name */
+static size_t name_hash(const char *name)
+{
+	uint64_t h = 14695981039346656037ull;
+
+	for(; *name; name++)
+		h = (h ^ (unsigned char)*name) * 1099511628211ull;
+	return (size_t)h;
+}
+
 static const wic_bundle_file_t *find(const wic_bundle_t *b, const char *name)
 {
-	for(size_t i = 0; i < b->n; i++)
-		if(strcmp(b->files[i].name, name) == 0)
-			return &b->files[i];
+	size_t mask = b->n_slots - 1, i;
+
+	if(b->n_slots == 0)
+		return NULL;
+	for(i = name_hash(name) & mask; b->slots[i] != 0; i = (i + 1) & mask)
+		if(strcmp(b->files[b->slots[i] - 1].name, name) == 0)
+			return &b->files[b->slots[i] - 1];
 	return NULL;
+}
+
+static void slot_put(
+		size_t *slots, size_t n_slots, const char *name, size_t idx)
+{
+	size_t mask = n_slots - 1, i;
+
+	for(i = name_hash(name) & mask; slots[i] != 0; i = (i + 1) & mask)
+		;
+	slots[i] = idx + 1;
+}
+
+/* Room in the index for one more file (kept at most half full). */
+static int index_reserve(wic_bundle_t *b)
+{
+	size_t n_slots = b->n_slots ? b->n_slots : 16, *slots;
+
+	if(2 * (b->n + 1) <= b->n_slots)
+		return 0;
+	while(2 * (b->n + 1) > n_slots)
+		n_slots *= 2;
+	slots = calloc(n_slots, sizeof(*slots));
+	if(slots == NULL)
+		return -1;
+	for(size_t i = 0; i < b->n; i++)
+		slot_put(slots, n_slots, b->files[i].name, i);
+	free(b->slots);
+	b->slots = slots;
+	b->n_slots = n_slots;
+	return 0;
 }
 
 /* Whole regular file into malloc'd memory, refused from max bytes on. A
@@ -108,14 +152,18 @@ int wic_bundle_get(wic_bundle_t *b, const char *path, size_t max,
 	if(read_disk(path, max, &add.data, &add.len, err, errlen) < 0)
 		return -1;
 	add.name = strdup(path);
-	grown = add.name ? realloc(b->files, (b->n + 1) * sizeof(*grown)) : NULL;
+	grown = add.name && index_reserve(b) == 0
+					? realloc(b->files, (b->n + 1) * sizeof(*grown))
+					: NULL;
 	if(grown == NULL) {
 		free(add.name);
 		free(add.data);
 		return set_err(err, errlen, "%s: out of memory", path);
 	}
 	b->files = grown;
-	b->files[b->n++] = add;
+	b->files[b->n] = add;
+	slot_put(b->slots, b->n_slots, add.name, b->n);
+	b->n++;
 	*data = add.data;
 	*len = add.len;
 	return 0;
@@ -207,6 +255,9 @@ int wic_bundle_view(const void *flat, size_t size, wic_bundle_t *out)
 		out->files[out->n].data = (unsigned char *)p;
 		out->files[out->n].len = lens[1];
 		p += lens[1];
+		if(index_reserve(out) < 0)
+			goto malformed;
+		slot_put(out->slots, out->n_slots, out->files[out->n].name, out->n);
 	}
 	return 0;
 malformed:
@@ -223,5 +274,6 @@ void wic_bundle_clear(wic_bundle_t *b)
 		free(b->files[i].data);
 	}
 	free(b->files);
+	free(b->slots);
 	memset(b, 0, sizeof(*b));
 }

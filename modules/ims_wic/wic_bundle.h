@@ -30,6 +30,10 @@ typedef struct wic_bundle
 {
 	wic_bundle_file_t *files; /* in the order first read */
 	size_t n;
+	/* open-addressing index of files by name (index + 1, 0: empty), so
+	 * that a provisioning of 20,000 key files is not a scan a lookup */
+	size_t *slots;
+	size_t n_slots; /* a power of two, at least twice n */
 	/* sealed: lookups never read the disk (a bundle from shared memory);
 	 * borrowed: names and data point into a flat form owned elsewhere */
 	bool sealed;

@@ -223,20 +223,31 @@ static EVP_MAC_CTX *hmac_template(const wic_key_t *k, unsigned alg)
 	return NULL;
 }
 
-/* Best effort: a missing template only costs speed. */
-static void key_prepare(wic_key_t *k)
+/* Built at the first token of each algorithm, kept for the next ones; a
+ * key never used costs no context (a reload validates 20,000 keys). Best
+ * effort: a missing template only costs speed. */
+const EVP_MD_CTX *wic_key_verify_template(const wic_key_t *ck, unsigned alg)
 {
-	unsigned i;
+	wic_key_t *k = (wic_key_t *)ck;
+	unsigned i = wic_alg_index(alg);
 
-	for(i = 0; i < WIC_ALG_COUNT; i++) {
-		unsigned alg = 1u << i;
-		if(!(k->algs & alg))
-			continue;
-		if(k->type == WIC_KEY_HMAC)
-			k->mctx[i] = hmac_template(k, alg);
-		else
-			k->vctx[i] = verify_template(k, alg);
-	}
+	if(k->type == WIC_KEY_HMAC || !(k->algs & alg) || i >= WIC_ALG_COUNT)
+		return NULL;
+	if(k->vctx[i] == NULL)
+		k->vctx[i] = verify_template(k, alg);
+	return k->vctx[i];
+}
+
+const EVP_MAC_CTX *wic_key_mac_template(const wic_key_t *ck, unsigned alg)
+{
+	wic_key_t *k = (wic_key_t *)ck;
+	unsigned i = wic_alg_index(alg);
+
+	if(k->type != WIC_KEY_HMAC || !(k->algs & alg) || i >= WIC_ALG_COUNT)
+		return NULL;
+	if(k->mctx[i] == NULL)
+		k->mctx[i] = hmac_template(k, alg);
+	return k->mctx[i];
 }
 
 /* Appends a key; takes ownership of pkey and secret on success only. */
@@ -266,7 +277,6 @@ static int keyset_append(
 	ks->keys[ks->n] = *k;
 	ks->keys[ks->n].kid = kid;
 	ks->keys[ks->n].libctx = ks->libctx;
-	key_prepare(&ks->keys[ks->n]);
 	ks->n++;
 	return 0;
 nomem:

@@ -51,9 +51,9 @@ typedef struct wic_key
 	EVP_PKEY *pkey; /* public key, asymmetric types */
 	unsigned char *secret;
 	size_t secret_len;
-	/* Contexts initialised at load for each allowed algorithm (index
-	 * wic_alg_index), duplicated per token: OpenSSL 3 otherwise fetches
-	 * providers on every init. NULL: initialise per call instead. */
+	/* Contexts initialised at the first token of each allowed algorithm
+	 * (index wic_alg_index), duplicated per token: OpenSSL 3 otherwise
+	 * fetches providers on every init. See wic_key_verify_template(). */
 	EVP_MD_CTX *vctx[WIC_ALG_COUNT];  /* asymmetric keys */
 	EVP_MAC_CTX *mctx[WIC_ALG_COUNT]; /* HMAC keys */
 	OSSL_LIB_CTX *libctx; /* the keyset's, for contexts built per call */
@@ -153,6 +153,12 @@ int wic_keyset_defer(wic_keyset_t *ks, wic_key_source_kind_t kind,
 int wic_keyset_ready(const wic_keyset_t *ks, char *err, size_t errlen);
 
 void wic_keyset_clear(wic_keyset_t *ks);
+
+/* The context of k prepared for alg, to duplicate per token: built at
+ * the first call and kept in k (which belongs to this process). NULL when
+ * alg is not k's, or OpenSSL failed (then initialise per call). */
+const EVP_MD_CTX *wic_key_verify_template(const wic_key_t *k, unsigned alg);
+const EVP_MAC_CTX *wic_key_mac_template(const wic_key_t *k, unsigned alg);
 
 /* EVP_DigestVerifyInit_ex() of ctx for a JWS alg with the public key k, in
  * k's library context; RSASSA-PSS parameters of RFC 7518 3.5 for PS256.

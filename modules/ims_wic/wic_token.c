@@ -409,7 +409,7 @@ static bool hmac_compute(const wic_key_t *k, unsigned alg,
 		const unsigned char *data, size_t dlen, unsigned char *mac,
 		size_t *maclen)
 {
-	EVP_MAC_CTX *tmpl = k->mctx[wic_alg_index(alg)];
+	const EVP_MAC_CTX *tmpl = wic_key_mac_template(k, alg);
 	EVP_MAC_CTX *ctx;
 	bool ok;
 
@@ -485,7 +485,7 @@ static size_t ecdsa_raw_to_der(unsigned alg, const unsigned char *sig,
 /* From the key's prepared context when there is one. */
 static bool verify_init(EVP_MD_CTX *ctx, const wic_key_t *k, unsigned alg)
 {
-	EVP_MD_CTX *tmpl = k->vctx[wic_alg_index(alg)];
+	const EVP_MD_CTX *tmpl = wic_key_verify_template(k, alg);
 
 	if(tmpl)
 		return EVP_MD_CTX_copy_ex(ctx, tmpl) == 1;
