@@ -131,3 +131,51 @@ function receivedPerTag(call) {
 }
 
 module.exports = { encode, decode, request, ping, list, query, statistics, receivedPerTag };
+
+// ---------------------------------------------------------------------------
+// A real rtpengine for a test file (Debian's rtpengine-daemon, userspace
+// forwarding, none of /etc/rtpengine), in the process registry of
+// tests/lib/common.js. Resolves once it answers an ng ping.
+//   const agw = await startRtpengine({ name: 'media-hostile', portMin: 31000, portMax: 31199 });
+//   agw.ngPort ; await agw.stop();
+async function startRtpengine({ name = 'rtpengine', ip = '127.0.0.1', ngPort, portMin = 31000, portMax = 31199,
+  timeoutS = 60, extraArgs = [] } = {}) {
+  const fs = require('node:fs');
+  const path = require('node:path');
+  const { spawn } = require('node:child_process');
+  const { outDir, slug, freePort, pollUntil, track } = require('./common');
+  const bin = process.env.RTPENGINE_BIN || '/usr/bin/rtpengine';
+  if (!fs.existsSync(bin)) throw new Error(`${bin} is missing: run make deps (Debian's rtpengine-daemon)`);
+  const port = ngPort || await freePort(ip);
+  const logFile = path.join(outDir(), `${slug(name)}-rtpengine.log`);
+  const log = fs.openSync(logFile, 'w');
+  const args = ['--config-file=none', '--foreground', '--log-stderr', '--log-level=6', '--table=-1',
+    `--interface=${ip}`, `--listen-ng=127.0.0.1:${port}`, `--port-min=${portMin}`, `--port-max=${portMax}`,
+    `--timeout=${timeoutS}`, '--delete-delay=0', '--num-threads=2', ...extraArgs];
+  const proc = track(spawn(bin, args, { stdio: ['ignore', log, log], detached: true }), { name: `rtpengine ${name}`, group: true });
+  fs.closeSync(log);
+  let exited = null;
+  const done = new Promise((resolve) => proc.once('exit', (code, signal) => { exited = { code, signal }; resolve(exited); }));
+  try {
+    await pollUntil(async () => {
+      if (exited) throw new Error(`rtpengine exited (${JSON.stringify(exited)}): ${fs.readFileSync(logFile, 'utf8').slice(-2000)}`);
+      return ping(port, { timeoutMs: 300 });
+    }, { timeoutMs: 10000, intervalMs: 100, what: `rtpengine ng on 127.0.0.1:${port}` });
+  } catch (e) {
+    try { process.kill(-proc.pid, 'SIGKILL'); } catch { /* gone */ }
+    throw e;
+  }
+  return {
+    ngPort: port, pid: proc.pid, logFile, done,
+    async stop() {
+      if (exited) return exited;
+      try { process.kill(-proc.pid, 'SIGTERM'); } catch { /* gone */ }
+      const late = setTimeout(() => { try { process.kill(-proc.pid, 'SIGKILL'); } catch { /* gone */ } }, 5000);
+      await done;
+      clearTimeout(late);
+      return exited;
+    },
+  };
+}
+
+module.exports.startRtpengine = startRtpengine;
