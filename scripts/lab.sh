@@ -167,11 +167,14 @@ launch() {
 
 # The eIMS-AGW: Debian's rtpengine in userspace (--table=-1: no kernel
 # module), none of /etc/rtpengine/rtpengine.conf, ng on loopback only.
+# Two logical interfaces on one address: "wic" (advertised as
+# LAB_MEDIA_ADVERTISE when set) and "ims", as a deployment with a public and
+# a private side has (kamailio.cfg MEDIA_WIC_IFACE, MEDIA_IMS_IFACE).
 start_rtpengine() {
-	local iface=$LAB_IP
-	[ -n "$LAB_MEDIA_ADVERTISE" ] && iface="$LAB_IP!$LAB_MEDIA_ADVERTISE"
+	local wic=wic/$LAB_IP
+	[ -n "$LAB_MEDIA_ADVERTISE" ] && wic="wic/$LAB_IP!$LAB_MEDIA_ADVERTISE"
 	launch rtpengine "$LOGS/rtpengine.log" "$RTPENGINE" --config-file=none --foreground \
-		--log-stderr --log-level=6 --table=-1 --interface="$iface" \
+		--log-stderr --log-level=6 --table=-1 --interface="$wic" --interface="ims/$LAB_IP" \
 		--listen-ng="127.0.0.1:$LAB_RTPENGINE_NG_PORT" --listen-cli="127.0.0.1:$LAB_RTPENGINE_CLI_PORT" \
 		--port-min="$LAB_MEDIA_PORT_MIN" --port-max="$LAB_MEDIA_PORT_MAX" \
 		--timeout="$LAB_MEDIA_TIMEOUT" --silent-timeout=3600 --final-timeout=14400 \
@@ -199,7 +202,10 @@ start_parts() {
 	fi
 	if [ "$LAB_WITHOUT_MEDIA" = 1 ]; then
 		ep_defs+=(-A WITHOUT_MEDIA)
-	elif [ "$LAB_RTPENGINE_NG_PORT" != 2223 ]; then
+	else
+		ep_defs+=(-A 'MEDIA_WIC_IFACE="wic"' -A 'MEDIA_IMS_IFACE="ims"')
+	fi
+	if [ "$LAB_WITHOUT_MEDIA" != 1 ] && [ "$LAB_RTPENGINE_NG_PORT" != 2223 ]; then
 		ep_defs+=(-A "RTPENGINE_SOCK=\"udp:127.0.0.1:$LAB_RTPENGINE_NG_PORT\"")
 	fi
 	[ "$LAB_SIP_PORT" != 5060 ] && ep_defs+=(-A "SIP_PORT=$LAB_SIP_PORT")
