@@ -10,6 +10,9 @@
 #   4  in-process verify rate: OpenSSL EVP_DigestVerify vs wic_token_verify
 #   5  bindings held over WS and WSS: shm and RSS/PSS before and after,
 #      bytes per binding; registration rate at 1k, 10k, 100k bindings
+#   6  media through the eIMS-AGW (bench/media.js): concurrent calls with
+#      real RTP through rtpengine (userspace), the AGW's CPU per call,
+#      relayed G.711 and transcoded G.711<->Opus
 #
 # Writes bench/results/bench-<UTC stamp>.json, bench/results/bench.png and
 # the same under the names latest.json / latest.png; prints a table.
@@ -17,7 +20,8 @@
 # BENCH_WORKERS (Kamailio children and tcp_children, 4), BENCH_HOLD_WS,
 # BENCH_HOLD_WSS (connections held; default min(target, open files limit -
 # 400)), BENCH_BIG_BINDINGS (100000), BENCH_PORT_BASE (45000), BENCH_PHASES
-# ("verify newreg refresh term hold").
+# ("verify newreg refresh term hold media"), BENCH_MEDIA_CALLS_RELAY (100),
+# BENCH_MEDIA_CALLS_TRANSCODE (30), BENCH_MEDIA_SECONDS (15).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 REPO=$PWD
@@ -33,7 +37,7 @@ WORKERS=${BENCH_WORKERS:-4}
 BASE=${BENCH_PORT_BASE:-45000}
 SIP_PORT=$((BASE + 60)) WSS_PORT=$((BASE + 443)) WS_PORT=$((BASE + 80))
 IMS_PORT=$((BASE + 70))
-PHASES=${BENCH_PHASES:-verify newreg refresh term hold}
+PHASES=${BENCH_PHASES:-verify newreg refresh term hold media}
 SHM_MB=${BENCH_SHM_MB:-4096}
 PKG_MB=${BENCH_PKG_MB:-32}
 SRC_IPS=16
@@ -357,6 +361,12 @@ if [[ " $PHASES " == *" hold "* ]]; then
 	hd stock-wss stock wss "$HOLD_WSS" 1 1000,10000,$HOLD_WSS
 fi
 
+# ---------------------------------------------------------------- 6 media
+if [[ " $PHASES " == *" media "* ]]; then
+	log "media through the eIMS-AGW: relay and transcode"
+	node "$REPO/bench/media.js" "$RES/media.json" || log "media phase failed (see above)"
+fi
+
 # ---------------------------------------------------------------- report
 STAMP=$(date -u +%Y%m%dT%H%M%SZ)
 OUTJSON=$RESULTS/bench-$STAMP.json
@@ -490,6 +500,11 @@ if "wic-wss" in hold:
     c = hold["wic-wss"]["ready"]["conns_open"]
     targets.append({"name": "WSS connections held (target 20000)", "value": c,
                     "target": 20000, "met": c >= 20000})
+media = load("media.json")
+if media:
+    media.pop("_run", None)
+out["media"] = media
+
 out["targets"] = targets
 out["crashed_runs"] = crashed
 
@@ -538,6 +553,12 @@ for n, h in hold.items():
     print(f"{n:14} {h['ready']['conns_open']:>7} {h['bindings']:>9} {pb['shm_total']:>11,} {pb['module_shm']:>14,} "
           f"{pb['rss']:>11,} {pb['pss']:>11,} {f(m.get(1000)):>10} {f(m.get(10000)):>8} {f(m[ks[-1]] if ks else None):>8}")
 print()
+if media:
+    print(f"{'6 media (AGW)':14} {'calls':>6} {'pkt/s in':>9} {'AGW CPU %':>10} {'% per call':>11} {'calls/core@80%':>15} {'loss a->b %':>12} {'rt loss %':>10}")
+    for m in media.values():
+        print(f"{m['mode']:14} {m['calls']:>6} {m['packets_per_s_into_agw']:>9,} {m['agw_cpu_pct_of_one_core']:>10} "
+              f"{m['agw_cpu_pct_per_call']:>11} {str(m['calls_per_core_at_80pct']):>15} {m['loss_a_to_b_pct']:>12} {m['loss_round_trip_pct']:>10}")
+    print()
 for t in targets:
     print(f"  [{'MET ' if t['met'] else 'MISS'}] {t['name']}: {t['value']} (target {t['target']})")
 if out["crashed_runs"]:

@@ -346,14 +346,18 @@ RPC:
   kamcmd -s $EPCSCF_CTL ims_wic.stats
   kamcmd -s $IMS_CTL htable.dump reg      (IMS Core: registered ranges)
 
-Calls (log in as "alice" on the page first: IMPU sip:demoalice@wwsf.lab):
-  IMS side -> WIC (answer it on the page; the call ends by itself):
-    sipp -sf lab/sipp/uac-call-webrtc.xml -s demoalice@wwsf.lab -key from sip:bob@ims.lab \\
-         -i $LAB_IP -p $((LAB_IMS_UA_PORT + 1)) -m 1 $LAB_IP:$LAB_IMS_PORT
+Calls (log in as "alice" on the page first: IMPU sip:demoalice@wwsf.lab); the
+IMS-side UA speaks RTP/AVP and echoes the RTP it gets: you hear yourself
+through the eIMS-AGW:
+  IMS side -> WIC (answer it on the page, hang up there):
+    sipp -sf lab/sipp/uac-call-rtp.xml -s demoalice@wwsf.lab -key from sip:bob@ims.lab \\
+         -i $LAB_IP -p $((LAB_IMS_UA_PORT + 1)) -m 1 -rtp_echo -mp 6002 $LAB_IP:$LAB_IMS_PORT
   WIC -> IMS side (start this, then call sip:bob@ims.lab on the page):
-    sipp -sf lab/sipp/uas-answer-webrtc.xml -i $LAB_IP -p $LAB_IMS_UA_PORT -m 1
-  (browsers refuse plain RTP offers: the lab/sipp scenarios carry WebRTC SDP;
-   tests/sipp/uac-call.xml works against non-WebRTC UAs only)
+    sipp -sf lab/sipp/uas-answer-rtp.xml -i $LAB_IP -p $LAB_IMS_UA_PORT -m 1 -rtp_echo -mp 6000
+  Media sessions: kamcmd -s $EPCSCF_CTL htable.dump wic_mcall
+                  kamcmd -s $EPCSCF_CTL stats.get_statistics script:
+  (LAB_WITHOUT_MEDIA=1: no AGW, browsers need the WebRTC SDP of
+   lab/sipp/uac-call-webrtc.xml and uas-answer-webrtc.xml, signalling only)
 EOF
 }
 
