@@ -29,11 +29,13 @@
 #   Request-URI instead of retargeting to the registered Contact)
 # The eIMS-AGW (rtpengine, userspace forwarding, controlled by the eP-CSCF
 # over its ng protocol on loopback):
-#   LAB_RTPENGINE_NG_PORT=2223 (ng control, 127.0.0.1) LAB_RTPENGINE_CLI_PORT=9900
-#   LAB_MEDIA_PORT_MIN=30000 LAB_MEDIA_PORT_MAX=30999 (RTP/RTCP relay ports, UDP
+#   LAB_RTPENGINE_NG_PORT=2323 (ng control, 127.0.0.1) LAB_RTPENGINE_CLI_PORT=2324
+#   LAB_MEDIA_PORT_MIN=41000 LAB_MEDIA_PORT_MAX=41999 (RTP/RTCP relay ports, UDP
 #   on LAB_IP) LAB_MEDIA_TIMEOUT=60 (s without media before the AGW ends a
 #   session) LAB_MEDIA_ADVERTISE= (the address put in SDP when the AGW is
 #   behind NAT) LAB_WITHOUT_MEDIA=1 (no AGW: SDP passes untouched)
+#   (not Debian's rtpengine-daemon defaults, ng 2223 and ports 30000-40000:
+#   the lab runs beside a started rtpengine service)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
@@ -59,10 +61,10 @@ MODULE_BUILT=${LAB_MODULE:-$REPO/build/ims_wic.so}
 # the eP-CSCF loads a copy: `make module` rewrites build/ims_wic.so in place,
 # which would crash a running Kamailio that has it mapped
 MODULE=$RUN/ims_wic.so
-LAB_RTPENGINE_NG_PORT=${LAB_RTPENGINE_NG_PORT:-2223}
-LAB_RTPENGINE_CLI_PORT=${LAB_RTPENGINE_CLI_PORT:-9900}
-LAB_MEDIA_PORT_MIN=${LAB_MEDIA_PORT_MIN:-30000}
-LAB_MEDIA_PORT_MAX=${LAB_MEDIA_PORT_MAX:-30999}
+LAB_RTPENGINE_NG_PORT=${LAB_RTPENGINE_NG_PORT:-2323}
+LAB_RTPENGINE_CLI_PORT=${LAB_RTPENGINE_CLI_PORT:-2324}
+LAB_MEDIA_PORT_MIN=${LAB_MEDIA_PORT_MIN:-41000}
+LAB_MEDIA_PORT_MAX=${LAB_MEDIA_PORT_MAX:-41999}
 LAB_MEDIA_TIMEOUT=${LAB_MEDIA_TIMEOUT:-60}
 LAB_MEDIA_ADVERTISE=${LAB_MEDIA_ADVERTISE:-}
 LAB_WITHOUT_MEDIA=${LAB_WITHOUT_MEDIA:-0}
@@ -205,7 +207,7 @@ start_parts() {
 	else
 		ep_defs+=(-A 'MEDIA_WIC_IFACE="wic"' -A 'MEDIA_IMS_IFACE="ims"')
 	fi
-	if [ "$LAB_WITHOUT_MEDIA" != 1 ] && [ "$LAB_RTPENGINE_NG_PORT" != 2223 ]; then
+	if [ "$LAB_WITHOUT_MEDIA" != 1 ]; then
 		ep_defs+=(-A "RTPENGINE_SOCK=\"udp:127.0.0.1:$LAB_RTPENGINE_NG_PORT\"")
 	fi
 	[ "$LAB_SIP_PORT" != 5060 ] && ep_defs+=(-A "SIP_PORT=$LAB_SIP_PORT")

@@ -14,6 +14,7 @@
 //     that Call-ID
 //  3. a WIC that answers an IMS-side RTP/AVP offer with plain RTP/AVP at
 //     the victim: the session is deleted, the victim gets nothing
+//  4. a call that fails (the IMS side busy; the WIC busy) leaves no session
 const test = require('../lib/test');
 const assert = require('node:assert');
 const dgram = require('node:dgram');
@@ -164,4 +165,30 @@ test('a WIC answer of plain RTP/AVP at an address of its choosing gets the call 
   // the IMS side ends the attempt: the WIC has no in-dialog state here, so
   // the UAC runs into its -timeout; only its exit is awaited
   await sipp;
+});
+
+test('a call that fails on every branch leaves no media session, either way', async (t) => {
+  // originating: the IMS side answers 486
+  const ua = await registeredWic(t, 'sip:demohost5@wwsf.lab');
+  const uas = await startUas({ scenario: 'uas-busy.xml', port: 5090, calls: 1, name: 'media-hostile-busy' });
+  t.after(() => uas.stop());
+  const ended = await env.scriptStat('wic_media_sessions_ended');
+  const { res } = await ua.invite('sip:bob@ims.lab', { from: 'sip:demohost5@wwsf.lab', sdp: webrtcSdp(victim.address().port) });
+  assert.strictEqual(res.status, 486, res.raw);
+  const callId = res.header('call-id');
+  await pollUntil(async () => (await ng.query(agw.ngPort, callId)) === null,
+    { timeoutMs: 5000, what: `no session of ${callId} after the 486` });
+  assert.strictEqual(await env.scriptStat('wic_media_sessions_ended'), ended + 1);
+  // terminating: the WIC answers 486 (failure_route[WIC_UNREACHABLE])
+  let incoming;
+  ua.onRequest((req) => {
+    if (req.method === 'INVITE') { incoming = req.header('call-id'); ua.reply(req, 486, 'Busy Here'); }
+  });
+  const r = await runSipp({ scenario: path.join(REPO, 'lab', 'sipp', 'uac-call-rtp.xml'), target: IMS_CORE,
+    service: 'demohost5@wwsf.lab', keys: { from: 'sip:carol@ims.lab' }, timeoutS: 4, name: 'media-hostile-wic-busy',
+    args: ['-mp', '31510'] });
+  assert.ok(incoming, 'the INVITE did not reach the WIC');
+  assert.match(r.trace, /SIP\/2\.0 486 Busy Here/);
+  assert.strictEqual(await ng.query(agw.ngPort, incoming), null, 'a session outlived the 486 of the WIC');
+  assert.strictEqual(await env.scriptStat('wic_media_sessions_ended'), ended + 2);
 });
