@@ -15,6 +15,8 @@
 //  3. a WIC that answers an IMS-side RTP/AVP offer with plain RTP/AVP at
 //     the victim: the session is deleted, the victim gets nothing
 //  4. a call that fails (the IMS side busy; the WIC busy) leaves no session
+//  5. codec policy: a WIC offering Opus alone; the IMS side gets G.711 too and
+//     answers PCMA; the AGW transcodes
 const test = require('../lib/test');
 const assert = require('node:assert');
 const dgram = require('node:dgram');
@@ -191,4 +193,33 @@ test('a call that fails on every branch leaves no media session, either way', as
   assert.match(r.trace, /SIP\/2\.0 486 Busy Here/);
   assert.strictEqual(await ng.query(agw.ngPort, incoming), null, 'a session outlived the 486 of the WIC');
   assert.strictEqual(await env.scriptStat('wic_media_sessions_ended'), ended + 2);
+});
+
+test('codec policy: a WIC offering Opus alone gets G.711 offered to the IMS side, and the AGW transcodes', async (t) => {
+  const ua = await registeredWic(t, 'sip:demohost6@wwsf.lab');
+  const uas = await startUas({ scenario: 'uas-answer-pcap.xml', port: 5090, calls: 1, name: 'media-hostile-opus',
+    keys: { pcap: PCAP } });
+  t.after(() => uas.stop());
+  const opusOnly = webrtcSdp(victim.address().port).replace(/ 111 8\r\n/, ' 111\r\n').replace(/a=rtpmap:8 PCMA\/8000\r\n/, '');
+  assert.doesNotMatch(opusOnly, /PCMA/);
+  const { res, dialog } = await ua.invite('sip:bob@ims.lab', { from: 'sip:demohost6@wwsf.lab', sdp: opusOnly });
+  assert.strictEqual(res.status, 200, res.raw);
+  const offer = /\r?\n\r?\n(v=0[^]*)/.exec(uas.trace().split(/^-{10,}.*$/m).find((b) => /^INVITE /m.test(b)) || '');
+  assert.ok(offer, 'no INVITE with SDP at the IMS side');
+  // Opus kept for an IMS side that takes it, G.711 added for one that does not
+  assert.match(offer[1], /^a=rtpmap:\d+ opus\/48000/m, offer[1]);
+  assert.match(offer[1], /^a=rtpmap:8 PCMA\/8000/m, offer[1]);
+  assert.match(offer[1], /^a=rtpmap:0 PCMU\/8000/m, offer[1]);
+  // the IMS side answered PCMA: the WIC keeps Opus, the AGW transcodes
+  assert.match(res.body, /^m=audio \d+ UDP\/TLS\/RTP\/SAVPF 111\r?$/m, res.body);
+  await uas.waitForTrace(/^ACK sip:/m, 5000);
+  const st = await pollUntil(async () => {
+    const s = await ng.statistics(agw.ngPort);
+    return s.currentstatistics.transcodedmedia > 0 ? s : null;
+  }, { timeoutMs: 5000, what: 'transcoded media in rtpengine' });
+  t.diagnostic(`rtpengine: ${st.currentstatistics.sessionsown} session(s), ${st.currentstatistics.transcodedmedia} transcoded media`);
+  const bye = await ua.bye(dialog);
+  assert.strictEqual(bye.status, 200, bye.raw);
+  await pollUntil(async () => (await ng.query(agw.ngPort, dialog.callId)) === null,
+    { timeoutMs: 5000, what: 'the session deleted after the BYE' });
 });
