@@ -432,6 +432,12 @@ do_status() {
 		"$KAMCMD" -s "$EPCSCF_CTL" ims_wic.ranges 2>&1 || true
 		echo "--- kamcmd -s $EPCSCF_CTL ims_wic.bindings"
 		"$KAMCMD" -s "$EPCSCF_CTL" ims_wic.bindings 2>&1 || true
+		if [ "$LAB_WITHOUT_MEDIA" != 1 ]; then
+			echo "--- kamcmd -s $EPCSCF_CTL rtpengine.show all"
+			"$KAMCMD" -s "$EPCSCF_CTL" rtpengine.show all 2>&1 || true
+			echo "--- kamcmd -s $EPCSCF_CTL htable.dump wic_mcall (media sessions)"
+			"$KAMCMD" -s "$EPCSCF_CTL" htable.dump wic_mcall 2>&1 || true
+		fi
 	fi
 	return $rc
 }

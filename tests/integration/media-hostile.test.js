@@ -14,8 +14,9 @@
 //     that Call-ID
 //  3. a WIC that answers an IMS-side RTP/AVP offer with plain RTP/AVP at
 //     the victim: the session is deleted, the victim gets nothing
-//  4. a call that fails (the IMS side busy; the WIC busy) leaves no session
-//  5. codec policy: a WIC offering Opus alone; the IMS side gets G.711 too and
+//  4. a BYE of the IMS side ends the session
+//  5. a call that fails (the IMS side busy; the WIC busy) leaves no session
+//  6. codec policy: a WIC offering Opus alone; the IMS side gets G.711 too and
 //     answers PCMA; the AGW transcodes
 const test = require('../lib/test');
 const assert = require('node:assert');
@@ -167,6 +168,26 @@ test('a WIC answer of plain RTP/AVP at an address of its choosing gets the call 
   // the IMS side ends the attempt: the WIC has no in-dialog state here, so
   // the UAC runs into its -timeout; only its exit is awaited
   await sipp;
+});
+
+test('a BYE of the IMS side ends the media session', async (t) => {
+  const ua = await registeredWic(t, 'sip:demohost7@wwsf.lab');
+  let callId;
+  ua.onRequest((req) => {
+    if (req.method === 'INVITE') {
+      callId = req.header('call-id');
+      ua.reply(req, 200, 'OK', [], webrtcSdp(victim.address().port, 'active'));
+    }
+    if (req.method === 'BYE') ua.reply(req, 200, 'OK');
+  });
+  const r = await runSipp({ scenario: 'uac-call.xml', target: IMS_CORE, service: 'demohost7@wwsf.lab',
+    keys: { from: 'sip:carol@ims.lab' }, timeoutS: 10, name: 'media-hostile-ims-bye' });
+  assert.strictEqual(r.code, 0, `${r.stderr}\n${r.trace.slice(-3000)}`);
+  // the IMS side's offer went through the AGW to the WIC, and its BYE ended it
+  assert.ok(ua.received.some((m) => m.method === 'BYE'), 'the BYE did not reach the WIC');
+  assert.match(ua.received.find((m) => m.method === 'INVITE').body, /^m=audio \d+ UDP\/TLS\/RTP\/SAVPF /m);
+  await pollUntil(async () => (await ng.query(agw.ngPort, callId)) === null,
+    { timeoutMs: 5000, what: `no session of ${callId} after the IMS side's BYE` });
 });
 
 test('a call that fails on every branch leaves no media session, either way', async (t) => {
