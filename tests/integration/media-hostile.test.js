@@ -128,6 +128,8 @@ test('a WebRTC offer naming another host: the AGW relays the IMS side\'s RTP now
   t.diagnostic(`the AGW received ${got} RTP packets from the IMS side; the victim ${victimPackets - start} datagrams`);
   // ... and went nowhere: no RTP, SRTP or STUN at the address the SDP named
   assert.strictEqual(victimPackets - start, 0, 'the AGW sent datagrams to the address a WIC named');
+  // the node lists the session with its WIC connection (docs: kamcmd htable.dump wic_mcall)
+  assert.ok((await env.epcscf.rpc('htable.dump', 'wic_mcall')).includes(dialog.callId), 'wic_mcall lacks the call');
   // another connection cannot take over the call by its Call-ID
   const other = await registeredWic(t, 'sip:demohost3@wwsf.lab');
   const hijack = await other.request('INVITE', { ruri: 'sip:bob@ims.lab', to: '<sip:bob@ims.lab>',
@@ -139,6 +141,7 @@ test('a WebRTC offer naming another host: the AGW relays the IMS side\'s RTP now
   assert.strictEqual(bye.status, 200, bye.raw);
   await pollUntil(async () => (await ng.query(agw.ngPort, dialog.callId)) === null,
     { timeoutMs: 5000, what: 'the session deleted after the BYE' });
+  assert.ok(!(await env.epcscf.rpc('htable.dump', 'wic_mcall')).includes(dialog.callId), 'wic_mcall keeps the ended call');
   assert.strictEqual(victimPackets - start, 0);
   const r = await uas.stop();
   assert.match(r.logs, /BYE=yes/);
