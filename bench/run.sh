@@ -14,6 +14,9 @@
 #      each); per-request cost of the Origin check, admission, terminating
 #      480/404 and bind events with the LAST WWSF's origin, tokens and range,
 #      as rates and in-process lookup times; reload time; memory
+#   7  media through the eIMS-AGW (bench/media.js): concurrent calls with
+#      real RTP through rtpengine (userspace), the AGW's CPU per call,
+#      relayed G.711 and transcoded G.711<->Opus
 #
 # Writes bench/results/bench-<UTC stamp>.json, bench/results/bench.png and
 # the same under the names latest.json / latest.png; prints a table.
@@ -21,8 +24,9 @@
 # BENCH_WORKERS (Kamailio children and tcp_children, 4), BENCH_HOLD_WS,
 # BENCH_HOLD_WSS (connections held; default min(target, open files limit -
 # 400)), BENCH_BIG_BINDINGS (100000), BENCH_PORT_BASE (45000), BENCH_PHASES
-# ("verify newreg refresh term hold scale"), BENCH_SCALE_WWSFS ("1 100 10000"),
-# BENCH_SCALE_MEM_MANAGER (Kamailio -x of the scale phase, "tlsf").
+# ("verify newreg refresh term hold scale media"), BENCH_SCALE_WWSFS ("1 100 10000"),
+# BENCH_SCALE_MEM_MANAGER (Kamailio -x of the scale phase, "tlsf"),
+# BENCH_MEDIA_CALLS_RELAY (100), BENCH_MEDIA_CALLS_TRANSCODE (30), BENCH_MEDIA_SECONDS (15).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 REPO=$PWD
@@ -39,7 +43,7 @@ WORKERS=${BENCH_WORKERS:-4}
 BASE=${BENCH_PORT_BASE:-45000}
 SIP_PORT=$((BASE + 60)) WSS_PORT=$((BASE + 443)) WS_PORT=$((BASE + 80))
 IMS_PORT=$((BASE + 70))
-PHASES=${BENCH_PHASES:-verify newreg refresh term hold scale}
+PHASES=${BENCH_PHASES:-verify newreg refresh term hold scale media}
 SCALE_COUNTS=${BENCH_SCALE_WWSFS:-1 100 10000}
 SHM_MB=${BENCH_SHM_MB:-4096}
 PKG_MB=${BENCH_PKG_MB:-32}
@@ -463,6 +467,12 @@ if [[ " $PHASES " == *" scale "* ]]; then
 	done
 fi
 
+# ---------------------------------------------------------------- 7 media
+if [[ " $PHASES " == *" media "* ]]; then
+	log "media through the eIMS-AGW: relay and transcode"
+	node "$REPO/bench/media.js" "$RES/media.json" || log "media phase failed (see above)"
+fi
+
 # ---------------------------------------------------------------- report
 STAMP=$(date -u +%Y%m%dT%H%M%SZ)
 OUTJSON=$RESULTS/bench-$STAMP.json
@@ -647,6 +657,11 @@ if scale and max(scale) > min(scale):
                         "target": 1.2, "met": cr is not None and cr <= 1.2})
     targets.append({"name": f"scale reload of {max(scale)} WWSFs (s)", "value": top["reload_s"],
                     "target": 2.0, "met": top["reload_s"] is not None and top["reload_s"] < 2.0})
+media = load("media.json")
+if media:
+    media.pop("_run", None)
+out["media"] = media
+
 out["targets"] = targets
 out["crashed_runs"] = crashed
 
@@ -713,6 +728,12 @@ if scale:
         print(f"  {n:>8,}: " + " ".join(f"{x[k]:.0f}" for k in ("origin", "issuer", "range_admission", "range_480", "range_404", "rstate_bind_event"))
               + f"; load {d['lookup_ns']['load_s']:.3f} s, index {d['lookup_ns']['index_bytes']:,} B, provisioning heap {d['lookup_ns']['prov_heap_bytes']:,} B")
 print()
+if media:
+    print(f"{'7 media (AGW)':14} {'calls':>6} {'pkt/s in':>9} {'AGW CPU %':>10} {'% per call':>11} {'calls/core@80%':>15} {'loss a->b %':>12} {'rt loss %':>10}")
+    for m in media.values():
+        print(f"{m['mode']:14} {m['calls']:>6} {m['packets_per_s_into_agw']:>9,} {m['agw_cpu_pct_of_one_core']:>10} "
+              f"{m['agw_cpu_pct_per_call']:>11} {str(m['calls_per_core_at_80pct']):>15} {m['loss_a_to_b_pct']:>12} {m['loss_round_trip_pct']:>10}")
+    print()
 for t in targets:
     print(f"  [{'MET ' if t['met'] else 'MISS'}] {t['name']}: {t['value']} (target {t['target']})")
 if out["crashed_runs"]:

@@ -27,6 +27,15 @@
 #   may hold no registration)  LAB_LOG_LEVEL=2
 #   LAB_IMS_KEEP_RURI=1 (the IMS Core stand-in keeps the called identity in the
 #   Request-URI instead of retargeting to the registered Contact)
+# The eIMS-AGW (rtpengine, userspace forwarding, controlled by the eP-CSCF
+# over its ng protocol on loopback):
+#   LAB_RTPENGINE_NG_PORT=2323 (ng control, 127.0.0.1) LAB_RTPENGINE_CLI_PORT=2324
+#   LAB_MEDIA_PORT_MIN=41000 LAB_MEDIA_PORT_MAX=41999 (RTP/RTCP relay ports, UDP
+#   on LAB_IP) LAB_MEDIA_TIMEOUT=60 (s without media before the AGW ends a
+#   session) LAB_MEDIA_ADVERTISE= (the address put in SDP when the AGW is
+#   behind NAT) LAB_WITHOUT_MEDIA=1 (no AGW: SDP passes untouched)
+#   (not Debian's rtpengine-daemon defaults, ng 2223 and ports 30000-40000:
+#   the lab runs beside a started rtpengine service)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
@@ -52,9 +61,18 @@ MODULE_BUILT=${LAB_MODULE:-$REPO/build/ims_wic.so}
 # the eP-CSCF loads a copy: `make module` rewrites build/ims_wic.so in place,
 # which would crash a running Kamailio that has it mapped
 MODULE=$RUN/ims_wic.so
+LAB_RTPENGINE_NG_PORT=${LAB_RTPENGINE_NG_PORT:-2323}
+LAB_RTPENGINE_CLI_PORT=${LAB_RTPENGINE_CLI_PORT:-2324}
+LAB_MEDIA_PORT_MIN=${LAB_MEDIA_PORT_MIN:-41000}
+LAB_MEDIA_PORT_MAX=${LAB_MEDIA_PORT_MAX:-41999}
+LAB_MEDIA_TIMEOUT=${LAB_MEDIA_TIMEOUT:-60}
+LAB_MEDIA_ADVERTISE=${LAB_MEDIA_ADVERTISE:-}
+LAB_WITHOUT_MEDIA=${LAB_WITHOUT_MEDIA:-0}
+RTPENGINE=${RTPENGINE_BIN:-/usr/bin/rtpengine}
 KAMAILIO=${KAMAILIO_BIN:-/usr/sbin/kamailio}
 KAMCMD=${KAMCMD_BIN:-/usr/sbin/kamcmd}
 PARTS=(ims-core epcscf wwsf wwsf-other)
+[ "$LAB_WITHOUT_MEDIA" = 1 ] || PARTS=(rtpengine "${PARTS[@]}")
 
 usage() {
 	sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2
@@ -98,6 +116,8 @@ check_tools() {
 	[ -d node_modules/jssip ] || die "node_modules/jssip missing: run make deps"
 	command -v openssl >/dev/null || die "openssl missing: run make deps"
 	command -v ss >/dev/null || die "ss (iproute2) missing: run make deps"
+	[ "$LAB_WITHOUT_MEDIA" = 1 ] || [ -x "$RTPENGINE" ] ||
+		die "$RTPENGINE missing: run make deps (Debian's rtpengine-daemon)"
 }
 
 # ---- processes --------------------------------------------------------------
@@ -121,7 +141,9 @@ port_busy() { # proto port -> prints the socket line when bound
 check_ports_free() {
 	local busy="" p
 	for p in "udp $LAB_IMS_PORT" "tcp $LAB_IMS_PORT" "udp $LAB_SIP_PORT" "tcp $LAB_SIP_PORT" \
-		"tcp $LAB_WSS_PORT" "tcp $LAB_WS_PORT" "tcp $LAB_WWSF_PORT" "tcp $((LAB_WWSF_PORT + 1))"; do
+		"tcp $LAB_WSS_PORT" "tcp $LAB_WS_PORT" "tcp $LAB_WWSF_PORT" "tcp $((LAB_WWSF_PORT + 1))" \
+		$([ "$LAB_WITHOUT_MEDIA" = 1 ] || echo "udp:$LAB_RTPENGINE_NG_PORT tcp:$LAB_RTPENGINE_CLI_PORT"); do
+		p=${p/:/ }
 		# shellcheck disable=SC2086
 		if port_busy $p >/dev/null; then
 			busy+="  $p: $(port_busy $p | head -1 | tr -s ' ')"$'\n'
@@ -145,6 +167,22 @@ launch() {
 	echo $! > "$(pidfile "$part")"
 }
 
+# The eIMS-AGW: Debian's rtpengine in userspace (--table=-1: no kernel
+# module), none of /etc/rtpengine/rtpengine.conf, ng on loopback only.
+# Two logical interfaces on one address: "wic" (advertised as
+# LAB_MEDIA_ADVERTISE when set) and "ims", as a deployment with a public and
+# a private side has (kamailio.cfg MEDIA_WIC_IFACE, MEDIA_IMS_IFACE).
+start_rtpengine() {
+	local wic=wic/$LAB_IP
+	[ -n "$LAB_MEDIA_ADVERTISE" ] && wic="wic/$LAB_IP!$LAB_MEDIA_ADVERTISE"
+	launch rtpengine "$LOGS/rtpengine.log" "$RTPENGINE" --config-file=none --foreground \
+		--log-stderr --log-level=6 --table=-1 --interface="$wic" --interface="ims/$LAB_IP" \
+		--listen-ng="127.0.0.1:$LAB_RTPENGINE_NG_PORT" --listen-cli="127.0.0.1:$LAB_RTPENGINE_CLI_PORT" \
+		--port-min="$LAB_MEDIA_PORT_MIN" --port-max="$LAB_MEDIA_PORT_MAX" \
+		--timeout="$LAB_MEDIA_TIMEOUT" --silent-timeout=3600 --final-timeout=14400 \
+		--delete-delay=0 --num-threads=2
+}
+
 start_parts() {
 	local ims_defs=(-A "CTL_SOCK=\"$IMS_CTL\"")
 	[ "$LAB_IP" != 127.0.0.1 ] && ims_defs+=(-A "IMS_LISTEN_IP=$LAB_IP")
@@ -163,6 +201,14 @@ start_parts() {
 		-A "REGISTER_WITHIN=${LAB_REGISTER_WITHIN:-30}")
 	if [ "$LAB_IP" != 127.0.0.1 ]; then
 		ep_defs+=(-A "EPCSCF_IP=\"$LAB_IP\"" -A "IMS_CORE=\"$LAB_IP\"")
+	fi
+	if [ "$LAB_WITHOUT_MEDIA" = 1 ]; then
+		ep_defs+=(-A WITHOUT_MEDIA)
+	else
+		ep_defs+=(-A 'MEDIA_WIC_IFACE="wic"' -A 'MEDIA_IMS_IFACE="ims"')
+	fi
+	if [ "$LAB_WITHOUT_MEDIA" != 1 ]; then
+		ep_defs+=(-A "RTPENGINE_SOCK=\"udp:127.0.0.1:$LAB_RTPENGINE_NG_PORT\"")
 	fi
 	[ "$LAB_SIP_PORT" != 5060 ] && ep_defs+=(-A "SIP_PORT=$LAB_SIP_PORT")
 	[ "$LAB_WSS_PORT" != 8443 ] && ep_defs+=(-A "WSS_PORT=$LAB_WSS_PORT")
@@ -195,6 +241,18 @@ ready_epcscf() {
 	# the WSS listener completes a TLS handshake
 	timeout 3 openssl s_client -connect "$LAB_IP:$LAB_WSS_PORT" -brief </dev/null 2>&1 |
 		grep -q 'CONNECTION ESTABLISHED'
+}
+ready_rtpengine() { # answers an ng ping
+	python3 - "$LAB_RTPENGINE_NG_PORT" <<'PY' 2>/dev/null
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(1)
+s.sendto(b"lab1 d7:command4:pinge", ("127.0.0.1", int(sys.argv[1])))
+sys.exit(0 if b"pong" in s.recv(1000) else 1)
+PY
+}
+ready_media_control() { # the eP-CSCF has the AGW enabled
+	"$KAMCMD" -s "$EPCSCF_CTL" rtpengine.show all 2>/dev/null | grep -qE 'disabled: 0'
 }
 ready_ranges() { # every provisioned range is registered at the IMS Core
 	local dump
@@ -244,10 +302,22 @@ stop_part() { # part: SIGTERM, wait up to 10 s, then SIGKILL its process group
 
 stop_all() {
 	local p
-	for p in wwsf-other wwsf epcscf ims-core; do
+	for p in wwsf-other wwsf epcscf ims-core rtpengine; do
 		stop_part "$p"
 	done
 	rm -f "$RUN/epcscf.ctl" "$RUN/ims-core.ctl"
+}
+
+media_banner() {
+	if [ "$LAB_WITHOUT_MEDIA" = 1 ]; then
+		echo "  eIMS-AGW           none (LAB_WITHOUT_MEDIA=1): SDP passes untouched"
+		return
+	fi
+	cat <<EOF
+  eIMS-AGW           rtpengine ng udp:127.0.0.1:$LAB_RTPENGINE_NG_PORT  cli tcp:127.0.0.1:$LAB_RTPENGINE_CLI_PORT
+                     media udp:$LAB_IP:$LAB_MEDIA_PORT_MIN-$LAB_MEDIA_PORT_MAX${LAB_MEDIA_ADVERTISE:+ (advertised as $LAB_MEDIA_ADVERTISE)}
+                     log $LOGS/rtpengine.log
+EOF
 }
 
 banner() {
@@ -262,6 +332,7 @@ ims_wic lab is up ($LAB)
   other WWSF + WIC   http://$LAB_IP:$((LAB_WWSF_PORT + 1))/   (IMPUs sip:other<name>@wwsf.lab, its own key)
                      log $LOGS/wwsf-other.log
   IMS-side UA        expected at sip:$LAB_IP:$LAB_IMS_UA_PORT (identities @ims.lab)
+$(media_banner)
 
   Limits per source address: ${LAB_UPGRADE_LIMIT:-50} WebSocket upgrades / 10 s (then HTTP 429),
   ${LAB_REQUEST_LIMIT:-100} SIP requests / 2 s (then 503), register within ${LAB_REGISTER_WITHIN:-30} s of the
@@ -277,20 +348,27 @@ RPC:
   kamcmd -s $EPCSCF_CTL ims_wic.stats
   kamcmd -s $IMS_CTL htable.dump reg      (IMS Core: registered ranges)
 
-Calls (log in as "alice" on the page first: IMPU sip:demoalice@wwsf.lab):
-  IMS side -> WIC (answer it on the page; the call ends by itself):
-    sipp -sf lab/sipp/uac-call-webrtc.xml -s demoalice@wwsf.lab -key from sip:bob@ims.lab \\
-         -i $LAB_IP -p $((LAB_IMS_UA_PORT + 1)) -m 1 $LAB_IP:$LAB_IMS_PORT
+Calls (log in as "alice" on the page first: IMPU sip:demoalice@wwsf.lab); the
+IMS-side UA speaks RTP/AVP and echoes the RTP it gets: you hear yourself
+through the eIMS-AGW:
+  IMS side -> WIC (answer it on the page, hang up there):
+    sipp -sf lab/sipp/uac-call-rtp.xml -s demoalice@wwsf.lab -key from sip:bob@ims.lab \\
+         -i $LAB_IP -p $((LAB_IMS_UA_PORT + 1)) -m 1 -rtp_echo -mp 6002 $LAB_IP:$LAB_IMS_PORT
   WIC -> IMS side (start this, then call sip:bob@ims.lab on the page):
-    sipp -sf lab/sipp/uas-answer-webrtc.xml -i $LAB_IP -p $LAB_IMS_UA_PORT -m 1
-  (browsers refuse plain RTP offers: the lab/sipp scenarios carry WebRTC SDP;
-   tests/sipp/uac-call.xml works against non-WebRTC UAs only)
+    sipp -sf lab/sipp/uas-answer-rtp.xml -i $LAB_IP -p $LAB_IMS_UA_PORT -m 1 -rtp_echo -mp 6000
+  Media sessions: kamcmd -s $EPCSCF_CTL htable.dump wic_mcall
+                  kamcmd -s $EPCSCF_CTL stats.get_statistics script:
+  (LAB_WITHOUT_MEDIA=1: no AGW, browsers need the WebRTC SDP of
+   lab/sipp/uac-call-webrtc.xml and uas-answer-webrtc.xml, signalling only)
 EOF
 }
 
 wait_ready() {
 	wait_for "IMS Core stand-in on $LAB_IP:$LAB_IMS_PORT" ready_ims_core ims-core
 	wait_for "eP-CSCF on $LAB_IP:$LAB_SIP_PORT/$LAB_WSS_PORT/$LAB_WS_PORT" ready_epcscf epcscf ims-core
+	if [ "$LAB_WITHOUT_MEDIA" != 1 ]; then
+		wait_for "the eP-CSCF controlling the eIMS-AGW" ready_media_control epcscf rtpengine
+	fi
 	wait_for "ranges registered at the IMS Core" ready_ranges epcscf ims-core
 	wait_for "WWSF on http://$LAB_IP:$LAB_WWSF_PORT" ready_wwsf wwsf
 	wait_for "WWSF other on http://$LAB_IP:$((LAB_WWSF_PORT + 1))" ready_wwsf_other wwsf-other
@@ -316,6 +394,10 @@ do_start() { # mode: run|start
 		trap 'stop_all' EXIT
 	else
 		trap 'rc=$?; [ $rc -eq 0 ] || { log "start failed: stopping what started"; stop_all; }' EXIT
+	fi
+	if [ "$LAB_WITHOUT_MEDIA" != 1 ]; then
+		start_rtpengine
+		wait_for "eIMS-AGW (rtpengine) ng on 127.0.0.1:$LAB_RTPENGINE_NG_PORT" ready_rtpengine rtpengine
 	fi
 	start_parts
 	wait_ready
@@ -350,6 +432,12 @@ do_status() {
 		"$KAMCMD" -s "$EPCSCF_CTL" ims_wic.ranges 2>&1 || true
 		echo "--- kamcmd -s $EPCSCF_CTL ims_wic.bindings"
 		"$KAMCMD" -s "$EPCSCF_CTL" ims_wic.bindings 2>&1 || true
+		if [ "$LAB_WITHOUT_MEDIA" != 1 ]; then
+			echo "--- kamcmd -s $EPCSCF_CTL rtpengine.show all"
+			"$KAMCMD" -s "$EPCSCF_CTL" rtpengine.show all 2>&1 || true
+			echo "--- kamcmd -s $EPCSCF_CTL htable.dump wic_mcall (media sessions)"
+			"$KAMCMD" -s "$EPCSCF_CTL" htable.dump wic_mcall 2>&1 || true
+		fi
 	fi
 	return $rc
 }

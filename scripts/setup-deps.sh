@@ -12,6 +12,7 @@ APT_PACKAGES=(
 	sip-tester pkg-config build-essential dpkg-dev bison flex
 	clang libclang-rt-14-dev openssl nodejs npm chromium procps
 	iproute2 curl python3 xsltproc docbook-xsl docbook-xml lynx
+	rtpengine-daemon
 )
 
 missing_packages() {

@@ -238,8 +238,8 @@ test('the YAML reader reads what it must and refuses what it cannot', () => {
   assert.throws(() => parseYaml('a: 1\n  b: 2\n'), /indentation/);
 });
 
-test('compose has the four services, each built from an existing Dockerfile of docker/', () => {
-  assert.deepStrictEqual(Object.keys(S).sort(), ['epcscf', 'ims-core', 'sipp', 'wwsf']);
+test('compose has the five services, each built from an existing Dockerfile of docker/', () => {
+  assert.deepStrictEqual(Object.keys(S).sort(), ['epcscf', 'ims-core', 'rtpengine', 'sipp', 'wwsf']);
   for (const [name, svc] of Object.entries(S)) {
     assert.strictEqual(svc.build.context, '..', `${name}: the build context must be the repository root`);
     assert.match(svc.build.dockerfile, /^docker\/Dockerfile\.[a-z-]+$/, name);
@@ -251,7 +251,7 @@ test('compose has the four services, each built from an existing Dockerfile of d
   const prefix = subnet.replace(/\.0\/24$/, '.');
   assert.match(subnet, /^\d+\.\d+\.\d+\.0\/24$/);
   for (const name of Object.keys(S)) assert.ok(ipOf(name).startsWith(prefix), `${name} outside ${subnet}`);
-  assert.strictEqual(new Set(Object.keys(S).map(ipOf)).size, 4, 'addresses must differ');
+  assert.strictEqual(new Set(Object.keys(S).map(ipOf)).size, 5, 'addresses must differ');
 });
 
 test('every COPY source exists and the eP-CSCF image builds the module like the Makefile', () => {
@@ -352,7 +352,48 @@ test('ports: compose = cfg defaults = scripts/lab.sh = WWSF = provisioning', () 
 
   const s = S.sipp.command.map(String);
   assert.strictEqual(Number(argAfter(s, '-p')), want.imsUa);
-  assert.strictEqual(repoPathOf(argAfter(s, '-sf'), dockerfiles.sipp), 'lab/sipp/uas-answer-webrtc.xml');
+  assert.strictEqual(repoPathOf(argAfter(s, '-sf'), dockerfiles.sipp), 'lab/sipp/uas-answer-rtp.xml');
+  assert.ok(s.includes('-rtp_echo'), 'the IMS-side UA echoes RTP');
+});
+
+// rtpengine --name=value options of a command -> {name: [values]}
+function longOpts(cmd) {
+  const out = {};
+  for (const a of cmd.map(String)) {
+    const m = /^--([a-z-]+)(?:=(.*))?$/.exec(a);
+    if (m) (out[m[1]] = out[m[1]] || []).push(m[2] === undefined ? true : m[2]);
+  }
+  return out;
+}
+
+test('the eIMS-AGW: the eP-CSCF controls the rtpengine service, browsers reach its relay ports', () => {
+  const o = longOpts(S.rtpengine.command);
+  assert.strictEqual(S.rtpengine.command[0], 'rtpengine');
+  assert.deepStrictEqual(o.table, ['-1'], 'userspace forwarding only (no kernel module)');
+  assert.deepStrictEqual(o['config-file'], ['none']);
+  const ep = defines(S.epcscf.command);
+  assert.ok(cfgKnows(EP_CFG, 'RTPENGINE_SOCK') && !('WITHOUT_MEDIA' in ep));
+  assert.strictEqual(ep.RTPENGINE_SOCK, `udp:${o['listen-ng'][0]}`);
+  assert.ok(o['listen-ng'][0].startsWith(`${ipOf('rtpengine')}:`), 'ng on the lab network only, never published');
+  assert.ok(!(S.rtpengine.ports || []).some((p) => String(p).includes(o['listen-ng'][0].split(':')[1])));
+  // the logical interfaces the cfg names: "wic" advertised where the host's
+  // browser reaches it, "ims" on the lab network
+  const ifaces = Object.fromEntries(o.interface.map((i) => i.split('/')));
+  assert.strictEqual(ifaces[ep.MEDIA_WIC_IFACE], `${ipOf('rtpengine')}!127.0.0.1`);
+  assert.strictEqual(ifaces[ep.MEDIA_IMS_IFACE], ipOf('rtpengine'));
+  // the relay ports are published as they are, on loopback
+  const range = `${o['port-min'][0]}-${o['port-max'][0]}`;
+  assert.deepStrictEqual(S.rtpengine.ports, [`127.0.0.1:${range}:${range}/udp`]);
+  const image = dockerfiles.rtpengine;
+  assert.ok(image.some((i) => i.op === 'RUN' && /rtpengine-daemon/.test(i.args)));
+  assert.ok(read('scripts/setup-deps.sh').includes('rtpengine-daemon'));
+  assert.deepStrictEqual(JSON.parse(image.find((i) => i.op === 'CMD').args), S.rtpengine.command.map(String),
+    'the image CMD is the compose command');
+  assert.ok(image.some((i) => i.op === 'EXPOSE' && i.args.split(/\s+/).includes(`${range}/udp`)));
+  // the lab starts the same interfaces
+  const lab = read('scripts/lab.sh');
+  assert.match(lab, /--interface="\$wic" --interface="ims\/\$LAB_IP"/);
+  assert.match(lab, /MEDIA_WIC_IFACE="wic"/);
 });
 
 test('addresses: the -A defines point at the compose addresses', () => {

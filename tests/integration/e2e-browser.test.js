@@ -4,14 +4,25 @@
 // DevTools protocol by playwright-core, sipp on the IMS side.
 //
 //  1. the page gets a token from the WWSF and registers over WSS
-//  2. an INVITE from an IMS-side sipp UAC reaches the page through the IMS
-//     Core stand-in and the eP-CSCF; the page answers; sipp ends the call
-//  3. the page calls an IMS-side sipp UAS, which answers; the page hangs up
-//  4. the same page served from an origin that is not provisioned cannot
+//  2. an INVITE from an IMS-side sipp UAC with a plain RTP/AVP offer reaches
+//     the page through the IMS Core stand-in and the eP-CSCF, which has the
+//     eIMS-AGW (rtpengine) turn it into a WebRTC offer; the page answers;
+//     sipp echoes the RTP it gets, so audio flows both ways (Chromium's fake
+//     microphone); the page hangs up
+//  3. the page calls an IMS-side sipp UAS that answers RTP/AVP PCMA and
+//     echoes: the same, the other way round; the page holds (re-INVITE) and
+//     resumes (UPDATE), audio flows again
+//  4. a call the page cancels while it rings, and a call whose page goes
+//     away (its WebSocket closes, no BYE), leave no session in rtpengine
+//  5. the same page served from an origin that is not provisioned cannot
 //     open the WebSocket (HTTP 403 on the upgrade)
 //
+// SDP is checked at each side: the IMS side never sees ICE, DTLS or SAVPF;
+// the browser never sees plain RTP/AVP. The audio figures go to the TAP
+// output (diagnostics) and tests/out/e2e/media-figures.json.
+//
 // Ports: the lab's (5060/8443/8080/5070/5090/8000, unauthorized page on
-// 8002); the LAB_* variables of scripts/lab.sh move them all.
+// 8002, rtpengine ng 2323); the LAB_* variables of scripts/lab.sh move them all.
 
 const test = require('../lib/test');
 const assert = require('node:assert');
@@ -21,7 +32,8 @@ const path = require('node:path');
 const https = require('node:https');
 const crypto = require('node:crypto');
 const { spawn, execFile } = require('node:child_process');
-const { REPO, outDir, pollUntil, tcpConnectOnce, track, trackPid, trackPidDir, groupLeadersByCmdline } = require('../lib/common');
+const { REPO, outDir, pollUntil, tcpConnectOnce, track, trackPid, trackPidDir, groupLeadersByCmdline, freePort, portBound } = require('../lib/common');
+const ng = require('../lib/rtpengine');
 const { runSipp, startUas } = require('../lib/sipp');
 const { parseRpcStructs } = require('../lib/env');
 
@@ -35,14 +47,15 @@ const P = {
   imsUa: Number(process.env.LAB_IMS_UA_PORT || 5090),
   wwsf: Number(process.env.LAB_WWSF_PORT || 8000),
 };
+const NG_PORT = Number(process.env.LAB_RTPENGINE_NG_PORT || 2323);
 P.badWwsf = Number(process.env.E2E_BAD_ORIGIN_PORT || P.wwsf + 2);
 const LAB = path.resolve(process.env.LAB_DIR || path.join(REPO, 'build', 'lab'));
 const EPCSCF_CTL = `unix:${path.join(LAB, 'run', 'epcscf.ctl')}`;
 const OUT = path.join(outDir(), 'e2e');
 const USER = `e2e${crypto.randomBytes(3).toString('hex')}`;
 const IMPU = `sip:demo${USER}@wwsf.lab`;
-const SIPP_UAC = path.join(REPO, 'lab', 'sipp', 'uac-call-webrtc.xml');
-const SIPP_UAS = path.join(REPO, 'lab', 'sipp', 'uas-answer-webrtc.xml');
+const SIPP_UAC = path.join(REPO, 'lab', 'sipp', 'uac-call-rtp.xml');
+const SIPP_UAS = path.join(REPO, 'lab', 'sipp', 'uas-answer-rtp.xml');
 
 const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic',
   '--no-first-run', '--disable-background-networking', '--disable-component-update',
@@ -201,59 +214,311 @@ test('the WIC page gets a token and registers over WSS', async () => {
   assert.ok(fs.statSync(path.join(OUT, 'registered.png')).size > 1000);
 });
 
-test('an IMS-side INVITE reaches the page through the IMS Core and is answered', async () => {
+// ---- media through the eIMS-AGW ----------------------------------------------
+
+// A UDP port for sipp's RTP echo: it binds the port and the port + 2.
+async function echoPort() {
+  for (let i = 0; i < 20; i++) {
+    const p = await freePort(IP);
+    if (p < 65000 && !portBound('udp', p + 2, IP)) return p;
+  }
+  throw new Error('no free port pair for the RTP echo');
+}
+
+// The SDP bodies of the messages sipp received (-trace_msg), by first line.
+function receivedSdp(trace, firstLine) {
+  return trace.split(/^-{10,}.*$/m)
+    .filter((b) => /message received/.test(b))
+    .map((b) => b.replace(/^[^]*?message received[^\n]*\n\s*/, ''))
+    .filter((m) => firstLine.test(m) && /\r?\n\r?\nv=0/.test(m))
+    .map((m) => m.slice(m.search(/\r?\n\r?\nv=0/)).trim());
+}
+
+// What an IMS UE, MGCF or MRF can answer: plain RTP/AVP, nothing of WebRTC.
+function assertImsSdp(sdp, where) {
+  assert.match(sdp, /^m=audio \d+ RTP\/AVP [\d ]+$/m, `${where}: no RTP/AVP audio line:\n${sdp}`);
+  for (const bad of [/SAVP/, /UDP\/TLS/, /^a=ice-/m, /^a=candidate/m, /^a=fingerprint/m, /^a=setup/m,
+    /^a=crypto/m, /^a=rtcp-mux/m, /^a=group:BUNDLE/m, /^a=extmap:/m]) {
+    assert.doesNotMatch(sdp, bad, `${where}: the IMS side sees ${bad}:\n${sdp}`);
+  }
+}
+
+// What a browser accepts: UDP/TLS/RTP/SAVPF with ICE, DTLS and rtcp-mux.
+function assertWicSdp(sdp, where) {
+  assert.match(sdp, /^m=audio \d+ UDP\/TLS\/RTP\/SAVPF [\d ]+$/m, `${where}: no UDP/TLS/RTP/SAVPF audio line:\n${sdp}`);
+  assert.doesNotMatch(sdp, /\bRTP\/AVP\b/, `${where}: the browser sees plain RTP/AVP:\n${sdp}`);
+  for (const need of [/^a=ice-ufrag:/m, /^a=ice-pwd:/m, /^a=candidate:/m, /^a=fingerprint:sha-256 /m,
+    /^a=setup:/m, /^a=rtcp-mux/m]) {
+    assert.match(sdp, need, `${where}: ${need} missing:\n${sdp}`);
+  }
+}
+
+// The page's RTCPeerConnection: descriptions and audio statistics.
+function pcState(p) {
+  return p.evaluate(async () => {
+    const s = window.wic && window.wic.session;
+    const pc = s && s.connection;
+    if (!pc) return null;
+    const out = {
+      local: pc.localDescription && pc.localDescription.sdp,
+      remote: pc.remoteDescription && pc.remoteDescription.sdp,
+      ice: pc.iceConnectionState,
+      inbound: null,
+      outbound: null,
+      codec: null,
+    };
+    const stats = await pc.getStats();
+    stats.forEach((r) => {
+      if (r.type === 'inbound-rtp' && r.kind === 'audio') {
+        out.inbound = { bytes: r.bytesReceived, packets: r.packetsReceived, level: r.audioLevel || 0,
+          energy: r.totalAudioEnergy || 0, codecId: r.codecId };
+      }
+      if (r.type === 'outbound-rtp' && r.kind === 'audio') out.outbound = { bytes: r.bytesSent, packets: r.packetsSent };
+    });
+    if (out.inbound && out.inbound.codecId) {
+      const c = stats.get(out.inbound.codecId);
+      out.codec = c ? c.mimeType : null;
+    }
+    return out;
+  });
+}
+
+// Audio reaches the page: bytesReceived grows and the level rises above
+// silence (Chromium's fake microphone beeps; the IMS side echoes it).
+async function assertPageHearsAudio(p, t, label) {
+  const first = await pollUntil(async () => {
+    const s = await pcState(p);
+    return s && s.inbound && s.inbound.bytes > 0 ? s : null;
+  }, { timeoutMs: 15000, intervalMs: 200, what: `${label}: inbound audio on the page` });
+  let maxLevel = 0;
+  const loud = await pollUntil(async () => {
+    const s = await pcState(p);
+    maxLevel = Math.max(maxLevel, s.inbound.level);
+    return s.inbound.bytes > first.inbound.bytes + 1000 && maxLevel > 0.01 ? s : null;
+  }, { timeoutMs: 15000, intervalMs: 100, what: () => `${label}: growing inbound audio above silence (max audioLevel ${maxLevel})` });
+  const figures = {
+    codec: loud.codec, ice: loud.ice, inboundBytes: loud.inbound.bytes, inboundPackets: loud.inbound.packets,
+    maxAudioLevel: Number(maxLevel.toFixed(3)), totalAudioEnergy: Number(loud.inbound.energy.toFixed(4)),
+    outboundPackets: loud.outbound && loud.outbound.packets,
+  };
+  t.diagnostic(`${label}: page ${JSON.stringify(figures)}`);
+  return { state: loud, figures };
+}
+
+// rtpengine has no session of the call any more (polled, bounded).
+async function assertNoMediaSession(callId, what) {
+  await pollUntil(async () => (await ng.query(NG_PORT, callId)) === null,
+    { timeoutMs: 10000, intervalMs: 100, what: `no rtpengine session for ${callId} after ${what}` });
+  assert.ok(!(await ng.list(NG_PORT)).includes(callId), `rtpengine still lists ${callId} after ${what}`);
+}
+
+// rtpengine's counts of a call's RTP, per side: what it received from the
+// IMS side (sipp sends only the echo of what it received: the IMS side's
+// reception, packet for packet) and from the browser.
+async function rtpPerSide(callId) {
+  const call = await ng.query(NG_PORT, callId);
+  const per = ng.receivedPerTag(call);
+  const ims = Object.keys(per).find((tag) => /SIPp/.test(tag));
+  const wic = Object.keys(per).find((tag) => !/SIPp/.test(tag));
+  if (!ims || !wic) return null;
+  return { fromIms: per[ims].packets, fromWic: per[wic].packets };
+}
+
+// Cleanup of a test that failed mid-call: the page's call ends, so that the
+// next test starts idle (bounded: the button is disabled once it ended).
+async function hangUpIfInCall(p) {
+  const st = await p.textContent('#call-state').catch(() => 'ended');
+  if (/^(ended|failed|idle|$)/.test(st)) return;
+  await p.click('#hangup', { timeout: 2000 }).catch(() => {});
+  await waitText(p, '#call-state', (x) => /^(ended|failed)/.test(x), 'the end of the call', 5000).catch(() => {});
+}
+
+function callIdOf(msgText) {
+  const m = /^Call-ID:\s*(\S+)/mi.exec(msgText);
+  assert.ok(m, 'no Call-ID in the IMS-side trace');
+  return m[1];
+}
+
+const figures = {};
+
+test('an IMS-side RTP/AVP call reaches the page, both directions carry audio through the eIMS-AGW', async (t) => {
   assert.strictEqual(await page.textContent('#reg-state'), 'registered', 'needs the registration of the first test');
+  const mp = await echoPort();
   const sipp = runSipp({
     scenario: SIPP_UAC, target: `${IP}:${P.ims}`, service: `demo${USER}@wwsf.lab`,
-    keys: { from: 'sip:bob@ims.lab' }, timeoutS: 40, name: 'e2e-ims-to-wic',
+    keys: { from: 'sip:bob@ims.lab' }, timeoutS: 60, name: 'e2e-ims-to-wic', args: ['-rtp_echo', '-mp', String(mp)],
+  });
+  let answered = false;
+  t.after(async () => {
+    // the page hangs up in the test; a failure before leaves the call to sipp's -timeout
+    if (answered) await hangUpIfInCall(page);
+    await withTimeout(sipp, 80000, 'sipp UAC').catch(() => {});
   });
   try {
-    await waitText(page, '#call-state', (t) => t === 'incoming', 'the incoming call on the page', 20000);
+    await waitText(page, '#call-state', (x) => x === 'incoming', 'the incoming call on the page', 20000);
   } catch (e) {
-    // what did the IMS side get instead?
-    const r = await withTimeout(sipp, 60000, 'sipp after the missed call').catch((x) => ({ trace: x.message }));
+    const r = await withTimeout(sipp, 80000, 'sipp after the missed call').catch((x) => ({ trace: x.message }));
     const finals = (r.trace || '').match(/^SIP\/2\.0 [^\r\n]*/gm) || [];
     throw new Error(`${e.message}\n--- responses seen by the sipp UAC: ${finals.join(' | ')}`);
   }
   assert.match(await page.textContent('#call-peer'), /from sip:bob@ims\.lab/);
   await page.click('#answer');
-  const r = await sipp;
+  answered = true;
+  await waitText(page, '#call-state', (x) => x === 'established', 'the established call');
+  // the browser got a WebRTC offer made of the IMS side's RTP/AVP one
+  const st = await pcState(page);
+  assertWicSdp(st.remote, 'offer the page received');
+  const { figures: f } = await assertPageHearsAudio(page, t, 'IMS->WIC call');
+  // the IMS side receives RTP from the eIMS-AGW (the only call it holds now)
+  // and echoes it: at least a second of audio each way
+  const calls = await ng.list(NG_PORT);
+  assert.strictEqual(calls.length, 1, `rtpengine holds ${calls.length} calls`);
+  const rtp = await pollUntil(async () => {
+    const x = await rtpPerSide(calls[0]);
+    return x && x.fromWic >= 50 && x.fromIms >= 50 ? x : null;
+  }, { timeoutMs: 15000, intervalMs: 200, what: 'a second of RTP each way in rtpengine' });
+  await page.click('#hangup');
+  await waitText(page, '#call-state', (x) => x.startsWith('ended'), 'the end of the call');
+  const r = await withTimeout(sipp, 20000, 'the sipp UAC to finish');
   assert.strictEqual(r.code, 0, `sipp UAC exit ${r.code}\n${r.stderr}\n${r.trace.slice(-4000)}\n--- epcscf.log:\n${labLog('epcscf')}`);
   assert.match(r.logs, /FINAL=SIP\/2\.0 200/);
-  // the stand-in delivered it as an S-CSCF does (Request-URI = the
-  // registered Contact, P-Called-Party-ID), or kept the Request-URI
+  assert.match(r.logs, /BYE_FROM_WIC=yes/);
   const retargeted = new RegExp(`demo${USER}@wwsf\\.lab retargeted to sip:${IP.replace(/\./g, '\\.')}:${P.sip} with P-Called-Party-ID`);
   if (process.env.LAB_IMS_KEEP_RURI === '1') assert.doesNotMatch(labLog('ims-core', 100000), retargeted);
   else assert.match(labLog('ims-core', 100000), retargeted);
-  // the answer came from the browser (JsSIP) with a WebRTC SDP
-  assert.match(r.trace, /UDP\/TLS\/RTP\/SAVPF/);
-  // sipp hung up: the page saw the BYE
-  const end = await waitText(page, '#call-state', (t) => t.startsWith('ended'), 'the end of the call');
-  assert.match(end, /^ended: /);
+  // the IMS side got an RTP/AVP answer and RTP from the eIMS-AGW
+  const answers = receivedSdp(r.trace, /^SIP\/2\.0 200 /);
+  assert.ok(answers.length > 0, `no SDP answer reached the IMS side:\n${r.trace.slice(-3000)}`);
+  answers.forEach((sdp) => assertImsSdp(sdp, 'answer the IMS side received'));
+  assert.strictEqual(callIdOf(r.trace), calls[0]);
+  f.rtpFromWicAtAgw = rtp.fromWic;
+  f.rtpEchoedByImsSide = rtp.fromIms;
+  figures['IMS->WIC'] = f;
+  t.diagnostic(`IMS->WIC call: the AGW received ${rtp.fromWic} RTP packets from the browser; the IMS side received and echoed ${rtp.fromIms}`);
+  fs.writeFileSync(path.join(OUT, 'sdp-ims-to-wic.txt'),
+    `--- offer the browser received\n${st.remote}\n--- answer the IMS side received\n${answers[answers.length - 1]}\n`);
+  await assertNoMediaSession(callIdOf(r.trace), 'the WIC hung up');
 });
 
-test('the page calls an IMS-side UA that answers', async (t) => {
+test('the page calls an IMS-side UA that answers RTP/AVP PCMA and echoes: audio both ways, hold and resume', async (t) => {
   assert.strictEqual(await page.textContent('#reg-state'), 'registered', 'needs the registration of the first test');
-  const uas = await startUas({ scenario: SIPP_UAS, port: P.imsUa, calls: 1, name: 'e2e-wic-to-ims' });
+  const mp = await echoPort();
+  const uas = await startUas({ scenario: SIPP_UAS, port: P.imsUa, calls: 1, name: 'e2e-wic-to-ims',
+    args: ['-rtp_echo', '-mp', String(mp)] });
+  // the page's call ends before its UAS does (a BYE to a stopped UAS would
+  // be retransmitted into the next test's)
+  t.after(async () => { await hangUpIfInCall(page); await uas.stop(); });
+  await page.fill('#target', 'sip:bob@ims.lab');
+  await page.click('#call');
+  await waitText(page, '#call-state', (x) => x === 'established' || x.startsWith('failed') || x.startsWith('ended'),
+    'the answer of the IMS-side UA', 20000);
+  assert.strictEqual(await page.textContent('#call-state'), 'established');
+  await uas.waitForTrace(/ACK sip:/, 5000);
+  const st = await pcState(page);
+  assertWicSdp(st.remote, 'answer the page received');
+  const offers = receivedSdp(uas.trace(), /^INVITE /);
+  assert.strictEqual(offers.length, 1, 'one INVITE with SDP at the IMS side');
+  assertImsSdp(offers[0], 'offer the IMS side received');
+  const callId = callIdOf(uas.trace());
+  // the IMS side receives RTP from the eIMS-AGW and echoes it: at least a
+  // second of audio each way
+  const rtp = await pollUntil(async () => {
+    const x = await rtpPerSide(callId);
+    return x && x.fromWic >= 50 && x.fromIms >= 50 ? x : null;
+  }, { timeoutMs: 15000, intervalMs: 200, what: `a second of RTP each way in rtpengine's view of ${callId}` });
+  const { figures: f } = await assertPageHearsAudio(page, t, 'WIC->IMS call');
+  // hold with a re-INVITE, resume with an UPDATE: each offer reaches the
+  // IMS side as RTP/AVP, the session stays, audio flows again after it
+  // (JsSIP calls back when the answer to its re-offer is applied)
+  const reoffered = (method) => page.evaluate((m) => new Promise((resolve, reject) => {
+    const s = window.wic.session;
+    const done = { succeeded: () => resolve(true), failed: () => reject(new Error(`${m} refused`)) };
+    if (m === 'INVITE') s.hold({}, done.succeeded);
+    else s.unhold({ useUpdate: true }, done.succeeded);
+    setTimeout(() => reject(new Error(`no answer to the ${m} within 5 s`)), 5000);
+  }), method);
+  await reoffered('INVITE');
+  await pollUntil(() => receivedSdp(uas.trace(), /^INVITE /).length === 2,
+    { timeoutMs: 5000, what: 'the re-INVITE at the IMS side' });
+  await reoffered('UPDATE');
+  await pollUntil(() => receivedSdp(uas.trace(), /^UPDATE /).length === 1,
+    { timeoutMs: 5000, what: 'the UPDATE at the IMS side' });
+  const reoffers = [...receivedSdp(uas.trace(), /^INVITE /).slice(1), ...receivedSdp(uas.trace(), /^UPDATE /)];
+  assert.strictEqual(reoffers.length, 2, `a re-INVITE and an UPDATE with SDP at the IMS side:\n${uas.trace().slice(-3000)}`);
+  reoffers.forEach((sdp) => assertImsSdp(sdp, 're-offer the IMS side received'));
+  assert.match(reoffers[0], /^a=sendonly/m);
+  assert.match(reoffers[1], /^a=sendrecv/m);
+  assert.ok(await ng.query(NG_PORT, callId), 'the session went with the re-offers');
+  const resumed = (await pcState(page)).inbound.bytes;
+  await pollUntil(async () => (await pcState(page)).inbound.bytes > resumed + 1000,
+    { timeoutMs: 10000, intervalMs: 200, what: 'audio on the page after the resume' });
+  await page.click('#hangup');
+  await waitText(page, '#call-state', (x) => x.startsWith('ended'), 'the end of the call');
+  const r = await withTimeout(uas.done, 10000, 'the sipp UAS to finish its call');
+  assert.strictEqual(r.code, 0, `sipp UAS exit ${r.code}\n${r.stderr}\n${r.trace.slice(-4000)}`);
+  assert.ok(r.logs.includes(`PAI=<${IMPU}>`), `P-Asserted-Identity is not <${IMPU}>:\n${r.logs}`);
+  assert.match(r.logs, /INVITE_RURI=sip:bob@ims\.lab /);
+  assert.match(r.logs, /BYE_RURI=/);
+  f.rtpFromWicAtAgw = rtp.fromWic;
+  f.rtpEchoedByImsSide = rtp.fromIms;
+  figures['WIC->IMS'] = f;
+  t.diagnostic(`WIC->IMS call: the AGW received ${rtp.fromWic} RTP packets from the browser; the IMS side received and echoed ${rtp.fromIms}`);
+  fs.writeFileSync(path.join(OUT, 'sdp-wic-to-ims.txt'),
+    `--- offer the IMS side received\n${offers[0]}\n--- answer the browser received\n${st.remote}\n`);
+  fs.writeFileSync(path.join(OUT, 'media-figures.json'), JSON.stringify(figures, null, 2));
+  await assertNoMediaSession(callId, 'the WIC hung up');
+});
+
+test('a call the page cancels leaves no media session', async (t) => {
+  assert.strictEqual(await page.textContent('#reg-state'), 'registered', 'needs the registration of the first test');
+  const uas = await startUas({ scenario: 'uas-ring.xml', port: P.imsUa, calls: 1, name: 'e2e-cancel' });
+  t.after(async () => { await hangUpIfInCall(page); await uas.stop(); });
+  await page.fill('#target', 'sip:bob@ims.lab');
+  await page.click('#call');
+  await waitText(page, '#call-state', (x) => x === 'ringing', 'the 180 on the page', 20000);
+  const callId = callIdOf(uas.trace());
+  const offers = receivedSdp(uas.trace(), /^INVITE /);
+  assert.strictEqual(offers.length, 1);
+  assertImsSdp(offers[0], 'offer the IMS side received');
+  assert.ok(await ng.query(NG_PORT, callId), `rtpengine holds no session of the ringing call ${callId}`);
+  await page.click('#hangup');
+  await waitText(page, '#call-state', (x) => x.startsWith('failed') || x.startsWith('ended'), 'the end of the attempt');
+  const r = await withTimeout(uas.done, 10000, 'the sipp UAS to see the CANCEL');
+  assert.strictEqual(r.code, 0, `sipp UAS exit ${r.code}\n${r.stderr}\n${r.trace.slice(-4000)}`);
+  assert.match(r.trace, /^CANCEL sip:/m);
+  await assertNoMediaSession(callId, 'the CANCEL');
+});
+
+test('a call whose WebSocket drops leaves no media session', async (t) => {
+  const user2 = `${USER}d`;
+  const p2 = await context.newPage();
+  t.after(() => p2.close().catch(() => {}));
+  const mp = await echoPort();
+  const uas = await startUas({ scenario: SIPP_UAS, port: P.imsUa, calls: 1, name: 'e2e-ws-drop',
+    args: ['-rtp_echo', '-mp', String(mp)] });
   t.after(() => uas.stop());
-  try {
-    await page.fill('#target', 'sip:bob@ims.lab');
-    await page.click('#call');
-    await waitText(page, '#call-state', (t) => t === 'established' || t.startsWith('failed') || t.startsWith('ended'),
-      'the answer of the IMS-side UA', 20000);
-    assert.strictEqual(await page.textContent('#call-state'), 'established');
-    await uas.waitForTrace(/ACK sip:/, 5000);
-    await page.click('#hangup');
-    await waitText(page, '#call-state', (t) => t.startsWith('ended'), 'the end of the call');
-    const r = await withTimeout(uas.done, 10000, 'the sipp UAS to finish its call');
-    assert.strictEqual(r.code, 0, `sipp UAS exit ${r.code}\n${r.stderr}\n${r.trace.slice(-4000)}`);
-    // originating: the eP-CSCF asserted the registered identity
-    assert.ok(r.logs.includes(`PAI=<${IMPU}>`), `P-Asserted-Identity is not <${IMPU}>:\n${r.logs}`);
-    assert.match(r.logs, /INVITE_RURI=sip:bob@ims\.lab /);
-    assert.match(r.logs, /BYE_RURI=/);
-  } finally {
-    await uas.stop();
-  }
+  await p2.goto(`http://${IP}:${P.wwsf}/`);
+  await p2.fill('#user', user2);
+  await p2.click('#login');
+  await waitText(p2, '#token-state', (x) => x === 'ok', 'the token');
+  await p2.click('#register');
+  await waitText(p2, '#reg-state', (x) => x === 'registered', 'the registration of the second page');
+  await p2.fill('#target', 'sip:bob@ims.lab');
+  await p2.click('#call');
+  await waitText(p2, '#call-state', (x) => x === 'established', 'the answer of the IMS-side UA', 20000);
+  await uas.waitForTrace(/ACK sip:/, 5000);
+  const callId = callIdOf(uas.trace());
+  await pollUntil(async () => {
+    const x = await rtpPerSide(callId);
+    return x && x.fromWic > 0 && x.fromIms > 0;
+  }, { timeoutMs: 15000, intervalMs: 200, what: `media of ${callId} in rtpengine` });
+  // the browser tab goes away: its WebSocket closes, no BYE is sent
+  await p2.close();
+  await pollUntil(async () => (await bindingsOf(`sip:demo${user2}@wwsf.lab`)).length === 0,
+    { timeoutMs: 10000, what: 'the binding of the closed page gone' });
+  await assertNoMediaSession(callId, 'the WebSocket closed');
+  const byes = uas.trace().split(/^-{10,}.*$/m).filter((b) => /^BYE sip:/m.test(b) && b.includes(callId));
+  assert.deepStrictEqual(byes, [], 'the closed page sent a BYE: no drop was tested');
 });
 
 test('a page from an origin that is not provisioned cannot open the WebSocket', async (t) => {

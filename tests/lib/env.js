@@ -141,10 +141,15 @@ class Env {
   }
 
   // cfg: another configuration file (a test's variant of kamailio.cfg)
+  // The signalling suites run without the eIMS-AGW (WITHOUT_MEDIA: SDP
+  // passes untouched); a suite that starts rtpengine passes
+  // { WITHOUT_MEDIA: false } and RTPENGINE_SOCK.
   async startEpcscf(defines = {}, strDefines = {}, { cfg = 'kamailio-cfg/kamailio.cfg' } = {}) {
+    const defs = { WITH_LAB_WS: true, WORKERS: 2, WITHOUT_MEDIA: true, ...SOURCE_LIMITS_LIFTED, ...defines };
+    for (const [k, v] of Object.entries(defs)) if (v === false) delete defs[k];
     this.epcscf = await startKamailio({
       name: `${this.name}-epcscf`, cfg,
-      defines: { WITH_LAB_WS: true, WORKERS: 2, ...SOURCE_LIMITS_LIFTED, ...defines },
+      defines: defs,
       strDefines: {
         WIC_MODULE: MODULE, PROVISIONING: this.provPath,
         TLS_CERT: path.join(this.dir, 'epcscf-cert.pem'),
