@@ -19,7 +19,7 @@ const assert = require('node:assert');
 const fs = require('node:fs');
 const path = require('node:path');
 const http = require('node:http');
-const { execFile } = require('node:child_process');
+const { execFile, execFileSync } = require('node:child_process');
 const { REPO, outDir } = require('../lib/common');
 const { SipWs } = require('../lib/sipws');
 
@@ -108,13 +108,25 @@ test.before(async () => {
   fs.writeFileSync(LOG, '');
   before = await hostNetState();
   engineBefore = (await docker(['info'], 20000)).code === 0;
+  started = true;   // from here on the exit handler below stops what start made
   const r = await lab('start', BUILD_MS);
-  started = true;
   assert.strictEqual(r.code, 0, `scripts/docker-lab.sh start failed:\n${r.stderr.slice(-4000)}`);
 }, { timeout: BUILD_MS + 60000 });
 
 test.after(async () => {
   if (started) await lab('stop', 120000);
+  started = false;
+});
+
+// The file's process ended before the after hook (time limit, signal): the
+// stack and an engine this test started go with it, within the 30 s that
+// run-all.sh leaves between SIGTERM and SIGKILL.
+process.on('exit', () => {
+  if (!started) return;
+  try {
+    execFileSync(path.join(REPO, 'scripts', 'docker-lab.sh'), ['stop'],
+      { cwd: REPO, env: ENV, timeout: 25000, killSignal: 'SIGKILL', stdio: 'ignore' });
+  } catch { /* best effort */ }
 });
 
 test('the four images are built and tagged, on a debian:bookworm base', async () => {
