@@ -236,6 +236,8 @@ check_ports_free() {
 }
 
 banner() {
+	local dc="docker compose"
+	docker compose version >/dev/null 2>&1 || dc=docker-compose
 	cat <<EOF
 
 ims_wic docker lab is up (compose project $PROJECT, host networking on $LAB_IP)
@@ -247,11 +249,11 @@ ims_wic docker lab is up (compose project $PROJECT, host networking on $LAB_IP)
 
   The certificate is self-signed: open https://$LAB_IP:$LAB_WSS_PORT/ once and accept it, or use ?ws=1.
   Log in as "alice" (sip:demoalice@wwsf.lab) and register, then call the page from the IMS side:
-    docker compose -p $PROJECT -f docker/docker-compose.yml exec sipp \\
+    $dc -p $PROJECT -f docker/docker-compose.yml exec sipp \\
       sipp -sf /sipp/uac-call-webrtc.xml -i $LAB_IP -p $((LAB_IMS_UA_PORT + 1)) -m 1 \\
            -s demoalice@wwsf.lab -key from sip:bob@ims.lab $LAB_IP:$LAB_IMS_PORT
-  State:  docker compose -p $PROJECT -f docker/docker-compose.yml exec epcscf kamcmd ims_wic.bindings
-  Logs:   docker compose -p $PROJECT -f docker/docker-compose.yml logs -f epcscf
+  State:  $dc -p $PROJECT -f docker/docker-compose.yml exec epcscf kamcmd ims_wic.bindings
+  Logs:   $dc -p $PROJECT -f docker/docker-compose.yml logs -f epcscf
   Stop:   make docker-lab-stop
 EOF
 }
