@@ -19,7 +19,7 @@ UNIT_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) -g -O1 -fno-omit-frame-pointer \
 UNIT_LIBS := -lcmocka -ljwt -ljansson -lcrypto -lpcre2-8
 
 .PHONY: all deps module unit tools test integration install lab lab-start \
-	lab-stop bench fuzz format clean
+	lab-stop docker-lab docker-lab-stop bench fuzz format clean
 
 all: module tools
 
@@ -62,6 +62,17 @@ lab-start: deps
 
 lab-stop:
 	@scripts/lab.sh stop
+
+# The same lab in containers (docker/README.md): starts a Docker engine when
+# none runs, builds the images (debian:bookworm pulled, or made with
+# debootstrap when no registry answers), brings the stack up healthy and
+# prints where everything runs. docker-lab-stop tears it down (and stops the
+# engine when docker-lab started it).
+docker-lab:
+	@scripts/docker-lab.sh start
+
+docker-lab-stop:
+	@scripts/docker-lab.sh stop
 
 FUZZ_SECONDS ?= 60
 

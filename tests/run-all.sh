@@ -30,6 +30,7 @@ UNIT_LIMIT=${UNIT_LIMIT:-300}             # s, each unit-test binary
 FUZZ_LIMIT=${FUZZ_LIMIT:-600}             # s, the fuzz smoke runs
 INTEGRATION_LIMIT=${INTEGRATION_LIMIT:-1200}  # s, all integration files
 FILE_LIMIT_MS=${FILE_LIMIT_MS:-600000}    # ms, one integration file (node --test-timeout)
+DOCKER_LAB_LIMIT=${DOCKER_LAB_LIMIT:-1800} # s, the docker lab (a cold run builds every image)
 
 run_suite() { # name, limit (s), command...
 	local name=$1 limit=$2 rc
@@ -64,7 +65,11 @@ if [ -x tests/fuzz/smoke.sh ]; then
 fi
 
 shopt -s nullglob
-integration=(tests/integration/*.test.js)
+integration=()
+for f in tests/integration/*.test.js; do
+	# the docker lab runs as a suite of its own, below
+	[ "$f" = tests/integration/docker-lab.test.js ] || integration+=("$f")
+done
 if [ ${#integration[@]} -gt 0 ]; then
 	# --test-timeout: the limit of one file in Node 20 (tests/lib/test.js
 	# gives each test and hook its own); --test-force-exit: a file's process
@@ -73,6 +78,14 @@ if [ ${#integration[@]} -gt 0 ]; then
 	run_suite integration "$INTEGRATION_LIMIT" node --test --test-reporter=tap \
 		--test-concurrency=1 --test-timeout="$FILE_LIMIT_MS" --test-force-exit \
 		"${integration[@]}"
+fi
+
+# The compose lab in containers (issue 16): images built (cached between
+# runs), the stack up, calls through it, torn down.
+if [ -f tests/integration/docker-lab.test.js ]; then
+	run_suite docker-lab "$DOCKER_LAB_LIMIT" node --test --test-reporter=tap \
+		--test-timeout="$((DOCKER_LAB_LIMIT * 1000))" --test-force-exit \
+		tests/integration/docker-lab.test.js
 fi
 
 echo

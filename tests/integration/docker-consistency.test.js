@@ -1,8 +1,10 @@
 'use strict';
 // docker/ describes the same lab as scripts/lab.sh: the same configs, ports,
-// files and -A defines. No Docker engine is needed: the compose file and the
-// Dockerfiles are read as text (docker-compose.yml is kept to plain block
-// YAML so that the small reader below is enough).
+// files and -A defines, every service on host networking bound to LAB_IP.
+// No Docker engine is needed: the compose file and the Dockerfiles are read
+// as text (docker-compose.yml is kept to plain block YAML so that the small
+// reader below is enough); compose's ${NAME:-default} values are read with
+// their defaults. tests/integration/docker-lab.test.js runs the lab.
 
 const test = require('../lib/test');
 const assert = require('node:assert');
@@ -209,14 +211,18 @@ function labDefault(name) {
   return m ? m[1] : undefined;
 }
 
-// "127.0.0.1:8443:8443/tcp" -> {host, hostPort, port, proto}
-function parsePort(p) {
-  const m = /^(?:([\d.]+):)?(\d+):(\d+)(?:\/(udp|tcp))?$/.exec(String(p));
-  assert.ok(m, `port mapping ${p} is not HOST_IP:HOST_PORT:PORT/PROTO`);
-  return { host: m[1], hostPort: Number(m[2]), port: Number(m[3]), proto: m[4] || 'tcp' };
+// compose interpolation: ${NAME:-default} -> default, ${NAME} -> ''
+const interpolate = (v) => String(v).replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g, (_, n, d) => d || '');
+function resolveVars(v) {
+  if (Array.isArray(v)) return v.map(resolveVars);
+  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, resolveVars(x)]));
+  if (typeof v !== 'string') return v;
+  const r = interpolate(v);
+  return /^-?\d+$/.test(r) ? Number(r) : r;
 }
-
-const compose = parseYaml(fs.readFileSync(path.join(DOCKER, 'docker-compose.yml'), 'utf8'));
+const COMPOSE_TEXT = fs.readFileSync(path.join(DOCKER, 'docker-compose.yml'), 'utf8');
+const RAW = parseYaml(COMPOSE_TEXT);
+const compose = resolveVars(RAW);
 const S = compose.services || {};
 const dockerfiles = {};
 for (const [name, svc] of Object.entries(S)) {
@@ -228,8 +234,8 @@ for (const [name, svc] of Object.entries(S)) {
 const EP_CFG = read('kamailio-cfg/kamailio.cfg');
 const IMS_CFG = read('kamailio-cfg/ims-core.cfg');
 const LAB_PROV = JSON.parse(read('kamailio-cfg/wwsf-provisioning.lab.json'));
-const portsOf = (svc) => (S[svc].ports || []).map(parsePort);
-const ipOf = (svc) => S[svc].networks.lab.ipv4_address;
+// the raw (not interpolated) command of a service, as strings
+const rawCmd = (svc) => RAW.services[svc].command.map(String);
 
 test('the YAML reader reads what it must and refuses what it cannot', () => {
   assert.deepStrictEqual(parseYaml('a:\n  b: "x: y" # c\n  l:\n    - 1\n    - \'it\'\'s\'\n    - k: v\n      w: 2\n'),
@@ -238,20 +244,28 @@ test('the YAML reader reads what it must and refuses what it cannot', () => {
   assert.throws(() => parseYaml('a: 1\n  b: 2\n'), /indentation/);
 });
 
-test('compose has the five services, each built from an existing Dockerfile of docker/', () => {
-  assert.deepStrictEqual(Object.keys(S).sort(), ['epcscf', 'ims-core', 'rtpengine', 'sipp', 'wwsf']);
+test('compose interpolation is read with its defaults', () => {
+  assert.strictEqual(interpolate('a=${X:-5060} b=${Y} c'), 'a=5060 b= c');
+  assert.deepStrictEqual(resolveVars({ l: ['${P:-8000}', 'x${Q:-1}'] }), { l: [8000, 'x1'] });
+});
+
+test('compose has the four services, each built from an existing Dockerfile of docker/, on host networking', () => {
+  assert.deepStrictEqual(Object.keys(S).sort(), ['epcscf', 'ims-core', 'sipp', 'wwsf']);
   for (const [name, svc] of Object.entries(S)) {
     assert.strictEqual(svc.build.context, '..', `${name}: the build context must be the repository root`);
     assert.match(svc.build.dockerfile, /^docker\/Dockerfile\.[a-z-]+$/, name);
     assert.ok(dockerfiles[name], `${name}: ${svc.build.dockerfile} missing`);
+    assert.strictEqual(svc.build.network, 'host', `${name}: image builds use host networking (no bridge)`);
+    assert.strictEqual(svc.image, `ims-wic/${name}:latest`, `${name}: image name`);
     assert.ok(Array.isArray(svc.command) && svc.command.length > 0, `${name}: command`);
-    assert.ok(svc.networks && svc.networks.lab && svc.networks.lab.ipv4_address, `${name}: no address on network lab`);
+    assert.strictEqual(svc.network_mode, 'host', `${name}: host networking (docs/decisions.md)`);
+    assert.ok(!svc.ports && !svc.networks, `${name}: no published port, no network of its own`);
+    assert.strictEqual(svc.init, true, `${name}: an init reaps and forwards signals`);
+    assert.ok(svc.healthcheck && Array.isArray(svc.healthcheck.test), `${name}: no healthcheck`);
+    const hc = dockerfiles[name].find((i) => i.op === 'HEALTHCHECK');
+    assert.ok(hc, `${name}: the image has no HEALTHCHECK (docker run without compose)`);
   }
-  const subnet = compose.networks.lab.ipam.config[0].subnet;
-  const prefix = subnet.replace(/\.0\/24$/, '.');
-  assert.match(subnet, /^\d+\.\d+\.\d+\.0\/24$/);
-  for (const name of Object.keys(S)) assert.ok(ipOf(name).startsWith(prefix), `${name} outside ${subnet}`);
-  assert.strictEqual(new Set(Object.keys(S).map(ipOf)).size, 5, 'addresses must differ');
+  assert.ok(!compose.networks, 'no compose network: every service is on host networking');
 });
 
 test('every COPY source exists and the eP-CSCF image builds the module like the Makefile', () => {
@@ -291,7 +305,13 @@ test('the kamailio services run the repository cfgs with defines those cfgs know
   }
   const ep = defines(S.epcscf.command);
   assert.strictEqual(ep.WITH_LAB_WS, true);
-  assert.strictEqual(repoPathOf(ep.PROVISIONING, dockerfiles.epcscf), 'kamailio-cfg/wwsf-provisioning.lab.json');
+  // the provisioning is made at start from the lab file beside it, unless mounted
+  const labProv = path.posix.join(path.posix.dirname(ep.PROVISIONING), 'wwsf-provisioning.lab.json');
+  assert.strictEqual(repoPathOf(labProv, dockerfiles.epcscf), 'kamailio-cfg/wwsf-provisioning.lab.json');
+  const entry = read('docker/epcscf-entrypoint.sh');
+  assert.ok(entry.includes(`$dir/${path.posix.basename(ep.PROVISIONING)}`) &&
+    entry.includes('$dir/wwsf-provisioning.lab.json'), 'epcscf-entrypoint.sh makes the provisioning from the lab file');
+  assert.ok(entry.includes(`dir=${path.posix.dirname(ep.PROVISIONING)}`), 'epcscf-entrypoint.sh: provisioning directory');
   // the CMD of each image is the compose command (docker run without compose behaves alike)
   for (const svc of ['epcscf', 'ims-core']) {
     const cmdLine = dockerfiles[svc].find((i) => i.op === 'CMD');
@@ -320,20 +340,18 @@ test('ports: compose = cfg defaults = scripts/lab.sh = WWSF = provisioning', () 
   }, want, 'scripts/lab.sh defaults');
   assert.match(read('lab/wwsf/server.js'), new RegExp(`WWSF_PORT \\|\\| '${want.wwsf}'`));
 
-  const key = (p) => `${p.port}/${p.proto}`;
-  assert.deepStrictEqual(portsOf('epcscf').map(key).sort(),
-    [`${want.sip}/tcp`, `${want.sip}/udp`, `${want.ws}/tcp`, `${want.wss}/tcp`].sort());
-  assert.deepStrictEqual(portsOf('ims-core').map(key).sort(), [`${want.ims}/tcp`, `${want.ims}/udp`]);
-  assert.deepStrictEqual(portsOf('wwsf').map(key), [`${want.wwsf}/tcp`]);
-  for (const svc of ['epcscf', 'ims-core', 'wwsf']) {
-    for (const p of portsOf(svc)) {
-      assert.strictEqual(p.hostPort, p.port, `${svc}: published as another port`);
-      assert.strictEqual(p.host, '127.0.0.1', `${svc}: publish on loopback only`);
-      const exposed = dockerfiles[svc].filter((i) => i.op === 'EXPOSE').map((i) => i.args).join(' ');
-      assert.ok(exposed.split(/\s+/).includes(`${p.port}/${p.proto}`), `${svc}: ${p.port}/${p.proto} not EXPOSEd`);
-    }
+  const exposed = (svc) => dockerfiles[svc].filter((i) => i.op === 'EXPOSE').map((i) => i.args).join(' ').split(/\s+/);
+  for (const [svc, ports] of [['epcscf', [`${want.sip}/udp`, `${want.sip}/tcp`, `${want.wss}/tcp`, `${want.ws}/tcp`]],
+    ['ims-core', [`${want.ims}/udp`, `${want.ims}/tcp`]], ['wwsf', [`${want.wwsf}/tcp`]], ['sipp', [`${want.imsUa}/udp`]]]) {
+    for (const p of ports) assert.ok(exposed(svc).includes(p), `${svc}: ${p} not EXPOSEd`);
   }
-
+  // every port follows the LAB_* variable of scripts/lab.sh
+  const raw = (svc) => rawCmd(svc).join(' ');
+  for (const [svc, frag] of [['epcscf', 'SIP_PORT=${LAB_SIP_PORT:-'], ['epcscf', 'WSS_PORT=${LAB_WSS_PORT:-'],
+    ['epcscf', 'WS_PORT=${LAB_WS_PORT:-'], ['ims-core', 'IMS_PORT=${LAB_IMS_PORT:-'],
+    ['ims-core', '${LAB_IMS_UA_PORT:-'], ['wwsf', '${LAB_WWSF_PORT:-'], ['sipp', '${LAB_IMS_UA_PORT:-']]) {
+    assert.ok(raw(svc).includes(frag), `${svc}: ${frag} not in the command`);
+  }
   const ep = defines(S.epcscf.command);
   assert.strictEqual(Number(ep.SIP_PORT), want.sip);
   assert.strictEqual(Number(ep.WSS_PORT), want.wss);
@@ -352,65 +370,32 @@ test('ports: compose = cfg defaults = scripts/lab.sh = WWSF = provisioning', () 
 
   const s = S.sipp.command.map(String);
   assert.strictEqual(Number(argAfter(s, '-p')), want.imsUa);
-  assert.strictEqual(repoPathOf(argAfter(s, '-sf'), dockerfiles.sipp), 'lab/sipp/uas-answer-rtp.xml');
-  assert.ok(s.includes('-rtp_echo'), 'the IMS-side UA echoes RTP');
+  assert.strictEqual(repoPathOf(argAfter(s, '-sf'), dockerfiles.sipp), 'lab/sipp/uas-answer-webrtc.xml');
+  // the health checks look at the same ports
+  assert.strictEqual(String(S.sipp.healthcheck.test.slice(-1)[0]), String(want.imsUa));
+  assert.ok(S.wwsf.healthcheck.test.join(' ').includes(`:${want.wwsf}/healthz`));
 });
 
-// rtpengine --name=value options of a command -> {name: [values]}
-function longOpts(cmd) {
-  const out = {};
-  for (const a of cmd.map(String)) {
-    const m = /^--([a-z-]+)(?:=(.*))?$/.exec(a);
-    if (m) (out[m[1]] = out[m[1]] || []).push(m[2] === undefined ? true : m[2]);
-  }
-  return out;
-}
-
-test('the eIMS-AGW: the eP-CSCF controls the rtpengine service, browsers reach its relay ports', () => {
-  const o = longOpts(S.rtpengine.command);
-  assert.strictEqual(S.rtpengine.command[0], 'rtpengine');
-  assert.deepStrictEqual(o.table, ['-1'], 'userspace forwarding only (no kernel module)');
-  assert.deepStrictEqual(o['config-file'], ['none']);
-  const ep = defines(S.epcscf.command);
-  assert.ok(cfgKnows(EP_CFG, 'RTPENGINE_SOCK') && !('WITHOUT_MEDIA' in ep));
-  assert.strictEqual(ep.RTPENGINE_SOCK, `udp:${o['listen-ng'][0]}`);
-  assert.ok(o['listen-ng'][0].startsWith(`${ipOf('rtpengine')}:`), 'ng on the lab network only, never published');
-  assert.ok(!(S.rtpengine.ports || []).some((p) => String(p).includes(o['listen-ng'][0].split(':')[1])));
-  // the logical interfaces the cfg names: "wic" advertised where the host's
-  // browser reaches it, "ims" on the lab network
-  const ifaces = Object.fromEntries(o.interface.map((i) => i.split('/')));
-  assert.strictEqual(ifaces[ep.MEDIA_WIC_IFACE], `${ipOf('rtpengine')}!127.0.0.1`);
-  assert.strictEqual(ifaces[ep.MEDIA_IMS_IFACE], ipOf('rtpengine'));
-  // the relay ports are published as they are, on loopback
-  const range = `${o['port-min'][0]}-${o['port-max'][0]}`;
-  assert.deepStrictEqual(S.rtpengine.ports, [`127.0.0.1:${range}:${range}/udp`]);
-  const image = dockerfiles.rtpengine;
-  assert.ok(image.some((i) => i.op === 'RUN' && /rtpengine-daemon/.test(i.args)));
-  assert.ok(read('scripts/setup-deps.sh').includes('rtpengine-daemon'));
-  assert.deepStrictEqual(JSON.parse(image.find((i) => i.op === 'CMD').args), S.rtpengine.command.map(String),
-    'the image CMD is the compose command');
-  assert.ok(image.some((i) => i.op === 'EXPOSE' && i.args.split(/\s+/).includes(`${range}/udp`)));
-  // the lab starts the same interfaces
-  const lab = read('scripts/lab.sh');
-  assert.match(lab, /--interface="\$wic" --interface="ims\/\$LAB_IP"/);
-  assert.match(lab, /MEDIA_WIC_IFACE="wic"/);
-});
-
-test('addresses: the -A defines point at the compose addresses', () => {
+test('addresses: every service binds LAB_IP (loopback by default) and the defines point at it', () => {
   const ep = defines(S.epcscf.command);
   const ims = defines(S['ims-core'].command);
-  assert.strictEqual(ep.EPCSCF_IP, ipOf('epcscf'));
-  assert.strictEqual(ep.IMS_CORE, ipOf('ims-core'));
-  assert.strictEqual(ep.IMS_CORE_URI, `sip:${ipOf('ims-core')}:${ims.IMS_PORT}`);
-  assert.strictEqual(ims.IMS_LISTEN_IP, ipOf('ims-core'));
-  assert.strictEqual(ims.IMS_UA, `sip:${ipOf('sipp')}:${argAfter(S.sipp.command.map(String), '-p')}`);
-  assert.strictEqual(argAfter(S.sipp.command.map(String), '-i'), ipOf('sipp'));
-  // the same ctl socket in the command and in the healthcheck
-  for (const svc of ['epcscf', 'ims-core']) {
-    const ctl = defines(S[svc].command).CTL_SOCK;
-    assert.ok(ctl, `${svc}: no CTL_SOCK`);
-    assert.strictEqual(argAfter(S[svc].healthcheck.test.map(String), '-s'), ctl, `${svc}: healthcheck socket`);
+  const ip = '127.0.0.1';
+  assert.strictEqual(labDefault('LAB_IP'), ip);
+  assert.strictEqual(ep.EPCSCF_IP, ip);
+  assert.strictEqual(ep.IMS_CORE, ip);
+  assert.strictEqual(ep.IMS_CORE_URI, `sip:${ip}:${ims.IMS_PORT}`);
+  assert.strictEqual(ims.IMS_LISTEN_IP, ip);
+  assert.strictEqual(ims.IMS_UA, `sip:${ip}:${argAfter(S.sipp.command.map(String), '-p')}`);
+  assert.strictEqual(argAfter(S.sipp.command.map(String), '-i'), ip);
+  assert.strictEqual(argAfter(S.wwsf.command.map(String), '--host'), ip);
+  for (const [svc, frag] of [['epcscf', 'EPCSCF_IP="${LAB_IP:-'], ['epcscf', 'IMS_CORE="${LAB_IP:-'],
+    ['ims-core', 'IMS_LISTEN_IP=${LAB_IP:-'], ['sipp', '${LAB_IP:-'], ['wwsf', '--host ${LAB_IP:-']]) {
+    assert.ok(rawCmd(svc).join(' ').includes(frag), `${svc}: ${frag} not in the command`);
   }
+  // the same ctl socket in the command and in the healthcheck
+  const ctl = defines(S['ims-core'].command).CTL_SOCK;
+  assert.strictEqual(argAfter(S['ims-core'].healthcheck.test.map(String), '-s'), ctl, 'ims-core: healthcheck socket');
+  assert.ok(read('docker/epcscf-health.sh').includes(`CTL_SOCK:-${ep.CTL_SOCK}`), 'epcscf-health.sh: ctl socket');
 });
 
 test('the WWSF keys reach the eP-CSCF where the provisioning names them', () => {
@@ -445,5 +430,7 @@ test('the WWSF keys reach the eP-CSCF where the provisioning names them', () => 
 test('docker/README.md says how to run it', () => {
   const readme = fs.readFileSync(path.join(DOCKER, 'README.md'), 'utf8');
   assert.match(readme, /docker compose -f docker\/docker-compose\.yml (up|build)/);
+  assert.match(readme, /make docker-lab\b/);
+  assert.match(readme, /debootstrap/);
   for (const p of ['8000', '8443', '5070']) assert.ok(readme.includes(p), `README does not mention port ${p}`);
 });

@@ -1,0 +1,6 @@
+#!/bin/sh
+# Exit 0 when a UDP socket is bound to PORT (sipp's health check; reads
+# /proc, sends nothing). Usage: udp-bound.sh PORT
+set -eu
+hex=$(printf ':%04X ' "$1")
+grep -q "$hex" /proc/net/udp /proc/net/udp6
