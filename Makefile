@@ -1,3 +1,6 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Copyright (C) 2026 the ims_wic authors
+#
 # ims_wic - top-level build. `make lab` runs the product, `make test` runs
 # every test; both install what they need on a Debian bookworm machine.
 

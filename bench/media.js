@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// Copyright (C) 2026 the ims_wic authors
 'use strict';
 // bench/media.js - the media phase of `make bench`: concurrent calls with
 // real RTP through the eIMS-AGW (Debian's rtpengine, userspace forwarding),

@@ -1,4 +1,7 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Copyright (C) 2026 the ims_wic authors
+#
 # bench/run.sh - `make bench`: ims_wic against the stock registrar
 # (kamailio-cfg/bench-stock.cfg) on this machine, loopback only.
 #

@@ -1,4 +1,7 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Copyright (C) 2026 the ims_wic authors
+#
 # eP-CSCF container start: the certificate (made once, kept in the tls
 # volume, unless one is mounted), the provisioning (made from the lab file
 # unless one is mounted: the demo WWSF's origin and issuer follow LAB_IP and

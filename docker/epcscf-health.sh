@@ -1,4 +1,7 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Copyright (C) 2026 the ims_wic authors
+#
 # Healthy: the control socket answers and every provisioned range is
 # registered at the IMS Core (state up).
 set -eu

@@ -1,4 +1,7 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Copyright (C) 2026 the ims_wic authors
+#
 # Makes the ES256 key pairs of the WWSFs demo and other in DIR unless they
 # exist (same names as scripts/lab.sh: NAME.pem, NAME-es256.pub.pem).
 set -eu

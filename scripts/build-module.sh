@@ -1,4 +1,7 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Copyright (C) 2026 the ims_wic authors
+#
 # Builds ims_wic.so inside the configured Kamailio tree (its Makefiles find
 # the tree through relative paths, so the sources are copied there) and
 # puts the result in build/.

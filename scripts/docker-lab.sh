@@ -1,4 +1,7 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Copyright (C) 2026 the ims_wic authors
+#
 # The ims_wic lab in containers (docker/docker-compose.yml): eP-CSCF, IMS
 # Core stand-in, demo WWSF and an IMS-side sipp, each in its own container,
 # all on the host's network namespace and bound to loopback (see

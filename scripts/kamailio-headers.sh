@@ -1,4 +1,7 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Copyright (C) 2026 the ims_wic authors
+#
 # Unpacks Debian's kamailio source package of exactly the installed version
 # and configures it as debian/rules does, so that a module built in it
 # carries the compile flags of /usr/sbin/kamailio. Cached in build/.

@@ -1,4 +1,7 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Copyright (C) 2026 the ims_wic authors
+#
 # The ims_wic lab on loopback: IMS Core stand-in, eP-CSCF, demo WWSF.
 #
 #   scripts/lab.sh run      prepare, start, wait until every part answers,

@@ -1,4 +1,7 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Copyright (C) 2026 the ims_wic authors
+#
 # Makes the eP-CSCF's self-signed TLS certificate (ECDSA P-256: a TLS
 # server signs at every handshake, and P-256 signs about 14 times faster
 # than RSA-2048) unless it exists. Usage: make-cert.sh DIR [CN]

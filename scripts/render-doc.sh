@@ -1,4 +1,7 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Copyright (C) 2026 the ims_wic authors
+#
 # Renders the module documentation (modules/ims_wic/doc/*.xml, DocBook 4.5)
 # into modules/ims_wic/README the way Kamailio renders its module READMEs:
 # xsltproc with the DocBook XHTML stylesheet, then lynx -dump -nolist.

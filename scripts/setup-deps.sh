@@ -1,4 +1,7 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Copyright (C) 2026 the ims_wic authors
+#
 # Installs everything ims_wic needs on Debian bookworm, as root, and
 # prepares the headers of the installed Kamailio. Quick when all is there.
 set -euo pipefail

@@ -1,4 +1,7 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Copyright (C) 2026 the ims_wic authors
+#
 # Runs every test of ims_wic: the unit tests (under ASan/UBSan), the fuzz
 # smoke runs and the integration tests against a real Kamailio. Each suite
 # speaks TAP; the summary counts every test and ends with

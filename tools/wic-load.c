@@ -1,4 +1,7 @@
 /*
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ * Copyright (C) 2026 the ims_wic authors
+ *
  * wic-load - load generator for the ims_wic eP-CSCF (and the stock
  * registrar configuration it is compared with), for bench/run.sh.
  *

@@ -1,4 +1,7 @@
 /*
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ * Copyright (C) 2026 the ims_wic authors
+ *
  * wic-scale - provisionings of many WWSFs for the scale phase of
  * bench/run.sh, and the in-process cost of the provisioning lookups.
  *

@@ -1,4 +1,7 @@
 /*
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ * Copyright (C) 2026 the ims_wic authors
+ *
  * wic-token - mint the token a WWSF hands to its WIC (REQUIREMENTS.md 2),
  * for WWSF integrators and tests. Prints the compact JWS on stdout.
  *

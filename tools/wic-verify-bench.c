@@ -1,4 +1,7 @@
 /*
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ * Copyright (C) 2026 the ims_wic authors
+ *
  * wic-verify-bench - per-verify cost of wic_token_verify() against raw
  * OpenSSL on the same key and token, in one process, for bench/run.sh.
  *

@@ -1,4 +1,7 @@
 /*
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ * Copyright (C) 2026 the ims_wic authors
+ *
  * ims_wic - JWS compact signing (RFC 7515) with OpenSSL, for the
  * wic-token tool and the unit tests. The module itself never signs.
  *

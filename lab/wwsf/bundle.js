@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// Copyright (C) 2026 the ims_wic authors
 'use strict';
 // A tiny CommonJS bundler (node built-ins only) that turns an npm package
 // written for browserify/webpack (JsSIP's lib/) into one browser script

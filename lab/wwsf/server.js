@@ -1,4 +1,6 @@
 #!/usr/bin/env node
+// SPDX-License-Identifier: GPL-2.0-or-later
+// Copyright (C) 2026 the ims_wic authors
 'use strict';
 // Demo WWSF of the ims_wic lab: serves the WIC page and issues ES256 tokens
 // (JWS, RFC 7515/7519) carrying an IMPU/IMPI of the WWSF's range. Node

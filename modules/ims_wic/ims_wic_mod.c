@@ -1,4 +1,7 @@
 /*
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ * Copyright (C) 2026 the ims_wic authors
+ *
  * ims_wic - eP-CSCF of WebRTC access to IMS, scenario 3 (3GPP TS 24.371):
  * module exports, parameters, shared state and the per-process
  * provisioning.

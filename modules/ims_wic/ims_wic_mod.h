@@ -1,4 +1,7 @@
 /*
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ * Copyright (C) 2026 the ims_wic authors
+ *
  * ims_wic - state shared by the Kamailio glue files of the module.
  */
 #ifndef IMS_WIC_MOD_H

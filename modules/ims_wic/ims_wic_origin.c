@@ -1,4 +1,7 @@
 /*
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ * Copyright (C) 2026 the ims_wic authors
+ *
  * ims_wic - who may talk to the eP-CSCF: the WebSocket Origin of a WIC
  * (checked in event_route[xhttp:request], before the upgrade) and the
  * addresses of the IMS Core (for terminating requests).

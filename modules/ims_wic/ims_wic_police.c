@@ -1,4 +1,7 @@
 /*
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ * Copyright (C) 2026 the ims_wic authors
+ *
  * ims_wic - policing of requests that arrive from WICs (TS 24.229 5.2.6.3:
  * the P-CSCF removes or replaces what a UE must not assert), the identity
  * asserted in a dialog, and who may own a dialog or a WebSocket.

@@ -1,4 +1,7 @@
 /*
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ * Copyright (C) 2026 the ims_wic authors
+ *
  * ims_wic - the provisioning every process runs: one snapshot of bytes in
  * shared memory, parsed by each process into its own copy.
  *

@@ -1,4 +1,7 @@
 /*
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ * Copyright (C) 2026 the ims_wic authors
+ *
  * ims_wic - registration of the wildcarded PUI ranges with the IMS Core.
  * The state machine (wic_rstate.c) decides what is due and keeps each
  * registration's Call-ID, From tag and CSeq; this timer hands each due

@@ -1,4 +1,7 @@
 /*
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ * Copyright (C) 2026 the ims_wic authors
+ *
  * ims_wic - the local registrar: a WIC's REGISTER over WebSocket is
  * admitted (token, WWSF, range), then saved, refreshed or removed, and
  * answered here. Nothing of it reaches the IMS Core.

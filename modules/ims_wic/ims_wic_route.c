@@ -1,4 +1,7 @@
 /*
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ * Copyright (C) 2026 the ims_wic authors
+ *
  * ims_wic - requests of registered WICs: originating ones get their
  * asserted identity and the range's route set; terminating ones are
  * delivered over the WIC's WebSocket or refused when the identity is not

@@ -1,4 +1,7 @@
 /*
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ * Copyright (C) 2026 the ims_wic authors
+ *
  * ims_wic - the REGISTER admission decision of a WIC (REQUIREMENTS.md
  * section 2): the token checks of wic_token.c, then the checks that tie
  * the token to the connection and to the operator's ranges.

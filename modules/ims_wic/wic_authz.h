@@ -1,4 +1,7 @@
 /*
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ * Copyright (C) 2026 the ims_wic authors
+ *
  * ims_wic - the REGISTER admission decision of a WIC: every check of
  * REQUIREMENTS.md section 2, in order, and the answer each failure gets.
  */

@@ -1,4 +1,7 @@
 /*
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ * Copyright (C) 2026 the ims_wic authors
+ *
  * ims_wic - the local registrar's binding table (see wic_bind.h).
  *
  * Two hash tables share one lock set: the IMPU table (lock i for slot i)

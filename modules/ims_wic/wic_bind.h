@@ -1,4 +1,7 @@
 /*
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ * Copyright (C) 2026 the ims_wic authors
+ *
  * ims_wic - the local registrar's binding table: IMPU -> contacts, each
  * tied to the WebSocket connection it registered on. Lives in shared
  * memory through wic_mem_ops_t; every operation takes the lock of the slot

@@ -1,4 +1,7 @@
 /*
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ * Copyright (C) 2026 the ims_wic authors
+ *
  * ims_wic - the bytes of one provisioning (see wic_bundle.h).
  *
  * Flat form, native byte order (it never leaves the host):

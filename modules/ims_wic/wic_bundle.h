@@ -1,4 +1,7 @@
 /*
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ * Copyright (C) 2026 the ims_wic authors
+ *
  * ims_wic - the bytes of one provisioning: the file and every key file it
  * names, as read from disk at one (re)load, with the SHA-256 of them all.
  *

@@ -1,4 +1,7 @@
 /*
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ * Copyright (C) 2026 the ims_wic authors
+ *
  * ims_wic - grammar of the Contact parameters and the Expires header the
  * registrar reads (RFC 3261 expires and q, RFC 5626 reg-id and
  * +sip.instance).

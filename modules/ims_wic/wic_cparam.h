@@ -1,4 +1,7 @@
 /*
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ * Copyright (C) 2026 the ims_wic authors
+ *
  * ims_wic - the grammar of what the registrar reads from a REGISTER's
  * Contact parameters and Expires header. A value outside its grammar
  * refuses the REGISTER (400) instead of being read as something else.

@@ -1,4 +1,7 @@
 /*
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ * Copyright (C) 2026 the ims_wic authors
+ *
  * ims_wic - the signed Record-Route parameter of a WIC's dialogs (see
  * wic_dialog.h).
  */

@@ -1,4 +1,7 @@
 /*
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ * Copyright (C) 2026 the ims_wic authors
+ *
  * ims_wic - the Record-Route parameter that binds a dialog to the WIC that
  * owns it (plain C, no Kamailio).
  *

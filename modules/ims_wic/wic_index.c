@@ -1,4 +1,7 @@
 /*
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ * Copyright (C) 2026 the ims_wic authors
+ *
  * ims_wic - lookup indexes of a loaded provisioning (see wic_index.h).
  *
  * Every table is the same structure: an array of items sorted by key, then

@@ -1,4 +1,7 @@
 /*
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ * Copyright (C) 2026 the ims_wic authors
+ *
  * ims_wic - lookup indexes of a loaded provisioning, so that the cost of
  * a lookup does not grow with the number of WWSFs and ranges:
  *

@@ -1,4 +1,7 @@
 /*
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ * Copyright (C) 2026 the ims_wic authors
+ *
  * ims_wic - token verification keys: PEM public keys, JWKS files and HMAC
  * secrets, each tagged with the JWS algorithms it may verify.
  *

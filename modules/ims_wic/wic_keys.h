@@ -1,4 +1,7 @@
 /*
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ * Copyright (C) 2026 the ims_wic authors
+ *
  * ims_wic - token verification keys of a WWSF (PEM files, JWKS files,
  * HMAC secrets), each with the algorithms it may be used with.
  */

@@ -1,4 +1,7 @@
 /*
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ * Copyright (C) 2026 the ims_wic authors
+ *
  * ims_wic - memory and lock hooks for the Kamailio-independent code.
  *
  * Tables that live in shared memory (bindings, token cache, range state)

@@ -1,4 +1,7 @@
 /*
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ * Copyright (C) 2026 the ims_wic authors
+ *
  * ims_wic - WWSF provisioning loader.
  *
  * File format (JSON, UTF-8; see kamailio-cfg/wwsf-provisioning.example.json):

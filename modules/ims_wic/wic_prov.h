@@ -1,4 +1,7 @@
 /*
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ * Copyright (C) 2026 the ims_wic authors
+ *
  * ims_wic - WWSF provisioning: who may connect (origins), whose tokens are
  * accepted (issuers, keys, audience), which identities they may hand out
  * (wildcarded PUI ranges) and how each range is registered with the IMS Core.

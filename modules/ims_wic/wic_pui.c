@@ -1,4 +1,7 @@
 /*
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ * Copyright (C) 2026 the ims_wic authors
+ *
  * ims_wic - wildcarded Public User Identities (TS 23.003 clause 13.5/13.4).
  *
  * A wildcarded PUI is "<static prefix>!<regex>!<static suffix>": the regular

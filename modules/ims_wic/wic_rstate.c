@@ -1,4 +1,7 @@
 /*
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ * Copyright (C) 2026 the ims_wic authors
+ *
  * ims_wic - registration state of the PUI ranges (see wic_rstate.h).
  *
  * A range is "wanted" registered when it has the startup trigger, holds

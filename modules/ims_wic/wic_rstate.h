@@ -1,4 +1,7 @@
 /*
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ * Copyright (C) 2026 the ims_wic authors
+ *
  * ims_wic - registration state of each wildcarded PUI range with the IMS
  * Core (REQUIREMENTS.md section 1). Pure state machine: it decides what is
  * due and keeps the registration's Call-ID, From tag and CSeq (RFC 3261

@@ -1,4 +1,7 @@
 /*
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ * Copyright (C) 2026 the ims_wic authors
+ *
  * ims_wic - cache of verified tokens (REQUIREMENTS.md 6: a refresh with
  * an unchanged token must not verify the signature again).
  *

@@ -1,4 +1,7 @@
 /*
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ * Copyright (C) 2026 the ims_wic authors
+ *
  * ims_wic - cache of tokens whose signature was verified, so that a
  * refresh REGISTER with the same token costs a hash, not a signature
  * check. Bounded; an entry dies with its token (exp) or with the

@@ -1,4 +1,7 @@
 /*
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ * Copyright (C) 2026 the ims_wic authors
+ *
  * ims_wic - text helpers shared by the Kamailio-independent code:
  * base64url, ASCII case folding, reason messages.
  */

@@ -1,4 +1,7 @@
 /*
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ * Copyright (C) 2026 the ims_wic authors
+ *
  * ims_wic - the WWSF's token: extraction from a REGISTER (Authorization:
  * Bearer, or an application/jwt body part) and JWS verification.
  *

@@ -1,4 +1,7 @@
 /*
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ * Copyright (C) 2026 the ims_wic authors
+ *
  * ims_wic - the one normal form of an identity (IMPU). Every place that
  * stores, looks up or compares an IMPU (binding table, token claims, range
  * match, terminating lookup, P-Preferred-Identity, RPC) goes through

@@ -1,4 +1,7 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Copyright (C) 2026 the ims_wic authors
+#
 # Builds the libFuzzer targets of ims_wic into build/fuzz/ (clang with
 # libFuzzer, ASan and UBSan; UBSan findings abort like crashes).
 #   tests/fuzz/build.sh            every target

@@ -1,4 +1,7 @@
 /*
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ * Copyright (C) 2026 the ims_wic authors
+ *
  * ims_wic fuzzing - wic_admit(): the whole REGISTER admission decision
  * (token checks, then WWSF of the connection, IMPU in the token, IMPU in
  * a range, token-named range) against the in-memory provisioning of

@@ -1,4 +1,7 @@
 /*
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ * Copyright (C) 2026 the ims_wic authors
+ *
  * ims_wic fuzzing - wic_token_from_body(): a REGISTER body carrying the
  * token as application/jwt, bare or as a part of multipart/mixed.
  *

@@ -1,4 +1,7 @@
 /*
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ * Copyright (C) 2026 the ims_wic authors
+ *
  * ims_wic fuzzing - wic_bundle_view(): the flat form of a provisioning
  * snapshot in shared memory, parsed by every process.
  *

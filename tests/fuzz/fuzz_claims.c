@@ -1,4 +1,7 @@
 /*
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ * Copyright (C) 2026 the ims_wic authors
+ *
  * ims_wic fuzzing - structure-aware companion of fuzz_token: the input is
  * JSON, the harness turns it into a correctly signed token, so that
  * mutations land in the JOSE header and the claims parser instead of

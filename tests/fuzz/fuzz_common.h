@@ -1,4 +1,7 @@
 /*
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ * Copyright (C) 2026 the ims_wic authors
+ *
  * ims_wic fuzzing - shared pieces of the libFuzzer harnesses and of the
  * seed generator (make_seeds.c): deterministic test keys, an in-memory
  * provisioning that accepts them, and input splitting helpers.

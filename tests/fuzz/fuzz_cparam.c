@@ -1,4 +1,7 @@
 /*
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ * Copyright (C) 2026 the ims_wic authors
+ *
  * ims_wic fuzzing - wic_cparams_add() and the grammar helpers under it:
  * the Contact parameters and the Expires value of a WIC's REGISTER
  * (attacker-controlled).

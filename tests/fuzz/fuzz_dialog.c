@@ -1,4 +1,7 @@
 /*
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ * Copyright (C) 2026 the ims_wic authors
+ *
  * ims_wic fuzzing - wic_dialog_param_check(): the ";wic=" Record-Route
  * parameter a WIC sends back in its Route (attacker-controlled).
  *

@@ -1,4 +1,7 @@
 /*
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ * Copyright (C) 2026 the ims_wic authors
+ *
  * ims_wic fuzzing - wic_keyset_add_jwks(): a JWKS file as a WWSF
  * publishes it (the operator copies it in, but its content is the third
  * party's). The input is written to a file in a private temporary folder

@@ -1,4 +1,7 @@
 /*
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ * Copyright (C) 2026 the ims_wic authors
+ *
  * ims_wic fuzzing - wic_pau_parse(): the P-Associated-URI value of the
  * IMS Core's 200 OK to a range REGISTER (name-addr list, RFC 7315 4.1).
  *

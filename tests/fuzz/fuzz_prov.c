@@ -1,4 +1,7 @@
 /*
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ * Copyright (C) 2026 the ims_wic authors
+ *
  * ims_wic fuzzing - wic_prov_load_file(): the operator's provisioning
  * file. The input is written to "prov.json" in a private temporary folder
  * that also holds the keys the seeds name ("ec.pem", "ed.pem",

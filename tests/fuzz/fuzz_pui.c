@@ -1,4 +1,7 @@
 /*
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ * Copyright (C) 2026 the ims_wic authors
+ *
  * ims_wic fuzzing - wildcarded PUI ranges: wic_pui_range_compile() of an
  * operator's wildcard and wic_pui_range_match() of network IMPUs against
  * it (the IMPU side is hostile; the expression's backtracking is bounded).

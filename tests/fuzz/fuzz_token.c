@@ -1,4 +1,7 @@
 /*
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ * Copyright (C) 2026 the ims_wic authors
+ *
  * ims_wic fuzzing - wic_token_verify() on raw compact JWS text, against an
  * in-memory provisioning with HMAC, P-256 and Ed25519 keys (fuzz_common.h).
  *

@@ -1,4 +1,7 @@
 /*
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ * Copyright (C) 2026 the ims_wic authors
+ *
  * ims_wic fuzzing - wic_uri_normalize(): the one normal form of an
  * identity, fed from To headers, Request-URIs, P-Preferred-Identity,
  * token claims and the RPC (all attacker-controlled but the RPC).

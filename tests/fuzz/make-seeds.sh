@@ -1,4 +1,7 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Copyright (C) 2026 the ims_wic authors
+#
 # (Re)writes the seed corpora of the fuzzers in tests/fuzz/corpus/. Run
 # once by hand and commit the result: the tokens are signed with the fixed
 # test keys of fuzz_common.h (test data, not secrets). ES256 signatures are

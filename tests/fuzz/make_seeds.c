@@ -1,4 +1,7 @@
 /*
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ * Copyright (C) 2026 the ims_wic authors
+ *
  * ims_wic fuzzing - writes the token-bearing seed files of the corpora
  * (token, claims, bearer, body, authz, jwks), signed with the fixture keys of
  * fuzz_common.h so that they verify in the fuzzers. Run by

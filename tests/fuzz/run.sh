@@ -1,4 +1,7 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Copyright (C) 2026 the ims_wic authors
+#
 # Fuzzes every target for the given time (default 60 s each), one after
 # the other:   tests/fuzz/run.sh [seconds-per-target]
 # New corpus entries go to build/fuzz/corpus/<target>/ (a copy of the

@@ -1,4 +1,7 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Copyright (C) 2026 the ims_wic authors
+#
 # Quick fuzz check for `make test` (tests/run-all.sh): builds every target,
 # replays each committed seed and regression input, then fuzzes each target
 # for a few seconds (FUZZ_SMOKE_SECONDS, default 3) from a scratch copy of

@@ -1,4 +1,7 @@
 # shellcheck shell=bash disable=SC2034
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Copyright (C) 2026 the ims_wic authors
+#
 # ims_wic fuzzing - the targets and their settings, sourced by run.sh and
 # smoke.sh (bash). FUZZ_TARGETS="token pui" narrows the list.
 

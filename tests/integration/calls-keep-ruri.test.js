@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// Copyright (C) 2026 the ims_wic authors
 'use strict';
 // The call suite against an IMS Core that keeps the called identity in the
 // Request-URI of terminating requests (no P-Called-Party-ID): the same

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// Copyright (C) 2026 the ims_wic authors
 'use strict';
 // Issue 4: originating and terminating requests through the real eP-CSCF and
 // the IMS Core stand-in, with sipp on the IMS side and SIP over real WSS on

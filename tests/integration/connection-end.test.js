@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// Copyright (C) 2026 the ims_wic authors
 'use strict';
 // Issue 13 (connection end): however a WIC's connection ends, its bindings
 // are gone within the bound docs/admin-guide.md states ("When a connection

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// Copyright (C) 2026 the ims_wic authors
 'use strict';
 // Issue 13 (connection end): the periodic sweep of the connection index is
 // the safety net of the close events. Here the eP-CSCF runs a variant of

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// Copyright (C) 2026 the ims_wic authors
 'use strict';
 // docker/ describes the same lab as scripts/lab.sh: the same configs, ports,
 // files and -A defines, every service on host networking bound to LAB_IP.

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// Copyright (C) 2026 the ims_wic authors
 'use strict';
 // Issue 16: the docker-compose lab really runs. Images built (cached between
 // runs: a warm run rebuilds nothing), the stack up with every service

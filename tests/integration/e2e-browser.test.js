@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// Copyright (C) 2026 the ims_wic authors
 'use strict';
 // The lab end to end with a real browser: scripts/lab.sh start (IMS Core
 // stand-in, eP-CSCF, demo WWSF), Debian's headless Chromium driven over the

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// Copyright (C) 2026 the ims_wic authors
 'use strict';
 // Issue "Hostile input, faults and fuzzing" (suites part): the IMS Core
 // down, refusing or silent; thousands of WebSocket connections dropped at

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// Copyright (C) 2026 the ims_wic authors
 'use strict';
 // Issue 2: the module built against Debian's kamailio source loads into the
 // stock /usr/sbin/kamailio, the configs check clean, a module function runs on

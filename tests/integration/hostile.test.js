@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// Copyright (C) 2026 the ims_wic authors
 'use strict';
 // Issue "Hostile input, faults and fuzzing" (suites part): what an attacker
 // on the open Internet (a browser, a WIC, anything that speaks WSS) or a

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// Copyright (C) 2026 the ims_wic authors
 'use strict';
 // Issue 13 (identities and Contact parameters): an identity has one normal
 // form for storing, lookup and admission (scheme and host case-insensitive,

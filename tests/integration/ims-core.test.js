@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// Copyright (C) 2026 the ims_wic authors
 'use strict';
 // The IMS Core stand-in (kamailio-cfg/ims-core.cfg) on its own, driven by
 // sipp: range registration with TNA, Path storage, terminating relay through

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// Copyright (C) 2026 the ims_wic authors
 'use strict';
 // The WIC side is hostile to the eIMS-AGW too: nothing a WIC writes in SDP
 // may make rtpengine send media to an address of its choosing (beyond

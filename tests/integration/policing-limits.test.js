@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// Copyright (C) 2026 the ims_wic authors
 'use strict';
 // Issue 12: flood and exhaustion control of the WIC side, with the limits
 // of kamailio.cfg lowered so that a test reaches them: WebSocket upgrades

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// Copyright (C) 2026 the ims_wic authors
 'use strict';
 // Issue 12: the WIC side is hostile. Every request that arrives over WSS
 // passes one policing point (route[FROM_WIC] of kamailio.cfg with

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// Copyright (C) 2026 the ims_wic authors
 'use strict';
 // Issue 13: one provisioning snapshot for every process. A reload reads the
 // file once, validates it and publishes its bytes in shared memory; every

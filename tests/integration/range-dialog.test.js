@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// Copyright (C) 2026 the ims_wic authors
 'use strict';
 // Issue 14: range REGISTERs follow RFC 3261 10.2. One registration keeps
 // its Call-ID and From tag, its CSeq rises with every REGISTER (refresh,

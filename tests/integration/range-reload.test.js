@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// Copyright (C) 2026 the ims_wic authors
 'use strict';
 // Issue 13: ranges follow the provisioning file. A range removed by a
 // reload is de-registered from the IMS Core (Expires 0, TNA headers) from

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// Copyright (C) 2026 the ims_wic authors
 'use strict';
 // Issue 5: range registration with the IMS Core (Trusted Node Authentication
 // through the uac module): headers, refresh, back-off and recovery, the

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// Copyright (C) 2026 the ims_wic authors
 'use strict';
 // Issue 3: WIC registration against the real eP-CSCF over real WSS: Origin
 // check, token validation, range authorization, the local registrar and its

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// Copyright (C) 2026 the ims_wic authors
 'use strict';
 // Issue 14: SIP.js 0.21.2 (pinned) as the WIC, beside JsSIP: it registers
 // with a token over WSS, receives a call from the IMS side through the IMS

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// Copyright (C) 2026 the ims_wic authors
 'use strict';
 // Token hardening (RFC 8725) and client realities, against the real
 // eP-CSCF over real WSS: the WWSF's required typ, the token lifetime limit,

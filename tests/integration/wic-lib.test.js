@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// Copyright (C) 2026 the ims_wic authors
 'use strict';
 // Self-test of tests/lib/wic.js (JsSIP over `ws`, raw SIP-over-WS UA,
 // openRawWs) against a real stock Kamailio acting as a minimal WS/WSS

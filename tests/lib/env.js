@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// Copyright (C) 2026 the ims_wic authors
 'use strict';
 // A complete scenario-3 set-up for integration tests: fresh keys, a
 // provisioning file, the eP-CSCF certificate, the IMS Core stand-in and the

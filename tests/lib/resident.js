@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// Copyright (C) 2026 the ims_wic authors
 'use strict';
 // The fixture of the hostile suites: one eP-CSCF for the file, a resident
 // WIC registered all along (so that a state snapshot is never empty), and

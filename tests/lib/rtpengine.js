@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// Copyright (C) 2026 the ims_wic authors
 'use strict';
 // A small client of rtpengine's ng control protocol (bencode over UDP):
 // what the tests ask the eIMS-AGW directly, beside what Kamailio asks it.

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// Copyright (C) 2026 the ims_wic authors
 'use strict';
 // SIP.js 0.21.2 (the second browser SIP stack WICs use, pinned in
 // package.json) running in Node for tests. SIP.js speaks through the

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// Copyright (C) 2026 the ims_wic authors
 'use strict';
 // A small SIP-over-WebSocket user agent (RFC 7118) on the `ws` package, for
 // tests that need exact control of what a WIC sends: token placement,

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// Copyright (C) 2026 the ims_wic authors
 'use strict';
 // node:test with time limits.  Node 20's --test-timeout bounds a whole test
 // file (the runner kills the file's process), not each test; hooks and

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// Copyright (C) 2026 the ims_wic authors
 'use strict';
 // Test keys (openssl CLI) and tokens (build/wic-token CLI, plus a pure-Node
 // signer for hand-made/broken tokens).

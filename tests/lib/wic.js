@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// Copyright (C) 2026 the ims_wic authors
 'use strict';
 // WebRTC IMS Client (WIC) for tests: SIP over WebSocket (RFC 7118) from Node.
 //

@@ -1,4 +1,7 @@
 /*
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ * Copyright (C) 2026 the ims_wic authors
+ *
  * Counting fakes of the shared-memory and lock hooks (wic_mem.h) for the
  * unit tests of tables that live in Kamailio's shared memory: every
  * allocation must be freed, every lock released, never two locks held.

@@ -1,4 +1,7 @@
 /*
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ * Copyright (C) 2026 the ims_wic authors
+ *
  * Unit tests of wic_authz.c: the answer table and the admission checks of
  * REQUIREMENTS.md section 2, in order, on an in-memory provisioning.
  */

@@ -1,4 +1,7 @@
 /*
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ * Copyright (C) 2026 the ims_wic authors
+ *
  * Unit tests of the binding table (wic_bind.c) with counting fakes for the
  * memory and lock hooks: every allocation must be freed, every lock
  * released, no two locks held at once, and no event delivered under a lock.

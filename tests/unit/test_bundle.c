@@ -1,4 +1,7 @@
 /*
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ * Copyright (C) 2026 the ims_wic authors
+ *
  * Unit tests of wic_bundle.c: files read from disk once and kept, a sealed
  * bundle that never reads the disk, the flat form for shared memory and
  * its parser against malformed blocks, the content hash, and a

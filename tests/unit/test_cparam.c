@@ -1,4 +1,7 @@
 /*
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ * Copyright (C) 2026 the ims_wic authors
+ *
  * Unit tests of wic_cparam.c: the grammar of the Contact parameters and
  * of the Expires header the registrar reads. Each rule with its right
  * values and its wrong ones.

@@ -1,4 +1,7 @@
 /*
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ * Copyright (C) 2026 the ims_wic authors
+ *
  * Unit tests of wic_index.c: the lookup indexes of a provisioning give the
  * answers of the linear scan in file order (wic_prov.c without an index),
  * on hand-written cases and on random provisionings whose ranges overlap

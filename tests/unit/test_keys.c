@@ -1,4 +1,7 @@
 /*
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ * Copyright (C) 2026 the ims_wic authors
+ *
  * Unit tests of wic_keys.c: PEM, JWKS and HMAC keys, the per-key
  * algorithm allow-list and key lookup. Keys are generated at test time.
  */

@@ -1,4 +1,7 @@
 /*
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ * Copyright (C) 2026 the ims_wic authors
+ *
  * Unit tests of wic_pui.c: wildcarded PUI compilation and matching.
  */
 #include <stdarg.h>

@@ -1,4 +1,7 @@
 /*
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ * Copyright (C) 2026 the ims_wic authors
+ *
  * Unit tests of the range registration state machine and of the
  * P-Associated-URI parser (wic_rstate.c), with counting fakes for the
  * memory and lock hooks and an injected random source.

@@ -1,4 +1,7 @@
 /*
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ * Copyright (C) 2026 the ims_wic authors
+ *
  * Unit tests of wic_tcache.c: hits, expiry with the token, provisioning
  * change, bounds, and lock discipline through wic_lock_ops_t.
  */

@@ -1,4 +1,7 @@
 /*
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ * Copyright (C) 2026 the ims_wic authors
+ *
  * Unit tests of wic_token.c: extraction from REGISTER (Bearer, body,
  * multipart) and JWS verification, every algorithm and every refusal.
  * Keys are generated at test time; libjwt mints tokens as an independent

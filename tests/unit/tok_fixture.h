@@ -1,4 +1,7 @@
 /*
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ * Copyright (C) 2026 the ims_wic authors
+ *
  * ims_wic unit tests - keys generated at test time, an in-memory
  * provisioning, and token minting (our signer and libjwt), shared by
  * test_keys.c, test_token.c and test_authz.c. Nothing is committed: keys

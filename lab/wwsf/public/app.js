@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// Copyright (C) 2026 the ims_wic authors
 /* The WIC of the ims_wic lab: gets a token from the WWSF that served this
  * page, registers with the eP-CSCF over WSS with JsSIP (the token goes in
  * "Authorization: Bearer"), places and answers audio calls.
