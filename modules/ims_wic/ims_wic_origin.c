@@ -87,6 +87,7 @@ static int prefix_bits(const char *s)
 int wic_add_ims_core(const char *cidr)
 {
 	char addr[64];
+	unsigned char probe[sizeof(struct in6_addr)];
 	const char *slash = strchr(cidr, '/');
 	size_t alen = slash ? (size_t)(slash - cidr) : strlen(cidr);
 	struct ip_addr *ip;
@@ -102,9 +103,10 @@ int wic_add_ims_core(const char *cidr)
 	addr[alen] = '\0';
 	s.s = addr;
 	s.len = (int)alen;
-	ip = str2ip(&s);
-	if(ip == NULL)
-		ip = str2ip6(&s);
+	/* str2ip() takes 300.1.2.3: inet_pton() decides what an address is */
+	ip = inet_pton(AF_INET, addr, probe) == 1	 ? str2ip(&s)
+		 : inet_pton(AF_INET6, addr, probe) == 1 ? str2ip6(&s)
+												 : NULL;
 	if(ip == NULL) {
 		LM_ERR("modparam ims_core: [%s] is not an IP address\n", addr);
 		return -1;

@@ -104,7 +104,8 @@ void wic_prov_quiesce(void)
 
 	for(i = 0; i < n_retired; i++)
 		wic_prov_free(retired[i]);
-	pkg_free(retired);
+	if(retired != NULL)
+		pkg_free(retired);
 	retired = NULL;
 	n_retired = 0;
 }
