@@ -210,8 +210,7 @@ static param_export_t params[] = {
 		{"range_recount_interval", PARAM_INT, &wic_range_recount_interval},
 		{"conn_sweep_interval", PARAM_INT, &wic_conn_sweep_interval},
 		{"ims_core", PARAM_STRING | USE_FUNC_PARAM, (void *)ims_core_param},
-		{"openssl_thread_stop", PARAM_INT, &openssl_thread_stop},
-		{0, 0, 0}};
+		{"openssl_thread_stop", PARAM_INT, &openssl_thread_stop}, {0, 0, 0}};
 
 static pv_export_t pvars[] = {
 		{{"wic_range", sizeof("wic_range") - 1}, PVT_OTHER, wic_pv_get_range, 0,
@@ -421,7 +420,7 @@ typedef struct int_param
 	int max;
 } int_param_t;
 
-#define WIC_HASH_SIZE_MAX 20 /* 2^20 slots, 2^21 locks */
+#define WIC_HASH_SIZE_MAX 20	 /* 2^20 slots, 2^21 locks */
 #define WIC_EXPIRES_MAX 31536000 /* one year */
 #define WIC_INTERVAL_MAX 86400	 /* one day */
 

@@ -104,8 +104,8 @@ char *wic_route_set_of(const char *impu, int conn)
 	out = pkg_malloc(wic_default_service_route.len + 3);
 	if(out == NULL)
 		return NULL;
-	snprintf(out, wic_default_service_route.len + 3, "<%.*s>", wic_default_service_route.len,
-			wic_default_service_route.s);
+	snprintf(out, wic_default_service_route.len + 3, "<%.*s>",
+			wic_default_service_route.len, wic_default_service_route.s);
 	return out;
 }
 
