@@ -49,7 +49,7 @@ IMS_PORT=$((BASE + 70))
 PHASES=${BENCH_PHASES:-verify newreg refresh term hold scale media}
 SCALE_COUNTS=${BENCH_SCALE_WWSFS:-1 100 10000}
 SHM_MB=${BENCH_SHM_MB:-4096}
-PKG_MB=${BENCH_PKG_MB:-32}
+PKG_MB=${BENCH_PKG_MB:-128}
 SRC_IPS=16
 T0=$(date +%s)
 

@@ -16,6 +16,8 @@
 #include "../../core/sr_module.h"
 #include "../../core/dprint.h"
 #include "../../core/mem/shm_mem.h"
+#include "../../core/mem/pkg.h"
+#include "../../core/parser/parse_uri.h"
 #include "../../core/locking.h"
 #include "../../core/mod_fix.h"
 #include "../../core/timer_proc.h"
@@ -28,13 +30,15 @@ MODULE_VERSION
 
 str wic_provisioning_path = STR_NULL;
 str wic_bearer_realm = str_init("ims_wic");
-str wic_default_route = STR_NULL;
+str wic_default_service_route = STR_NULL;
 int wic_max_expires = 3600;
 int wic_default_expires = 600;
 int wic_min_expires = 30;
 static int refusal_log_rate = 10;
 int wic_max_contacts = 5;
-int wic_hash_size = 4096;
+/* as usrloc's: the binding table has 2^hash_size slots */
+int wic_hash_size = 12;
+static int openssl_thread_stop = 0;
 int wic_tcache_size = 65536;
 int wic_timer_interval = 1;
 static int range_backoff_min = 2;
@@ -189,7 +193,7 @@ static cmd_export_t cmds[] = {{"wic_origin_check", w_wic_origin_check, 0, 0, 0,
 static param_export_t params[] = {
 		{"provisioning", PARAM_STR, &wic_provisioning_path},
 		{"bearer_realm", PARAM_STR, &wic_bearer_realm},
-		{"default_route", PARAM_STR, &wic_default_route},
+		{"default_service_route", PARAM_STR, &wic_default_service_route},
 		{"max_expires", PARAM_INT, &wic_max_expires},
 		{"default_expires", PARAM_INT, &wic_default_expires},
 		{"min_expires", PARAM_INT, &wic_min_expires},
@@ -206,7 +210,7 @@ static param_export_t params[] = {
 		{"range_recount_interval", PARAM_INT, &wic_range_recount_interval},
 		{"conn_sweep_interval", PARAM_INT, &wic_conn_sweep_interval},
 		{"ims_core", PARAM_STRING | USE_FUNC_PARAM, (void *)ims_core_param},
-		{0, 0, 0}};
+		{"openssl_thread_stop", PARAM_INT, &openssl_thread_stop}, {0, 0, 0}};
 
 static pv_export_t pvars[] = {
 		{{"wic_range", sizeof("wic_range") - 1}, PVT_OTHER, wic_pv_get_range, 0,
@@ -338,14 +342,6 @@ static gen_lock_set_t *new_lock_set(unsigned n)
 	return set;
 }
 
-static unsigned round_up_pow2(unsigned n)
-{
-	unsigned p = 1;
-	while(p < n && p < (1u << 24))
-		p <<= 1;
-	return p;
-}
-
 static unsigned wic_random(void)
 {
 	return (unsigned)kam_rand();
@@ -357,7 +353,7 @@ static int create_tables(void)
 	wic_rs_timing_t timing = {(unsigned)range_backoff_min,
 			(unsigned)range_backoff_max, (unsigned)range_refresh_margin,
 			(unsigned)range_reply_timeout, (unsigned)range_deregister_limit};
-	unsigned slots = round_up_pow2((unsigned)wic_hash_size);
+	unsigned slots = 1u << wic_hash_size;
 
 	bind_locks = new_lock_set(2 * slots);
 	tcache_locks = new_lock_set(WIC_TCACHE_LOCKS);
@@ -398,28 +394,167 @@ static int register_reason_stats(void)
 	return 0;
 }
 
+/* The per-process memory of the plain-C code (its copy of the
+ * provisioning, key sets, token parsing) is Kamailio's pkg memory. */
+static void *wic_pkg_alloc(size_t size)
+{
+	return pkg_malloc(size);
+}
+static void *wic_pkg_resize(void *ptr, size_t size)
+{
+	return pkg_realloc(ptr, size);
+}
+static void wic_pkg_free(void *ptr)
+{
+	pkg_free(ptr);
+}
+static const wic_heap_ops_t pkg_heap = {
+		wic_pkg_alloc, wic_pkg_resize, wic_pkg_free};
+
+/* An integer modparam and its allowed range. */
+typedef struct int_param
+{
+	const char *name;
+	const int *value;
+	int min;
+	int max;
+} int_param_t;
+
+#define WIC_HASH_SIZE_MAX 20	 /* 2^20 slots, 2^21 locks */
+#define WIC_EXPIRES_MAX 31536000 /* one year */
+#define WIC_INTERVAL_MAX 86400	 /* one day */
+
+static int check_int_params(void)
+{
+	const int_param_t ranges[] = {
+			{"max_expires", &wic_max_expires, 1, WIC_EXPIRES_MAX},
+			{"default_expires", &wic_default_expires, 1, WIC_EXPIRES_MAX},
+			{"min_expires", &wic_min_expires, 0, WIC_EXPIRES_MAX},
+			{"refusal_log_rate", &refusal_log_rate, 1, 1000000},
+			{"max_contacts", &wic_max_contacts, 1, 1000},
+			{"hash_size", &wic_hash_size, 1, WIC_HASH_SIZE_MAX},
+			{"token_cache_size", &wic_tcache_size, 1, 1 << 26},
+			{"timer_interval", &wic_timer_interval, 1, 60},
+			{"range_backoff_min", &range_backoff_min, 1, WIC_INTERVAL_MAX},
+			{"range_backoff_max", &range_backoff_max, 1, WIC_INTERVAL_MAX},
+			{"range_refresh_margin", &range_refresh_margin, 0,
+					WIC_INTERVAL_MAX},
+			{"range_reply_timeout", &range_reply_timeout, 1, 3600},
+			{"range_deregister_limit", &range_deregister_limit, 1,
+					WIC_INTERVAL_MAX},
+			{"range_recount_interval", &wic_range_recount_interval, 1,
+					WIC_INTERVAL_MAX},
+			{"conn_sweep_interval", &wic_conn_sweep_interval, 1,
+					WIC_INTERVAL_MAX},
+			{"openssl_thread_stop", &openssl_thread_stop, 0, 1},
+	};
+	size_t i;
+
+	for(i = 0; i < sizeof(ranges) / sizeof(ranges[0]); i++) {
+		const int_param_t *p = &ranges[i];
+		if(*p->value < p->min || *p->value > p->max) {
+			LM_ERR("modparam %s is %d: it must be from %d to %d\n", p->name,
+					*p->value, p->min, p->max);
+			return -1;
+		}
+	}
+	if(range_backoff_max < range_backoff_min) {
+		LM_ERR("modparam range_backoff_max is %d: it must be at least "
+			   "range_backoff_min (%d)\n",
+				range_backoff_max, range_backoff_min);
+		return -1;
+	}
+	if(wic_min_expires > wic_max_expires) {
+		LM_ERR("modparam min_expires is %d: it must be at most max_expires "
+			   "(%d)\n",
+				wic_min_expires, wic_max_expires);
+		return -1;
+	}
+	if(wic_default_expires < wic_min_expires
+			|| wic_default_expires > wic_max_expires) {
+		LM_ERR("modparam default_expires is %d: it must be from min_expires "
+			   "(%d) to max_expires (%d)\n",
+				wic_default_expires, wic_min_expires, wic_max_expires);
+		return -1;
+	}
+	return 0;
+}
+
+/* bearer_realm goes into WWW-Authenticate as a quoted-string (RFC 6750
+ * 3): printable, no quote or backslash. */
+static int check_str_params(void)
+{
+	struct sip_uri uri;
+	int i;
+
+	if(wic_provisioning_path.s == NULL || wic_provisioning_path.len == 0) {
+		LM_ERR("modparam provisioning is required: the path of the WWSF "
+			   "provisioning file\n");
+		return -1;
+	}
+	if(wic_bearer_realm.s == NULL || wic_bearer_realm.len == 0
+			|| wic_bearer_realm.len > 128) {
+		LM_ERR("modparam bearer_realm must be 1 to 128 characters\n");
+		return -1;
+	}
+	for(i = 0; i < wic_bearer_realm.len; i++) {
+		unsigned char c = (unsigned char)wic_bearer_realm.s[i];
+		if(c < 0x20 || c > 0x7e || c == '"' || c == '\\') {
+			LM_ERR("modparam bearer_realm [%.*s]: only printable ASCII "
+				   "without '\"' or '\\'\n",
+					wic_bearer_realm.len, wic_bearer_realm.s);
+			return -1;
+		}
+	}
+	if(wic_default_service_route.len > 0
+			&& (parse_uri(wic_default_service_route.s,
+						wic_default_service_route.len, &uri)
+							< 0
+					|| (uri.type != SIP_URI_T && uri.type != SIPS_URI_T))) {
+		LM_ERR("modparam default_service_route [%.*s]: must be empty or a "
+			   "sip: or sips: URI\n",
+				wic_default_service_route.len, wic_default_service_route.s);
+		return -1;
+	}
+	return 0;
+}
+
+/* openssl_thread_stop drops, in child_init(PROC_INIT), the OpenSSL
+ * thread-local state that the tls module built in the main process
+ * (in its own child_init(PROC_INIT)): so the tls module must be loaded,
+ * and loaded before ims_wic, whose child_init runs after it then (child_init
+ * runs in load order). The module list holds the last loaded first. */
+static int check_openssl_thread_stop(void)
+{
+	sr_module_t *m;
+
+	if(!openssl_thread_stop)
+		return 0;
+	if(!module_loaded("tls")) {
+		LM_ERR("modparam openssl_thread_stop is 1 but the tls module is not "
+			   "loaded: it drops the OpenSSL state of tls.so, set it to 0\n");
+		return -1;
+	}
+	for(m = get_loaded_modules(); m != NULL; m = m->next) {
+		if(strcmp(m->exports.name, "ims_wic") == 0)
+			return 0;
+		if(strcmp(m->exports.name, "tls") == 0) {
+			LM_ERR("modparam openssl_thread_stop is 1 but tls.so is loaded "
+				   "after ims_wic: load tls.so first (loadmodule order), so "
+				   "that ims_wic drops OpenSSL's state after tls built it\n");
+			return -1;
+		}
+	}
+	return 0;
+}
+
 static int mod_init(void)
 {
-	if(wic_provisioning_path.s == NULL || wic_provisioning_path.len == 0) {
-		LM_ERR("modparam provisioning is required\n");
+	/* first: nothing of the plain-C code is allocated before */
+	wic_heap_set(&pkg_heap);
+	if(check_str_params() < 0 || check_int_params() < 0
+			|| check_openssl_thread_stop() < 0)
 		return -1;
-	}
-	if(range_backoff_min < 1 || range_backoff_max < range_backoff_min
-			|| range_refresh_margin < 0 || range_reply_timeout < 1
-			|| range_deregister_limit < 1 || wic_range_recount_interval < 1
-			|| wic_conn_sweep_interval < 1 || wic_timer_interval < 1
-			|| wic_max_contacts < 1 || wic_max_expires < 1 || wic_hash_size < 1
-			|| wic_tcache_size < 1 || refusal_log_rate < 1) {
-		LM_ERR("bad timing or size parameter: each must be positive and "
-			   "range_backoff_min <= range_backoff_max\n");
-		return -1;
-	}
-	if(wic_min_expires < 0 || wic_min_expires > wic_max_expires
-			|| wic_default_expires < wic_min_expires) {
-		LM_ERR("bad expiry parameters: need 0 <= min_expires <= "
-			   "default_expires and min_expires <= max_expires\n");
-		return -1;
-	}
 	if(sl_load_api(&wic_slb) != 0) {
 		LM_ERR("cannot bind the sl module\n");
 		return -1;
@@ -439,10 +574,13 @@ static int mod_init(void)
 
 static int child_init(int rank)
 {
-	if(rank == PROC_INIT) {
-		/* the main process, before any fork: drop OpenSSL's thread-local
+	if(rank == PROC_INIT && openssl_thread_stop) {
+		/* the main process, before any fork and after the tls module set
+		 * OpenSSL up (checked in mod_init): drop OpenSSL's thread-local
 		 * state of this thread, so that each child builds its own */
 		OPENSSL_thread_stop();
+		LM_INFO("OpenSSL thread state of the main process dropped "
+				"(openssl_thread_stop)\n");
 	}
 	if(rank != PROC_MAIN)
 		return 0;

@@ -25,7 +25,7 @@
 /* modparams */
 extern str wic_provisioning_path;
 extern str wic_bearer_realm;
-extern str wic_default_route;
+extern str wic_default_service_route;
 extern int wic_max_expires;
 extern int wic_default_expires;
 extern int wic_min_expires;
@@ -129,7 +129,7 @@ int wic_route_set_is_ims_core(struct sip_msg *msg);
 int wic_reply_record_route_ok(struct sip_msg *msg, str *identity);
 /* "<uri>[, <uri>...]" towards the IMS Core for impu: the Service-Route of
  * the range its binding on connection conn (else any binding; conn -1:
- * any) was admitted into, whole, else "<default_route>"; in pkg memory
+ * any) was admitted into, whole, else "<default_service_route>"; in pkg memory
  * (the caller frees it). NULL when there is none, or no memory. */
 char *wic_route_set_of(const char *impu, int conn);
 /* the identity wic_originating/wic_terminating/wic_dialog_owner set for

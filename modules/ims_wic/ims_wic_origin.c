@@ -49,8 +49,13 @@ int wic_origin_check(struct sip_msg *msg)
 	}
 	if(wic_btable_conn_set_wwsf(wic_bindings, wic_connection_id(msg), wwsf->id)
 			< 0) {
-		LM_ERR("cannot remember the WWSF of connection %d\n",
-				wic_connection_id(msg));
+		/* shared memory is short: every upgrade would say so, so it is
+		 * rate limited like a refusal, but an ERROR */
+		unsigned suppressed;
+		if(wic_refusal_log_allowed(&suppressed))
+			LM_ERR("cannot remember the WWSF of connection %d (no shared "
+				   "memory); %u such lines suppressed before\n",
+					wic_connection_id(msg), suppressed);
 		return -1;
 	}
 	LM_DBG("connection %d belongs to WWSF %s\n", wic_connection_id(msg),
@@ -82,6 +87,7 @@ static int prefix_bits(const char *s)
 int wic_add_ims_core(const char *cidr)
 {
 	char addr[64];
+	unsigned char probe[sizeof(struct in6_addr)];
 	const char *slash = strchr(cidr, '/');
 	size_t alen = slash ? (size_t)(slash - cidr) : strlen(cidr);
 	struct ip_addr *ip;
@@ -90,23 +96,24 @@ int wic_add_ims_core(const char *cidr)
 	str s;
 
 	if(alen == 0 || alen >= sizeof(addr)) {
-		LM_ERR("ims_core: bad address [%s]\n", cidr);
+		LM_ERR("modparam ims_core: bad address [%s]\n", cidr);
 		return -1;
 	}
 	memcpy(addr, cidr, alen);
 	addr[alen] = '\0';
 	s.s = addr;
 	s.len = (int)alen;
-	ip = str2ip(&s);
-	if(ip == NULL)
-		ip = str2ip6(&s);
+	/* str2ip() takes 300.1.2.3: inet_pton() decides what an address is */
+	ip = inet_pton(AF_INET, addr, probe) == 1	 ? str2ip(&s)
+		 : inet_pton(AF_INET6, addr, probe) == 1 ? str2ip6(&s)
+												 : NULL;
 	if(ip == NULL) {
-		LM_ERR("ims_core: [%s] is not an IP address\n", addr);
+		LM_ERR("modparam ims_core: [%s] is not an IP address\n", addr);
 		return -1;
 	}
 	bits = slash ? prefix_bits(slash + 1) : (int)ip->len * 8;
 	if(bits < 0 || bits > (int)ip->len * 8) {
-		LM_ERR("ims_core: bad prefix length in [%s]\n", cidr);
+		LM_ERR("modparam ims_core: bad prefix length in [%s]\n", cidr);
 		return -1;
 	}
 	n = pkg_malloc(sizeof(*n));
@@ -116,7 +123,7 @@ int wic_add_ims_core(const char *cidr)
 	}
 	if(mk_net_bitlen(&n->net, ip, (unsigned)bits) < 0) {
 		pkg_free(n);
-		LM_ERR("ims_core: bad network [%s]\n", cidr);
+		LM_ERR("modparam ims_core: bad network [%s]\n", cidr);
 		return -1;
 	}
 	n->next = ims_core_nets;
@@ -138,7 +145,7 @@ int wic_from_ims_core(struct sip_msg *msg)
 }
 
 /* True when host (a name) is the host of a URI of the route set towards the
- * IMS Core of identity: its range's Service-Route, else the default route.
+ * IMS Core of identity: its range's Service-Route, else default_service_route.
  * A name is never resolved here: one the client chose could stall this
  * worker on DNS, or resolve differently for t_relay (SRV). */
 static int host_in_route_set(const char *identity, str *host)

@@ -34,6 +34,7 @@
 #include "../../core/dprint.h"
 #include "../../core/locking.h"
 #include "../../core/mem/shm_mem.h"
+#include "../../core/mem/pkg.h"
 #include "../../core/script_cb.h"
 #include "../../core/ip_addr.h"
 
@@ -88,7 +89,7 @@ static void retire(wic_prov_t *p)
 
 	if(p == NULL)
 		return;
-	grown = realloc(retired, (n_retired + 1) * sizeof(*grown));
+	grown = pkg_realloc(retired, (n_retired + 1) * sizeof(*grown));
 	if(grown == NULL) {
 		LM_ERR("no memory to retire a provisioning copy: leaking it\n");
 		return;
@@ -103,7 +104,8 @@ void wic_prov_quiesce(void)
 
 	for(i = 0; i < n_retired; i++)
 		wic_prov_free(retired[i]);
-	free(retired);
+	if(retired != NULL)
+		pkg_free(retired);
 	retired = NULL;
 	n_retired = 0;
 }

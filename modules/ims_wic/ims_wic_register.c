@@ -49,8 +49,11 @@ typedef struct reg_request
 static void send_plain(struct sip_msg *msg, int code, const char *reason)
 {
 	str r = {(char *)reason, (int)strlen(reason)};
+	/* a WIC that closes its connection first makes this fail at will:
+	 * INFO, rate limited */
 	if(wic_slb.freply(msg, code, &r) < 0)
-		LM_ERR("cannot send %d %s\n", code, reason);
+		WIC_LOG_REFUSAL("cannot send %d %s to %s (connection gone?)\n", code,
+				reason, ip_addr2a(&msg->rcv.src_ip));
 }
 
 static void send_with_headers(

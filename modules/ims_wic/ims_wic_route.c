@@ -99,13 +99,13 @@ char *wic_route_set_of(const char *impu, int conn)
 		return NULL; /* no memory: never fall back to another route */
 	if(sr != NULL)
 		return sr;
-	if(wic_default_route.len <= 0)
+	if(wic_default_service_route.len <= 0)
 		return NULL;
-	out = pkg_malloc(wic_default_route.len + 3);
+	out = pkg_malloc(wic_default_service_route.len + 3);
 	if(out == NULL)
 		return NULL;
-	snprintf(out, wic_default_route.len + 3, "<%.*s>", wic_default_route.len,
-			wic_default_route.s);
+	snprintf(out, wic_default_service_route.len + 3, "<%.*s>",
+			wic_default_service_route.len, wic_default_service_route.s);
 	return out;
 }
 
@@ -165,7 +165,7 @@ int wic_originating(struct sip_msg *msg)
 	/* without a route set the client's Request-URI would pick the next hop */
 	route_set = wic_route_set_of(asserted, conn);
 	if(route_set == NULL) {
-		LM_ERR("no Service-Route and no default route for %s (or no "
+		LM_ERR("no Service-Route and no default_service_route for %s (or no "
 			   "memory)\n",
 				asserted);
 		return -2;

@@ -9,6 +9,7 @@
  *   name bytes + NUL, data bytes.
  */
 #include "wic_bundle.h"
+#include "wic_mem.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -76,12 +77,12 @@ static int index_reserve(wic_bundle_t *b)
 		return 0;
 	while(2 * (b->n + 1) > n_slots)
 		n_slots *= 2;
-	slots = calloc(n_slots, sizeof(*slots));
+	slots = wic_calloc(n_slots, sizeof(*slots));
 	if(slots == NULL)
 		return -1;
 	for(size_t i = 0; i < b->n; i++)
 		slot_put(slots, n_slots, b->files[i].name, i);
-	free(b->slots);
+	wic_free(b->slots);
 	b->slots = slots;
 	b->n_slots = n_slots;
 	return 0;
@@ -110,7 +111,7 @@ static int read_disk(const char *path, size_t max, unsigned char **data,
 		return set_err(err, errlen, "%s: %lld bytes, the limit is %zu", path,
 				(long long)st.st_size, max - 1);
 	}
-	buf = malloc((size_t)st.st_size + 1);
+	buf = wic_malloc((size_t)st.st_size + 1);
 	if(buf == NULL) {
 		close(fd);
 		return set_err(err, errlen, "%s: out of memory", path);
@@ -126,7 +127,7 @@ static int read_disk(const char *path, size_t max, unsigned char **data,
 	}
 	close(fd);
 	if(n != (size_t)st.st_size) {
-		free(buf);
+		wic_free(buf);
 		return set_err(err, errlen, "%s: read error", path);
 	}
 	buf[n] = '\0'; /* text parsers may rely on it; not part of len */
@@ -154,13 +155,13 @@ int wic_bundle_get(wic_bundle_t *b, const char *path, size_t max,
 				err, errlen, "%s: not in the provisioning snapshot", path);
 	if(read_disk(path, max, &add.data, &add.len, err, errlen) < 0)
 		return -1;
-	add.name = strdup(path);
+	add.name = wic_strdup(path);
 	grown = add.name && index_reserve(b) == 0
-					? realloc(b->files, (b->n + 1) * sizeof(*grown))
+					? wic_realloc(b->files, (b->n + 1) * sizeof(*grown))
 					: NULL;
 	if(grown == NULL) {
-		free(add.name);
-		free(add.data);
+		wic_free(add.name);
+		wic_free(add.data);
 		return set_err(err, errlen, "%s: out of memory", path);
 	}
 	b->files = grown;
@@ -238,7 +239,7 @@ int wic_bundle_view(const void *flat, size_t size, wic_bundle_t *out)
 	/* every file takes at least its two lengths and a NUL */
 	if(n > (size - sizeof(n)) / (2 * sizeof(uint64_t) + 1))
 		return -1;
-	out->files = calloc(n ? n : 1, sizeof(*out->files));
+	out->files = wic_calloc(n ? n : 1, sizeof(*out->files));
 	if(out->files == NULL)
 		return -1;
 	out->sealed = out->borrowed = true;
@@ -273,10 +274,10 @@ void wic_bundle_clear(wic_bundle_t *b)
 	if(b == NULL)
 		return;
 	for(size_t i = 0; !b->borrowed && i < b->n; i++) {
-		free(b->files[i].name);
-		free(b->files[i].data);
+		wic_free(b->files[i].name);
+		wic_free(b->files[i].data);
 	}
-	free(b->files);
-	free(b->slots);
+	wic_free(b->files);
+	wic_free(b->slots);
 	memset(b, 0, sizeof(*b));
 }

@@ -15,6 +15,7 @@
  * per length, with the identity's own first bytes as the prefix.
  */
 #include "wic_index.h"
+#include "wic_mem.h"
 #include "wic_pui.h"
 #include "wic_uri.h"
 
@@ -156,7 +157,7 @@ static int map_build(
 	}
 	while(cap < 2 * runs)
 		cap <<= 1;
-	m->slots = calloc(cap, sizeof(*m->slots));
+	m->slots = wic_calloc(cap, sizeof(*m->slots));
 	if(m->slots == NULL)
 		return -1;
 	m->mask = (uint32_t)(cap - 1);
@@ -181,8 +182,8 @@ static int map_build(
 
 static void map_free(ix_map_t *m)
 {
-	free(m->items);
-	free(m->slots);
+	wic_free(m->items);
+	wic_free(m->slots);
 }
 
 /* The run of items whose key is (a, b), in file order; NULL when none. */
@@ -298,22 +299,22 @@ wic_index_t *wic_index_build(const wic_prov_t *p)
 	}
 	if(p->n_wwsfs > IX_MAX || no > IX_MAX || ni > IX_MAX || nr > IX_MAX)
 		return NULL;
-	ix = calloc(1, sizeof(*ix));
+	ix = wic_calloc(1, sizeof(*ix));
 	if(ix == NULL)
 		return NULL;
 	ix->p = p;
 	ix->n_ranges = nr;
 	ix->bytes = sizeof(*ix) + nr * (sizeof(*ix->ranges) + sizeof(uint32_t));
 	/* each array belongs to its map from map_build on, even on failure */
-	ix_item_t *ids = calloc(p->n_wwsfs + 1, sizeof(ix_item_t));
-	ix_item_t *origins = calloc(no + 1, sizeof(ix_item_t));
-	ix_item_t *issuers = calloc(ni + 1, sizeof(ix_item_t));
-	ix_item_t *texts = calloc(nr + 1, sizeof(ix_item_t));
-	ix_item_t *puis = calloc(nr + 1, sizeof(ix_item_t));
-	ix_item_t *prefixes = calloc(nr + 1, sizeof(ix_item_t));
-	ix_item_t *hosts = calloc(nr + 1, sizeof(ix_item_t));
-	ix->ranges = calloc(nr + 1, sizeof(*ix->ranges));
-	ix->range_wwsf = calloc(nr + 1, sizeof(*ix->range_wwsf));
+	ix_item_t *ids = wic_calloc(p->n_wwsfs + 1, sizeof(ix_item_t));
+	ix_item_t *origins = wic_calloc(no + 1, sizeof(ix_item_t));
+	ix_item_t *issuers = wic_calloc(ni + 1, sizeof(ix_item_t));
+	ix_item_t *texts = wic_calloc(nr + 1, sizeof(ix_item_t));
+	ix_item_t *puis = wic_calloc(nr + 1, sizeof(ix_item_t));
+	ix_item_t *prefixes = wic_calloc(nr + 1, sizeof(ix_item_t));
+	ix_item_t *hosts = wic_calloc(nr + 1, sizeof(ix_item_t));
+	ix->ranges = wic_calloc(nr + 1, sizeof(*ix->ranges));
+	ix->range_wwsf = wic_calloc(nr + 1, sizeof(*ix->range_wwsf));
 	ix->ids.items = ids;
 	ix->origins.items = origins;
 	ix->issuers.items = issuers;
@@ -343,9 +344,9 @@ void wic_index_free(wic_index_t *ix)
 	map_free(&ix->puis);
 	map_free(&ix->prefixes);
 	map_free(&ix->hosts);
-	free(ix->ranges);
-	free(ix->range_wwsf);
-	free(ix);
+	wic_free(ix->ranges);
+	wic_free(ix->range_wwsf);
+	wic_free(ix);
 }
 
 size_t wic_index_bytes(const wic_index_t *ix)
@@ -596,11 +597,11 @@ int wic_index_first_duplicate(
 		most += ww->n_origins > ww->n_issuers ? ww->n_origins : ww->n_issuers;
 		most += ww->n_ranges + 1;
 	}
-	items = calloc(most, sizeof(*items));
+	items = wic_calloc(most, sizeof(*items));
 	if(items == NULL)
 		return -1;
 	for(int k = WIC_DUP_ID; k <= WIC_DUP_DISTINCT; k++)
 		first_dup_of_kind(p, n_wwsfs, (wic_dup_kind_t)k, items, out, &found);
-	free(items);
+	wic_free(items);
 	return found;
 }

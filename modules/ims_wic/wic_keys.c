@@ -10,6 +10,7 @@
  * (no HMAC alg on a public key, no ES256 on a P-384 key).
  */
 #include "wic_keys.h"
+#include "wic_mem.h"
 #include "wic_bundle.h"
 #include "wic_text.h"
 
@@ -267,13 +268,13 @@ static int keyset_append(
 		return -1;
 	}
 	if(k->kid) {
-		kid = strdup(k->kid);
+		kid = wic_strdup(k->kid);
 		if(!kid)
 			goto nomem;
 	}
-	grown = realloc(ks->keys, (ks->n + 1) * sizeof(*grown));
+	grown = wic_realloc(ks->keys, (ks->n + 1) * sizeof(*grown));
 	if(!grown) {
-		free(kid);
+		wic_free(kid);
 		goto nomem;
 	}
 	ks->keys = grown;
@@ -494,7 +495,7 @@ int wic_keyset_add_hmac(wic_keyset_t *ks, const unsigned char *secret,
 		return -1;
 	k.type = WIC_KEY_HMAC;
 	k.kid = (char *)kid;
-	k.secret = malloc(len);
+	k.secret = wic_malloc(len);
 	if(!k.secret) {
 		set_err(err, errlen, "out of memory");
 		return -1;
@@ -503,7 +504,7 @@ int wic_keyset_add_hmac(wic_keyset_t *ks, const unsigned char *secret,
 	k.secret_len = len;
 	if(keyset_append(ks, &k, err, errlen) < 0) {
 		OPENSSL_cleanse(k.secret, len);
-		free(k.secret);
+		wic_free(k.secret);
 		return -1;
 	}
 	return 0;
@@ -563,8 +564,8 @@ out:
 	OSSL_PARAM_BLD_free(bld);
 	BN_free(bn_n);
 	BN_free(bn_e);
-	free(n);
-	free(e);
+	wic_free(n);
+	wic_free(e);
 	return pkey;
 }
 
@@ -615,8 +616,8 @@ static EVP_PKEY *jwk_ec(OSSL_LIB_CTX *libctx, json_t *jwk)
 	pkey = pkey_from_params(libctx, "EC", bld);
 out:
 	OSSL_PARAM_BLD_free(bld);
-	free(x);
-	free(y);
+	wic_free(x);
+	wic_free(y);
 	return pkey;
 }
 
@@ -641,7 +642,7 @@ static EVP_PKEY *jwk_okp(OSSL_LIB_CTX *libctx, json_t *jwk)
 	pkey = pkey_from_params(libctx, "ED25519", bld);
 out:
 	OSSL_PARAM_BLD_free(bld);
-	free(x);
+	wic_free(x);
 	return pkey;
 }
 
@@ -714,7 +715,7 @@ static int jwks_add_oct(wic_keyset_t *ks, json_t *jwk, const char *kid,
 	if(algs || !file_algs || !wic_hmac_algs_for_len(klen))
 		rc = wic_keyset_add_hmac(ks, k, klen, kid, algs, err, errlen);
 	OPENSSL_cleanse(k, klen);
-	free(k);
+	wic_free(k);
 	return rc;
 }
 
@@ -872,11 +873,11 @@ static void key_clear(wic_key_t *k)
 		EVP_MD_CTX_free(k->vctx[i]);
 		EVP_MAC_CTX_free(k->mctx[i]);
 	}
-	free(k->kid);
+	wic_free(k->kid);
 	EVP_PKEY_free(k->pkey);
 	if(k->secret) {
 		OPENSSL_cleanse(k->secret, k->secret_len);
-		free(k->secret);
+		wic_free(k->secret);
 	}
 	memset(k, 0, sizeof(*k));
 }
@@ -945,9 +946,9 @@ static void source_clear(wic_key_source_t *src)
 {
 	if(src->data)
 		OPENSSL_cleanse(src->data, src->len);
-	free(src->data);
-	free(src->name);
-	free(src->kid);
+	wic_free(src->data);
+	wic_free(src->name);
+	wic_free(src->kid);
 	memset(src, 0, sizeof(*src));
 }
 
@@ -962,10 +963,10 @@ int wic_keyset_defer(wic_keyset_t *ks, wic_key_source_kind_t kind,
 		set_err(err, errlen, "no key");
 		return -1;
 	}
-	src.data = malloc(len ? len : 1);
-	src.name = name ? strdup(name) : NULL;
-	src.kid = kid ? strdup(kid) : NULL;
-	grown = realloc(ks->pending, (ks->n_pending + 1) * sizeof(*grown));
+	src.data = wic_malloc(len ? len : 1);
+	src.name = name ? wic_strdup(name) : NULL;
+	src.kid = kid ? wic_strdup(kid) : NULL;
+	grown = wic_realloc(ks->pending, (ks->n_pending + 1) * sizeof(*grown));
 	if(!src.data || (name && !src.name) || (kid && !src.kid) || !grown) {
 		if(grown)
 			ks->pending = grown;
@@ -1014,7 +1015,7 @@ int wic_keyset_ready(const wic_keyset_t *cks, char *err, size_t errlen)
 	}
 	for(i = 0; i < ks->n_pending; i++)
 		source_clear(&ks->pending[i]);
-	free(ks->pending);
+	wic_free(ks->pending);
 	ks->pending = NULL;
 	ks->n_pending = 0;
 	return 0;
@@ -1028,12 +1029,12 @@ void wic_keyset_clear(wic_keyset_t *ks)
 		return;
 	for(i = 0; i < ks->n; i++)
 		key_clear(&ks->keys[i]);
-	free(ks->keys);
+	wic_free(ks->keys);
 	ks->keys = NULL;
 	ks->n = 0;
 	for(i = 0; i < ks->n_pending; i++)
 		source_clear(&ks->pending[i]);
-	free(ks->pending);
+	wic_free(ks->pending);
 	ks->pending = NULL;
 	ks->n_pending = 0;
 }

@@ -70,6 +70,7 @@
  * the reloading process read, see wic_bundle.h), not shm.
  */
 #include "wic_prov.h"
+#include "wic_mem.h"
 #include "wic_index.h"
 #include "wic_text.h"
 
@@ -153,7 +154,7 @@ static bool str_eq_n(const char *stored, const char *s, size_t len)
 
 static char *dup_or_fail(const loader_t *ld, const char *jpath, const char *s)
 {
-	char *d = strdup(s);
+	char *d = wic_strdup(s);
 	if(d == NULL)
 		fail(ld, jpath, "out of memory");
 	return d;
@@ -164,18 +165,18 @@ static char *folder_of(const char *path)
 {
 	const char *slash = strrchr(path, '/');
 	if(slash == NULL)
-		return strdup(".");
+		return wic_strdup(".");
 	if(slash == path)
-		return strdup("/");
-	return strndup(path, (size_t)(slash - path));
+		return wic_strdup("/");
+	return wic_strndup(path, (size_t)(slash - path));
 }
 
 static char *resolve_path(const loader_t *ld, const char *rel)
 {
 	if(rel[0] == '/')
-		return strdup(rel);
+		return wic_strdup(rel);
 	size_t n = strlen(ld->dir) + 1 + strlen(rel) + 1;
-	char *full = malloc(n);
+	char *full = wic_malloc(n);
 	if(full != NULL)
 		snprintf(full, n, "%s/%s", ld->dir, rel);
 	return full;
@@ -302,7 +303,7 @@ static int get_string_list(const loader_t *ld, json_t *obj, const char *key,
 	if(get_array(ld, obj, key, parent, &arr) < 0)
 		return -1;
 	sub_path(jpath, parent, key);
-	*out = calloc(json_array_size(arr), sizeof(**out));
+	*out = wic_calloc(json_array_size(arr), sizeof(**out));
 	if(*out == NULL)
 		return fail(ld, jpath, "out of memory");
 	*n = json_array_size(arr);
@@ -429,7 +430,7 @@ static int add_hmac_key(const loader_t *ld, wic_keyset_t *ks,
 			< 0)
 		rc = fail(ld, jpath, "%s", kerr);
 	OPENSSL_cleanse(secret, len);
-	free(secret);
+	wic_free(secret);
 	return rc;
 }
 
@@ -452,7 +453,7 @@ static int add_file_key(const loader_t *ld, wic_keyset_t *ks, const char *file,
 					 ks, full, data, len, algs, kerr, sizeof(kerr))
 					 : wic_keyset_add_pem_data(ks, full, data, len, kid, algs,
 							 kerr, sizeof(kerr));
-	free(full);
+	wic_free(full);
 	return rc < 0 ? fail(ld, jpath, "%s", kerr) : 0;
 }
 
@@ -492,10 +493,10 @@ static int parse_key(
 out:
 	if(hmac != NULL)
 		OPENSSL_cleanse(hmac, strlen(hmac));
-	free(pem);
-	free(jwks);
-	free(hmac);
-	free(kid);
+	wic_free(pem);
+	wic_free(jwks);
+	wic_free(hmac);
+	wic_free(kid);
 	return rc;
 }
 
@@ -625,7 +626,7 @@ static int parse_ranges(
 	if(get_array(ld, wj, "ranges", parent, &arr) < 0)
 		return -1;
 	sub_path(jpath, parent, "ranges");
-	w->ranges = calloc(json_array_size(arr), sizeof(*w->ranges));
+	w->ranges = wic_calloc(json_array_size(arr), sizeof(*w->ranges));
 	if(w->ranges == NULL)
 		return fail(ld, jpath, "out of memory");
 	w->n_ranges = json_array_size(arr);
@@ -814,7 +815,7 @@ static int parse_wwsfs(const loader_t *ld, json_t *root, wic_prov_t *p)
 
 	if(get_array(ld, root, "wwsfs", "", &arr) < 0)
 		return -1;
-	p->wwsfs = calloc(json_array_size(arr), sizeof(*p->wwsfs));
+	p->wwsfs = wic_calloc(json_array_size(arr), sizeof(*p->wwsfs));
 	if(p->wwsfs == NULL)
 		return fail(ld, "wwsfs", "out of memory");
 	p->n_wwsfs = json_array_size(arr);
@@ -897,17 +898,17 @@ int wic_prov_load(const char *path, wic_bundle_t *bytes, OSSL_LIB_CTX *libctx,
 	if(bytes == NULL)
 		return fail(&ld, "", "no file source");
 
-	wic_prov_t *p = calloc(1, sizeof(*p));
+	wic_prov_t *p = wic_calloc(1, sizeof(*p));
 	ld.dir = folder_of(path);
-	if(p == NULL || ld.dir == NULL || (p->path = strdup(path)) == NULL) {
-		free(ld.dir);
+	if(p == NULL || ld.dir == NULL || (p->path = wic_strdup(path)) == NULL) {
+		wic_free(ld.dir);
 		wic_prov_free(p);
 		return fail(&ld, "", "out of memory");
 	}
 	json_t *root = read_json(&ld);
 	int rc = root != NULL ? parse_top(&ld, root, p) : -1;
 	json_decref(root);
-	free(ld.dir);
+	wic_free(ld.dir);
 	if(rc == 0 && (p->index = wic_index_build(p)) == NULL)
 		rc = fail(&ld, "", "out of memory (lookup indexes)");
 	if(rc < 0) {
@@ -933,29 +934,29 @@ int wic_prov_load_file(
 static void free_list(char **list, size_t n)
 {
 	for(size_t i = 0; list != NULL && i < n; i++)
-		free(list[i]);
-	free(list);
+		wic_free(list[i]);
+	wic_free(list);
 }
 
 static void free_range(wic_range_t *r)
 {
-	free(r->wildcard);
+	wic_free(r->wildcard);
 	wic_pui_range_free(r->pui);
-	free(r->distinct_pui);
-	free(r->impi);
+	wic_free(r->distinct_pui);
+	wic_free(r->impi);
 }
 
 static void free_wwsf(wic_wwsf_t *w)
 {
-	free(w->id);
+	wic_free(w->id);
 	free_list(w->origins, w->n_origins);
 	free_list(w->issuers, w->n_issuers);
-	free(w->audience);
-	free(w->required_typ);
+	wic_free(w->audience);
+	wic_free(w->required_typ);
 	wic_keyset_clear(&w->keys);
 	for(size_t i = 0; w->ranges != NULL && i < w->n_ranges; i++)
 		free_range(&w->ranges[i]);
-	free(w->ranges);
+	wic_free(w->ranges);
 }
 
 void wic_prov_free(wic_prov_t *p)
@@ -965,14 +966,14 @@ void wic_prov_free(wic_prov_t *p)
 	wic_index_free(p->index);
 	for(size_t i = 0; p->wwsfs != NULL && i < p->n_wwsfs; i++)
 		free_wwsf(&p->wwsfs[i]);
-	free(p->wwsfs);
-	free(p->path);
-	free(p->audience);
-	free(p->claims.impu);
-	free(p->claims.impi);
-	free(p->claims.range);
-	free(p->claims.anon);
-	free(p);
+	wic_free(p->wwsfs);
+	wic_free(p->path);
+	wic_free(p->audience);
+	wic_free(p->claims.impu);
+	wic_free(p->claims.impi);
+	wic_free(p->claims.range);
+	wic_free(p->claims.anon);
+	wic_free(p);
 }
 
 /* --------------------------------------------------------------- lookups */

@@ -36,6 +36,7 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 
 #include "wic_pui.h"
+#include "wic_mem.h"
 #include "wic_text.h"
 #include "wic_uri.h"
 
@@ -174,7 +175,7 @@ static char *normal_part(
 		n += (int)strlen(host + 5);
 	}
 	*out_len = (size_t)n;
-	return strndup(buf, (size_t)n);
+	return wic_strndup(buf, (size_t)n);
 }
 
 static int normalise_static_parts(wic_pui_range_t *r, char *err, size_t errlen)
@@ -191,7 +192,7 @@ static int normalise_static_parts(wic_pui_range_t *r, char *err, size_t errlen)
 			sfx, r->suffix_len, r->suffix_user_len, tel, &r->norm_suffix_len);
 	if(user == NULL || r->norm_suffix == NULL
 			|| r->scheme_len >= sizeof(scheme)) {
-		free(user);
+		wic_free(user);
 		set_err(err, errlen,
 				"the static parts are no URI (bad escape, character or "
 				"host)");
@@ -199,16 +200,16 @@ static int normalise_static_parts(wic_pui_range_t *r, char *err, size_t errlen)
 	}
 	for(size_t i = 0; i < r->scheme_len; i++)
 		scheme[i] = (char)tolower((unsigned char)r->text[i]);
-	r->norm_prefix = malloc(r->scheme_len + ulen + 1);
+	r->norm_prefix = wic_malloc(r->scheme_len + ulen + 1);
 	if(r->norm_prefix == NULL) {
-		free(user);
+		wic_free(user);
 		set_err(err, errlen, "out of memory");
 		return -1;
 	}
 	memcpy(r->norm_prefix, scheme, r->scheme_len);
 	memcpy(r->norm_prefix + r->scheme_len, user, ulen + 1);
 	r->norm_prefix_len = r->scheme_len + ulen;
-	free(user);
+	wic_free(user);
 	return 0;
 }
 
@@ -271,9 +272,9 @@ int wic_pui_range_compile(const char *wildcard, size_t len,
 		return -1;
 	}
 
-	wic_pui_range_t *r = calloc(1, sizeof(*r));
-	if(r == NULL || (r->text = strndup(wildcard, len)) == NULL) {
-		free(r);
+	wic_pui_range_t *r = wic_calloc(1, sizeof(*r));
+	if(r == NULL || (r->text = wic_strndup(wildcard, len)) == NULL) {
+		wic_free(r);
 		set_err(err, errlen, "out of memory");
 		return -1;
 	}
@@ -363,8 +364,8 @@ void wic_pui_range_free(wic_pui_range_t *r)
 		return;
 	pcre2_match_context_free(r->mctx);
 	pcre2_code_free(r->code);
-	free(r->norm_prefix);
-	free(r->norm_suffix);
-	free(r->text);
-	free(r);
+	wic_free(r->norm_prefix);
+	wic_free(r->norm_suffix);
+	wic_free(r->text);
+	wic_free(r);
 }

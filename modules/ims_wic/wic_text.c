@@ -5,6 +5,7 @@
  * ims_wic - text helpers shared by the Kamailio-independent code.
  */
 #include "wic_text.h"
+#include "wic_mem.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -305,14 +306,14 @@ unsigned char *wic_b64url_decode_alloc(
 
 	if(in == NULL || len == 0)
 		return NULL;
-	out = malloc(len * 3 / 4 + 1);
+	out = wic_malloc(len * 3 / 4 + 1);
 	if(out == NULL)
 		return NULL;
 	n = wic_b64url_decode(in, len, out);
 	if(n < 0) {
 		/* a half-decoded secret must not linger in freed memory */
 		OPENSSL_cleanse(out, len * 3 / 4 + 1);
-		free(out);
+		wic_free(out);
 		return NULL;
 	}
 	*outlen = (size_t)n;

@@ -12,6 +12,7 @@
  * HS256-with-the-RSA-public-key confusion fail by construction.
  */
 #include "wic_token.h"
+#include "wic_mem.h"
 #include "wic_text.h"
 
 #include <limits.h>
@@ -276,7 +277,7 @@ static void jws_release(jws_t *j)
 {
 	json_decref(j->header);
 	json_decref(j->claims);
-	free(j->buf);
+	wic_free(j->buf);
 }
 
 /* Splits into exactly three segments; header and payload non-empty (an
@@ -327,7 +328,7 @@ static wic_tok_status_t jws_parse(const char *tok, size_t len, jws_t *j,
 	for(i = 0; i < 3; i++)
 		need += j->seglen[i] * 3 / 4 + 1;
 	if(need > stacklen) {
-		buf = j->buf = malloc(need);
+		buf = j->buf = wic_malloc(need);
 		if(!buf) {
 			wic_why(why, whylen, "out of memory");
 			return WIC_TOK_MALFORMED;
@@ -695,7 +696,7 @@ static wic_tok_status_t check_audience(
 
 static char *dup_json_str(json_t *s)
 {
-	return strndup(json_string_value(s), json_string_length(s));
+	return wic_strndup(json_string_value(s), json_string_length(s));
 }
 
 /* impu: a non-empty string or a non-empty array of non-empty strings. */
@@ -705,7 +706,7 @@ static int copy_impus(json_t *v, wic_token_t *out)
 
 	if(!json_is_string(v) && !(json_is_array(v) && n > 0))
 		return -1;
-	out->impu = calloc(n, sizeof(char *));
+	out->impu = wic_calloc(n, sizeof(char *));
 	if(!out->impu)
 		return -1;
 	for(i = 0; i < n; i++) {
@@ -857,11 +858,11 @@ void wic_token_clear(wic_token_t *t)
 
 	if(!t)
 		return;
-	free(t->iss);
+	wic_free(t->iss);
 	for(i = 0; t->impu && i < t->n_impu; i++)
-		free(t->impu[i]);
-	free(t->impu);
-	free(t->impi);
-	free(t->range);
+		wic_free(t->impu[i]);
+	wic_free(t->impu);
+	wic_free(t->impi);
+	wic_free(t->range);
 	memset(t, 0, sizeof(*t));
 }

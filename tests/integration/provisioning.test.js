@@ -238,7 +238,9 @@ test('1,000 reloads under registration load: shared and per-process memory stay 
 });
 
 test('a reload refused at any step changes nothing, the ranges at the IMS Core included; a FIFO as key file is refused at once', async (t) => {
-  const env = await startEnv({ name: 'prov-refused' });
+  // pkg memory for the 40 MB file below: each process parses the
+  // provisioning into its pkg memory, and the step tested is shared memory
+  const env = await startEnv({ name: 'prov-refused', epcscfPkgMb: 256 });
   t.after(() => env.stop());
   await env.waitRangeState('sip:other@wwsf.lab', 'up');
   const before = await env.snapshot();
