@@ -346,9 +346,10 @@ $(media_banner)
   https://$LAB_IP:$LAB_WSS_PORT/ once in the browser and accept it, or use ?ws=1.
 
 RPC:
-  kamcmd -s $EPCSCF_CTL ims_wic.ranges
-  kamcmd -s $EPCSCF_CTL ims_wic.bindings
-  kamcmd -s $EPCSCF_CTL ims_wic.stats
+  kamcmd -s $EPCSCF_CTL ims_wic.ranges [offset [limit]]
+  kamcmd -s $EPCSCF_CTL ims_wic.bindings [offset [limit]]    (or ims_wic.bindings_brief)
+  kamcmd -s $EPCSCF_CTL ims_wic.lookup sip:demoalice@wwsf.lab
+  kamcmd -s $EPCSCF_CTL stats.get_statistics ims_wic:
   kamcmd -s $IMS_CTL htable.dump reg      (IMS Core: registered ranges)
 
 Calls (log in as "alice" on the page first: IMPU sip:demoalice@wwsf.lab); the

@@ -175,7 +175,7 @@ test('a WIC on the host registers over WSS with a token of the WWSF service', as
   const r = await ua.register({ impu, token: tok.json.token });
   assert.strictEqual(r.status, 200, r.raw);
   const ep = await containerOf('epcscf');
-  const b = await docker(['exec', ep, 'kamcmd', 'ims_wic.bindings', impu]);
+  const b = await docker(['exec', ep, 'kamcmd', 'ims_wic.lookup', impu]);
   assert.strictEqual(b.code, 0, b.stderr);
   assert.ok(b.stdout.includes(impu), b.stdout);
 });
