@@ -22,11 +22,15 @@
  * per field) above the budget; it always holds at least one entry. The
  * reply names the total and where the next page starts. */
 #define WIC_RPC_PAGE_BUDGET (96 * 1024)
+/* The brief lines are values of the reply itself, which the ctl module
+ * builds in one buffer of binrpc_max_body_size (32 KiB by default): a
+ * brief page fits that default. */
+#define WIC_RPC_BRIEF_BUDGET (30 * 1024)
 #define WIC_RPC_FIELD_COST 12
 
 #define WIC_BINDINGS_LIMIT 50
 #define WIC_BINDINGS_LIMIT_MAX 100
-#define WIC_BRIEF_LIMIT 500
+#define WIC_BRIEF_LIMIT 1000
 #define WIC_BRIEF_LIMIT_MAX 5000
 #define WIC_RANGES_LIMIT 20
 #define WIC_RANGES_LIMIT_MAX 100
@@ -41,6 +45,7 @@ typedef struct rpc_page
 	unsigned index; /* entries seen (ranges: the walk is not offset) */
 	unsigned count; /* entries added */
 	size_t bytes;	/* estimated size of what was added */
+	size_t budget;	/* bytes a page may take */
 	int failed;
 } rpc_page_t;
 
@@ -53,8 +58,7 @@ static size_t cost(const char *name, const char *value)
  * does, so that paging always moves on. */
 static int page_take(rpc_page_t *p, size_t bytes)
 {
-	if(p->count >= p->limit
-			|| (p->count > 0 && p->bytes + bytes > WIC_RPC_PAGE_BUDGET))
+	if(p->count >= p->limit || (p->count > 0 && p->bytes + bytes > p->budget))
 		return 0;
 	p->bytes += bytes;
 	p->count++;
@@ -84,8 +88,8 @@ static int page_number(const str *v, unsigned *out)
 
 /* [offset [limit]]: 0 and the default when absent; limit 0 means the
  * default, above max is max. */
-static int scan_page(rpc_t *rpc, void *ctx, rpc_page_t *p, unsigned def,
-		unsigned max)
+static int scan_page(
+		rpc_t *rpc, void *ctx, rpc_page_t *p, unsigned def, unsigned max)
 {
 	str off = STR_NULL, lim = STR_NULL;
 	unsigned limit = 0;
@@ -105,8 +109,8 @@ static int scan_page(rpc_t *rpc, void *ctx, rpc_page_t *p, unsigned def,
 }
 
 /* { <what>: [ ... ] ... } opened; the counts follow the list (page_end). */
-static int page_start(rpc_t *rpc, void *ctx, const char *what, rpc_page_t *p,
-		void **top)
+static int page_start(
+		rpc_t *rpc, void *ctx, const char *what, rpc_page_t *p, void **top)
 {
 	if(rpc->add(ctx, "{", top) < 0
 			|| rpc->struct_add(*top, "[", what, &p->list) < 0) {
@@ -116,8 +120,8 @@ static int page_start(rpc_t *rpc, void *ctx, const char *what, rpc_page_t *p,
 	return 0;
 }
 
-static void page_end(rpc_t *rpc, void *ctx, void *top, rpc_page_t *p,
-		unsigned long total)
+static void page_end(
+		rpc_t *rpc, void *ctx, void *top, rpc_page_t *p, unsigned long total)
 {
 	if(p->failed) {
 		rpc->fault(ctx, 500, "cannot build the listing");
@@ -130,24 +134,23 @@ static void page_end(rpc_t *rpc, void *ctx, void *top, rpc_page_t *p,
 
 static size_t binding_cost(const char *impu, const wic_contact_t *c)
 {
-	return cost("impu", impu) + cost("contact", c->uri)
-		   + cost("conn_id", NULL) + cost("socket", c->socket)
-		   + cost("received", c->received) + cost("instance", c->instance)
-		   + cost("reg_id", NULL) + cost("wwsf", c->wwsf)
-		   + cost("call_id", c->call_id) + cost("expires", NULL)
-		   + cost("token_expires", NULL) + cost("range", c->range)
-		   + WIC_RPC_FIELD_COST;
+	return cost("impu", impu) + cost("contact", c->uri) + cost("conn_id", NULL)
+		   + cost("socket", c->socket) + cost("received", c->received)
+		   + cost("instance", c->instance) + cost("reg_id", NULL)
+		   + cost("wwsf", c->wwsf) + cost("call_id", c->call_id)
+		   + cost("expires", NULL) + cost("token_expires", NULL)
+		   + cost("range", c->range) + WIC_RPC_FIELD_COST;
 }
 
-static int add_binding_struct(
-		rpc_t *rpc, void *th, time_t now, const char *impu, const wic_contact_t *c)
+static int add_binding_struct(rpc_t *rpc, void *th, time_t now,
+		const char *impu, const wic_contact_t *c)
 {
-	return rpc->struct_add(th, "ssdsssusssdd", "impu", impu, "contact",
-				   c->uri, "conn_id", c->conn_id, "socket", c->socket,
-				   "received", c->received, "instance", c->instance, "reg_id",
-				   c->reg_id, "wwsf", c->wwsf, "call_id", c->call_id, "range",
-				   c->range, "expires", (int)(c->expires - now),
-				   "token_expires", (int)(c->token_exp - now));
+	return rpc->struct_add(th, "ssdsssusssdd", "impu", impu, "contact", c->uri,
+			"conn_id", c->conn_id, "socket", c->socket, "received", c->received,
+			"instance", c->instance, "reg_id", c->reg_id, "wwsf", c->wwsf,
+			"call_id", c->call_id, "range", c->range, "expires",
+			(int)(c->expires - now), "token_expires",
+			(int)(c->token_exp - now));
 }
 
 static int page_binding(void *ctx, const char *impu, const wic_contact_t *c)
@@ -179,28 +182,11 @@ static int page_binding_brief(
 		n = (int)strlen(line); /* cut: the binding stays listed */
 	if(!page_take(p, (size_t)n + WIC_RPC_FIELD_COST))
 		return 1;
-	if(p->rpc->array_add(p->list, "s", line) < 0) {
+	if(p->rpc->add(p->ctx, "s", line) < 0) {
 		p->failed = 1;
 		return 1;
 	}
 	return p->count >= p->limit;
-}
-
-static void bindings_page(rpc_t *rpc, void *ctx, int brief)
-{
-	rpc_page_t p = {rpc, ctx, NULL, time(NULL)};
-	void *top;
-	unsigned long total;
-
-	if(scan_page(rpc, ctx, &p, brief ? WIC_BRIEF_LIMIT : WIC_BINDINGS_LIMIT,
-			   brief ? WIC_BRIEF_LIMIT_MAX : WIC_BINDINGS_LIMIT_MAX)
-					< 0
-			|| page_start(rpc, ctx, "bindings", &p, &top) < 0)
-		return;
-	total = wic_btable_contacts(wic_bindings);
-	wic_btable_foreach_from(wic_bindings, p.offset,
-			brief ? page_binding_brief : page_binding, &p);
-	page_end(rpc, ctx, top, &p, total);
 }
 
 static const char *rpc_bindings_doc[] = {
@@ -211,19 +197,41 @@ static const char *rpc_bindings_doc[] = {
 
 static void rpc_bindings(rpc_t *rpc, void *ctx)
 {
-	bindings_page(rpc, ctx, 0);
+	rpc_page_t p = {rpc, ctx, NULL, time(NULL)};
+	void *top;
+	unsigned long total;
+
+	p.budget = WIC_RPC_PAGE_BUDGET;
+	if(scan_page(rpc, ctx, &p, WIC_BINDINGS_LIMIT, WIC_BINDINGS_LIMIT_MAX) < 0
+			|| page_start(rpc, ctx, "bindings", &p, &top) < 0)
+		return;
+	total = wic_btable_contacts(wic_bindings);
+	wic_btable_foreach_from(wic_bindings, p.offset, page_binding, &p);
+	page_end(rpc, ctx, top, &p, total);
 }
 
 static const char *rpc_bindings_brief_doc[] = {
-		"A page of the WIC bindings, one line per contact (IMPU, contact, "
-		"connection, seconds left): [offset [limit]] (limit: default 500, "
-		"at most 5000, and what fits 96 KiB); then total, offset, count, "
-		"next_offset.",
+		"A page of the WIC bindings, brief: first a structure with total, "
+		"offset, count and next_offset, then one line per contact (IMPU, "
+		"contact, connection, seconds left): [offset [limit]] (limit: "
+		"default 1000, at most 5000, and what fits 30 KiB).",
 		0};
 
 static void rpc_bindings_brief(rpc_t *rpc, void *ctx)
 {
-	bindings_page(rpc, ctx, 1);
+	rpc_page_t p = {rpc, ctx, NULL, time(NULL)};
+	void *top;
+
+	p.budget = WIC_RPC_BRIEF_BUDGET;
+	if(scan_page(rpc, ctx, &p, WIC_BRIEF_LIMIT, WIC_BRIEF_LIMIT_MAX) < 0)
+		return;
+	/* the numbers first: a structure is filled in when the reply is sent */
+	if(rpc->add(ctx, "{", &top) < 0) {
+		rpc->fault(ctx, 500, "cannot build the listing");
+		return;
+	}
+	wic_btable_foreach_from(wic_bindings, p.offset, page_binding_brief, &p);
+	page_end(rpc, ctx, top, &p, wic_btable_contacts(wic_bindings));
 }
 
 typedef struct rpc_walk
@@ -337,6 +345,7 @@ static void rpc_ranges(rpc_t *rpc, void *ctx)
 	void *top;
 	int total;
 
+	p.budget = WIC_RPC_PAGE_BUDGET;
 	if(scan_page(rpc, ctx, &p, WIC_RANGES_LIMIT, WIC_RANGES_LIMIT_MAX) < 0
 			|| page_start(rpc, ctx, "ranges", &p, &top) < 0)
 		return;
@@ -383,7 +392,7 @@ static void rpc_range_deregister(rpc_t *rpc, void *ctx)
 static rpc_export_t wic_rpc[] = {
 		{"ims_wic.bindings", rpc_bindings, rpc_bindings_doc, 0},
 		{"ims_wic.bindings_brief", rpc_bindings_brief, rpc_bindings_brief_doc,
-				0},
+				RET_ARRAY},
 		{"ims_wic.lookup", rpc_impu_lookup, rpc_impu_lookup_doc, RET_ARRAY},
 		{"ims_wic.reload", rpc_reload, rpc_reload_doc, 0},
 		{"ims_wic.ranges", rpc_ranges, rpc_ranges_doc, 0},

@@ -1036,8 +1036,8 @@ int wic_btable_foreach(wic_btable_t *t, wic_contact_visit_f visit, void *ctx)
 	return n;
 }
 
-int wic_btable_foreach_from(wic_btable_t *t, unsigned offset,
-		wic_contact_page_f visit, void *ctx)
+int wic_btable_foreach_from(
+		wic_btable_t *t, unsigned offset, wic_contact_page_f visit, void *ctx)
 {
 	wic_contact_t view;
 	unsigned skip = offset;

@@ -135,8 +135,8 @@ int wic_btable_foreach(wic_btable_t *t, wic_contact_visit_f visit, void *ctx);
  * the number visited. */
 typedef int (*wic_contact_page_f)(
 		void *ctx, const char *impu, const wic_contact_t *c);
-int wic_btable_foreach_from(wic_btable_t *t, unsigned offset,
-		wic_contact_page_f visit, void *ctx);
+int wic_btable_foreach_from(
+		wic_btable_t *t, unsigned offset, wic_contact_page_f visit, void *ctx);
 
 /* The connection index: which WWSF opened conn_id (set at the WebSocket
  * handshake) and which IMPUs are registered on it. */

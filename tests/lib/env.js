@@ -317,16 +317,18 @@ function parseRpcTree(text) {
   return root;
 }
 
-// A page of ims_wic.bindings / bindings_brief / ranges: the list (objects,
-// or lines for the brief form) and the numbers.
+// A page of ims_wic.bindings / ranges (a structure with the list and the
+// numbers) or ims_wic.bindings_brief (a structure with the numbers, then one
+// line per binding): { items, total, offset, count, next_offset }.
 function parseRpcPage(text) {
-  const page = parseRpcTree(text).items[0];
+  const tree = parseRpcTree(text);
+  const page = tree.items[0];
   assert.ok(page && typeof page === 'object', `no page in: ${text.slice(0, 500)}`);
   const listName = Object.keys(page.fields).find((k) => typeof page.fields[k] === 'object');
-  assert.ok(listName, `no list in: ${text.slice(0, 500)}`);
-  const items = page.fields[listName].items.map((it) => (typeof it === 'string' ? it : it.fields));
+  const items = listName ? page.fields[listName].items.map((it) => (typeof it === 'string' ? it : it.fields))
+    : tree.items.slice(1);
   const num = (k) => {
-    assert.match(String(page.fields[k]), /^\d+$/, `${k} in: ${text.slice(-300)}`);
+    assert.match(String(page.fields[k]), /^\d+$/, `${k} in: ${text.slice(0, 300)}`);
     return Number(page.fields[k]);
   };
   return { items, total: num('total'), offset: num('offset'), count: num('count'), next_offset: num('next_offset') };
