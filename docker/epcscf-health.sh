@@ -17,5 +17,8 @@ while :; do
 	total=$(echo "$page" | awk '$1 == "total:" { print $2 }')
 	[ "$offset" -lt "$total" ] || break
 done
-curl -fsS --max-time 2 "http://${LAB_IP:-127.0.0.1}:${LAB_METRICS_PORT:-9494}/metrics" |
-	grep -q '^kamailio_ims_wic_registrations_accepted '
+# (bash's /dev/tcp: the image has no HTTP client)
+ip=${LAB_IP:-127.0.0.1} port=${LAB_METRICS_PORT:-9494} timeout 2 bash -c '
+	exec 3<>"/dev/tcp/$ip/$port"
+	printf "GET /metrics HTTP/1.1\r\nHost: %s:%s\r\nContent-Length: 0\r\n\r\n" "$ip" "$port" >&3
+	grep -m 1 -q "^kamailio_ims_wic_registrations_accepted " <&3'
