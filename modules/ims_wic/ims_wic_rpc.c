@@ -127,9 +127,11 @@ static void page_end(
 		rpc->fault(ctx, 500, "cannot build the listing");
 		return;
 	}
-	rpc->struct_add(top, "jjjj", "total", total, "offset",
-			(unsigned long)p->offset, "count", (unsigned long)p->count,
-			"next_offset", (unsigned long)p->offset + p->count);
+	if(rpc->struct_add(top, "jjjj", "total", total, "offset",
+			   (unsigned long)p->offset, "count", (unsigned long)p->count,
+			   "next_offset", (unsigned long)p->offset + p->count)
+			< 0)
+		rpc->fault(ctx, 500, "cannot build the listing");
 }
 
 static size_t binding_cost(const char *impu, const wic_contact_t *c)
