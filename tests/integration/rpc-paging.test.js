@@ -5,14 +5,15 @@
 // ims_wic.ranges take [offset [limit]], say the total and where the next
 // page starts, and keep every page within what kamcmd reads (128 KiB), so
 // that `kamcmd ims_wic.bindings` pages through 100,000 bindings (held by
-// build/wic-load over WS) without "reply too big". ims_wic.lookup gives one
-// IMPU's bindings; a paged listing refuses an IMPU where a number belongs.
+// build/wic-load over WS) and `kamcmd ims_wic.ranges` through 10,000 ranges
+// without "reply too big". ims_wic.lookup gives one IMPU's bindings; a paged
+// listing refuses an IMPU where a number belongs.
 const test = require('../lib/test');
 const assert = require('node:assert');
 const fs = require('node:fs');
 const path = require('node:path');
 const { spawn } = require('node:child_process');
-const { startEnv, defaultProvisioning, parseRpcPage, PORTS, DEMO_ISS, DEMO_ORIGIN, AUDIENCE } = require('../lib/env');
+const { startEnv, defaultProvisioning, demoOnlyProvisioning, parseRpcPage, PORTS, DEMO_ISS, DEMO_ORIGIN, AUDIENCE } = require('../lib/env');
 const { SipWs } = require('../lib/sipws');
 const { REPO, pollUntil, track } = require('../lib/common');
 
@@ -163,4 +164,34 @@ test(`kamcmd ims_wic.bindings pages through ${BIG} bindings, no reply too big`, 
   const maxBytes = Math.max(...full.map((p) => p.bytes), ...brief.map((p) => p.bytes), huge.bytes);
   t.diagnostic(`${BIG} bindings held in ${ready.setup_s} s; ims_wic.bindings: ${full.length} pages in ${fullMs} ms; `
     + `ims_wic.bindings_brief: ${brief.length} pages; largest kamcmd reply ${maxBytes} bytes`);
+});
+
+test('kamcmd ims_wic.ranges pages through 10,000 ranges', { timeout: 600000 }, async (t) => {
+  // a node of its own: the demo range and 9,999 on-demand ones (nothing
+  // registers them)
+  await env.stop();
+  env = null;
+  env = await startEnv({
+    name: 'rpc-paging-ranges',
+    provisioning: demoOnlyProvisioning((p) => {
+      for (let i = 0; i < 9999; i++) {
+        p.wwsfs[0].ranges.push({ wildcard: `sip:q${i}x!.*!@wwsf.lab`, distinct_pui: `sip:q${i}x@wwsf.lab`,
+          impi: `q${i}x@wwsf.lab`, trigger: 'on-demand', linger: 60, expires: 3600 });
+      }
+    }),
+    waitRanges: false,
+    epcscfMemoryMb: 256,
+  });
+  const started = Date.now();
+  const pages = await allPages('ims_wic.ranges');
+  const ms = Date.now() - started;
+  assert.ok(pages.every((p) => p.total === 10000 && p.count === 20), 'pages of 20 of 10,000');
+  assert.strictEqual(pages.length, 500);
+  const puis = new Set(pages.flatMap((p) => p.items.map((r) => r.distinct_pui)));
+  assert.strictEqual(puis.size, 10000);
+  assert.ok(puis.has('sip:demo@wwsf.lab') && puis.has('sip:q9998x@wwsf.lab'));
+  const big = await page('ims_wic.ranges', 9950, 100);
+  assert.strictEqual(big.count, 50);
+  assert.strictEqual(big.next_offset, 10000);
+  t.diagnostic(`ims_wic.ranges: 10,000 ranges in ${pages.length} pages in ${ms} ms; largest reply ${Math.max(...pages.map((p) => p.bytes))} bytes`);
 });
