@@ -39,13 +39,20 @@ $(BUILD)/unit/%: tests/unit/%.c $(PURE_SRC) $(PURE_HDR) $(wildcard tests/unit/*.
 
 unit: $(UNIT_BIN)
 
-tools: deps $(BUILD)/wic-token
+tools: deps $(BUILD)/wic-token $(BUILD)/wic-load
 
 $(BUILD)/wic-token: tools/wic-token.c $(PURE_SRC) $(PURE_HDR)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $(notdir $@)"
 	@$(CC) -std=c11 -D_GNU_SOURCE $(WARN) -O2 -g -I$(MOD_DIR) -o $@ $< \
 		$(PURE_SRC) -ljwt -ljansson -lcrypto -lpcre2-8
+
+# the load generator: bench/run.sh, and tests that hold many bindings
+$(BUILD)/wic-load: tools/wic-load.c tools/wic_jws_sign.h
+	@mkdir -p $(dir $@)
+	@echo "  CC      $(notdir $@)"
+	@$(CC) -std=gnu11 -D_GNU_SOURCE $(WARN) -O2 -g -I$(MOD_DIR) -o $@ $< \
+		-lssl -lcrypto
 
 test: deps
 	@$(MAKE) --no-print-directory module unit tools

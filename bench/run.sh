@@ -182,7 +182,7 @@ start_kam() {
 	if [ "$kind" = wic ]; then
 		for i in $(seq 1200); do
 			if [ -n "$want" ]; then
-				# ims_wic.ranges of 10,000 ranges is too big for kamcmd
+				# the stand-in knows at once (ims_wic.ranges pages 10,000 ranges)
 				"$KAMCMD" -s "unix:$IMS_RD/ctl" htable.get reg "$want" 2>/dev/null |
 					grep -q value && return 0
 			else

@@ -23,6 +23,7 @@
 # Environment (defaults = scripts/lab.sh and kamailio-cfg/*.cfg):
 #   LAB_IP=127.0.0.1 LAB_SIP_PORT=5060 LAB_WSS_PORT=8443 LAB_WS_PORT=8080
 #   LAB_IMS_PORT=5070 LAB_IMS_UA_PORT=5090 LAB_WWSF_PORT=8000 LAB_LOG_LEVEL=2
+#   LAB_METRICS_PORT=9494 (Prometheus metrics of the eP-CSCF)
 #   DOCKER_LAB_PROJECT=ims-wic-lab   compose project name
 #   DOCKER_LAB_TIMEOUT=120           s to wait for every service to be healthy
 #   DOCKER_LAB_PULL_TIMEOUT=60       s to try pulling debian:bookworm
@@ -50,6 +51,7 @@ export LAB_IMS_PORT=${LAB_IMS_PORT:-5070}
 export LAB_IMS_UA_PORT=${LAB_IMS_UA_PORT:-5090}
 export LAB_WWSF_PORT=${LAB_WWSF_PORT:-8000}
 export LAB_LOG_LEVEL=${LAB_LOG_LEVEL:-2}
+export LAB_METRICS_PORT=${LAB_METRICS_PORT:-9494}
 PROJECT=${DOCKER_LAB_PROJECT:-ims-wic-lab}
 TIMEOUT=${DOCKER_LAB_TIMEOUT:-120}
 PULL_TIMEOUT=${DOCKER_LAB_PULL_TIMEOUT:-60}
@@ -231,7 +233,8 @@ port_busy() { # proto port
 check_ports_free() {
 	local busy="" p
 	for p in "udp $LAB_IMS_PORT" "tcp $LAB_IMS_PORT" "udp $LAB_SIP_PORT" "tcp $LAB_SIP_PORT" \
-		"tcp $LAB_WSS_PORT" "tcp $LAB_WS_PORT" "tcp $LAB_WWSF_PORT" "udp $LAB_IMS_UA_PORT"; do
+		"tcp $LAB_WSS_PORT" "tcp $LAB_WS_PORT" "tcp $LAB_WWSF_PORT" "udp $LAB_IMS_UA_PORT" \
+		"tcp $LAB_METRICS_PORT"; do
 		# shellcheck disable=SC2086
 		port_busy $p && busy+=" $p"
 	done
@@ -255,7 +258,8 @@ ims_wic docker lab is up (compose project $PROJECT, host networking on $LAB_IP)
     $dc -p $PROJECT -f docker/docker-compose.yml exec sipp \\
       sipp -sf /sipp/uac-call-webrtc.xml -i $LAB_IP -p $((LAB_IMS_UA_PORT + 1)) -m 1 \\
            -s demoalice@wwsf.lab -key from sip:bob@ims.lab $LAB_IP:$LAB_IMS_PORT
-  State:  $dc -p $PROJECT -f docker/docker-compose.yml exec epcscf kamcmd ims_wic.bindings
+  State:  $dc -p $PROJECT -f docker/docker-compose.yml exec epcscf kamcmd ims_wic.bindings_brief
+  Metrics: curl http://$LAB_IP:$LAB_METRICS_PORT/metrics   (Prometheus; this host only)
   Logs:   $dc -p $PROJECT -f docker/docker-compose.yml logs -f epcscf
   Stop:   make docker-lab-stop
 EOF

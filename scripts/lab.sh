@@ -21,6 +21,7 @@
 # another lab already runs:
 #   LAB_IP=127.0.0.1 LAB_SIP_PORT=5060 LAB_WSS_PORT=8443 LAB_WS_PORT=8080
 #   LAB_IMS_PORT=5070 LAB_IMS_UA_PORT=5090 LAB_WWSF_PORT=8000
+#   LAB_METRICS_PORT=9494 (Prometheus metrics of the eP-CSCF, this host only)
 #   LAB_DIR=build/lab  LAB_TIMEOUT=30 (seconds to wait for the parts)
 #   LAB_MODULE=build/ims_wic.so (the module to load; the lab loads a copy)
 # Limits of the WIC side per source address (kamailio.cfg; every browser of
@@ -51,6 +52,7 @@ LAB_WS_PORT=${LAB_WS_PORT:-8080}
 LAB_IMS_PORT=${LAB_IMS_PORT:-5070}
 LAB_IMS_UA_PORT=${LAB_IMS_UA_PORT:-5090}
 LAB_WWSF_PORT=${LAB_WWSF_PORT:-8000}
+LAB_METRICS_PORT=${LAB_METRICS_PORT:-9494}
 LAB_TIMEOUT=${LAB_TIMEOUT:-30}
 LAB=$(realpath -m "${LAB_DIR:-$REPO/build/lab}")
 RUN=$LAB/run
@@ -145,6 +147,7 @@ check_ports_free() {
 	local busy="" p
 	for p in "udp $LAB_IMS_PORT" "tcp $LAB_IMS_PORT" "udp $LAB_SIP_PORT" "tcp $LAB_SIP_PORT" \
 		"tcp $LAB_WSS_PORT" "tcp $LAB_WS_PORT" "tcp $LAB_WWSF_PORT" "tcp $((LAB_WWSF_PORT + 1))" \
+		"tcp $LAB_METRICS_PORT" \
 		$([ "$LAB_WITHOUT_MEDIA" = 1 ] || echo "udp:$LAB_RTPENGINE_NG_PORT tcp:$LAB_RTPENGINE_CLI_PORT"); do
 		p=${p/:/ }
 		# shellcheck disable=SC2086
@@ -203,8 +206,10 @@ start_parts() {
 		-A "UPGRADE_LIMIT=${LAB_UPGRADE_LIMIT:-50}" -A "REQUEST_LIMIT=${LAB_REQUEST_LIMIT:-100}"
 		-A "REGISTER_WITHIN=${LAB_REGISTER_WITHIN:-30}")
 	if [ "$LAB_IP" != 127.0.0.1 ]; then
-		ep_defs+=(-A "EPCSCF_IP=\"$LAB_IP\"" -A "IMS_CORE=\"$LAB_IP\"")
+		ep_defs+=(-A "EPCSCF_IP=\"$LAB_IP\"" -A "IMS_CORE=\"$LAB_IP\""
+			-A "METRICS_IP=\"$LAB_IP\"" -A "METRICS_ALLOW=\"$LAB_IP/32\"")
 	fi
+	[ "$LAB_METRICS_PORT" != 9494 ] && ep_defs+=(-A "METRICS_PORT=$LAB_METRICS_PORT")
 	if [ "$LAB_WITHOUT_MEDIA" = 1 ]; then
 		ep_defs+=(-A WITHOUT_MEDIA)
 	else
@@ -329,6 +334,7 @@ banner() {
 ims_wic lab is up ($LAB)
   IMS Core stand-in  sip:$LAB_IP:$LAB_IMS_PORT (UDP+TCP)    log $LOGS/ims-core.log
   eP-CSCF            wss://$LAB_IP:$LAB_WSS_PORT  ws://$LAB_IP:$LAB_WS_PORT (lab)  sip:$LAB_IP:$LAB_SIP_PORT
+                     metrics http://$LAB_IP:$LAB_METRICS_PORT/metrics (Prometheus, this host only)
                      log $LOGS/epcscf.log
   demo WWSF + WIC    http://$LAB_IP:$LAB_WWSF_PORT/   (plain WS: http://$LAB_IP:$LAB_WWSF_PORT/?ws=1)
                      log $LOGS/wwsf.log
@@ -346,9 +352,10 @@ $(media_banner)
   https://$LAB_IP:$LAB_WSS_PORT/ once in the browser and accept it, or use ?ws=1.
 
 RPC:
-  kamcmd -s $EPCSCF_CTL ims_wic.ranges
-  kamcmd -s $EPCSCF_CTL ims_wic.bindings
-  kamcmd -s $EPCSCF_CTL ims_wic.stats
+  kamcmd -s $EPCSCF_CTL ims_wic.ranges [offset [limit]]
+  kamcmd -s $EPCSCF_CTL ims_wic.bindings [offset [limit]]    (or ims_wic.bindings_brief)
+  kamcmd -s $EPCSCF_CTL ims_wic.lookup sip:demoalice@wwsf.lab
+  kamcmd -s $EPCSCF_CTL stats.get_statistics ims_wic:
   kamcmd -s $IMS_CTL htable.dump reg      (IMS Core: registered ranges)
 
 Calls (log in as "alice" on the page first: IMPU sip:demoalice@wwsf.lab); the

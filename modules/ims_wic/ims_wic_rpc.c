@@ -14,6 +14,228 @@
 #include "ims_wic_mod.h"
 #include "wic_uri.h"
 
+/* Listings are paged (offset, limit) and each page is also bounded in
+ * bytes, so that no page is refused by the client: kamcmd reads at most
+ * 128 KiB of reply (MAX_REPLY_SIZE of utils/kamcmd) and prints "reply too
+ * big" beyond. A page stops before the entry that would take the estimated
+ * binrpc encoding (strings, names, and at most 12 bytes of record headers
+ * per field) above the budget; it always holds at least one entry. The
+ * reply names the total and where the next page starts. */
+#define WIC_RPC_PAGE_BUDGET (96 * 1024)
+/* The brief lines are values of the reply itself, which the ctl module
+ * builds in one buffer of binrpc_max_body_size (32 KiB by default): a
+ * brief page fits that default. */
+#define WIC_RPC_BRIEF_BUDGET (30 * 1024)
+#define WIC_RPC_FIELD_COST 12
+
+#define WIC_BINDINGS_LIMIT 50
+#define WIC_BINDINGS_LIMIT_MAX 100
+#define WIC_BRIEF_LIMIT 1000
+#define WIC_BRIEF_LIMIT_MAX 5000
+#define WIC_RANGES_LIMIT 20
+#define WIC_RANGES_LIMIT_MAX 100
+
+typedef struct rpc_page
+{
+	rpc_t *rpc;
+	void *ctx;
+	void *list; /* the array the entries go to */
+	time_t now;
+	unsigned offset, limit;
+	unsigned index; /* entries seen (ranges: the walk is not offset) */
+	unsigned count; /* entries added */
+	size_t bytes;	/* estimated size of what was added */
+	size_t budget;	/* bytes a page may take */
+	int failed;
+} rpc_page_t;
+
+static size_t cost(const char *name, const char *value)
+{
+	return strlen(name) + (value ? strlen(value) : 0) + WIC_RPC_FIELD_COST;
+}
+
+/* Whether one more entry of `bytes` fits the page; the first one always
+ * does, so that paging always moves on. */
+static int page_take(rpc_page_t *p, size_t bytes)
+{
+	if(p->count >= p->limit || (p->count > 0 && p->bytes + bytes > p->budget))
+		return 0;
+	p->bytes += bytes;
+	p->count++;
+	return 1;
+}
+
+/* A count parameter: digits only, below 2^31. Scanned as a string with
+ * autoconversion, so that a number sent as text (JSON-RPC) is read and a
+ * word where a number belongs (an IMPU given to a paged listing) is
+ * refused, never taken as 0. */
+static int page_number(const str *v, unsigned *out)
+{
+	unsigned long n = 0;
+
+	if(v->len <= 0 || v->len > 10)
+		return -1;
+	for(int i = 0; i < v->len; i++) {
+		if(v->s[i] < '0' || v->s[i] > '9')
+			return -1;
+		n = n * 10 + (unsigned long)(v->s[i] - '0');
+	}
+	if(n > 0x7fffffffUL)
+		return -1;
+	*out = (unsigned)n;
+	return 0;
+}
+
+/* [offset [limit]]: 0 and the default when absent; limit 0 means the
+ * default, above max is max. */
+static int scan_page(
+		rpc_t *rpc, void *ctx, rpc_page_t *p, unsigned def, unsigned max)
+{
+	str off = STR_NULL, lim = STR_NULL;
+	unsigned limit = 0;
+	int n;
+
+	n = rpc->scan(ctx, "*.S.S", &off, &lim);
+	if(n < 0)
+		return -1; /* the fault is prepared by the transport */
+	if((n >= 1 && page_number(&off, &p->offset) < 0)
+			|| (n >= 2 && page_number(&lim, &limit) < 0)) {
+		rpc->fault(ctx, 400,
+				"offset and limit are numbers (one IMPU: ims_wic.lookup)");
+		return -1;
+	}
+	p->limit = limit == 0 ? def : (limit > max ? max : limit);
+	return 0;
+}
+
+/* { <what>: [ ... ] ... } opened; the counts follow the list (page_end). */
+static int page_start(
+		rpc_t *rpc, void *ctx, const char *what, rpc_page_t *p, void **top)
+{
+	if(rpc->add(ctx, "{", top) < 0
+			|| rpc->struct_add(*top, "[", what, &p->list) < 0) {
+		rpc->fault(ctx, 500, "cannot build the listing");
+		return -1;
+	}
+	return 0;
+}
+
+static void page_end(
+		rpc_t *rpc, void *ctx, void *top, rpc_page_t *p, unsigned long total)
+{
+	if(p->failed) {
+		rpc->fault(ctx, 500, "cannot build the listing");
+		return;
+	}
+	if(rpc->struct_add(top, "jjjj", "total", total, "offset",
+			   (unsigned long)p->offset, "count", (unsigned long)p->count,
+			   "next_offset", (unsigned long)p->offset + p->count)
+			< 0)
+		rpc->fault(ctx, 500, "cannot build the listing");
+}
+
+static size_t binding_cost(const char *impu, const wic_contact_t *c)
+{
+	return cost("impu", impu) + cost("contact", c->uri) + cost("conn_id", NULL)
+		   + cost("socket", c->socket) + cost("received", c->received)
+		   + cost("instance", c->instance) + cost("reg_id", NULL)
+		   + cost("wwsf", c->wwsf) + cost("call_id", c->call_id)
+		   + cost("expires", NULL) + cost("token_expires", NULL)
+		   + cost("range", c->range) + WIC_RPC_FIELD_COST;
+}
+
+static int add_binding_struct(rpc_t *rpc, void *th, time_t now,
+		const char *impu, const wic_contact_t *c)
+{
+	return rpc->struct_add(th, "ssdsssusssdd", "impu", impu, "contact", c->uri,
+			"conn_id", c->conn_id, "socket", c->socket, "received", c->received,
+			"instance", c->instance, "reg_id", c->reg_id, "wwsf", c->wwsf,
+			"call_id", c->call_id, "range", c->range, "expires",
+			(int)(c->expires - now), "token_expires",
+			(int)(c->token_exp - now));
+}
+
+static int page_binding(void *ctx, const char *impu, const wic_contact_t *c)
+{
+	rpc_page_t *p = ctx;
+	void *th;
+
+	if(!page_take(p, binding_cost(impu, c)))
+		return 1;
+	if(p->rpc->array_add(p->list, "{", &th) < 0
+			|| add_binding_struct(p->rpc, th, p->now, impu, c) < 0) {
+		p->failed = 1;
+		return 1;
+	}
+	return p->count >= p->limit;
+}
+
+/* One line per binding: "<impu> <contact> conn=<id> expires=<s>". */
+static int page_binding_brief(
+		void *ctx, const char *impu, const wic_contact_t *c)
+{
+	rpc_page_t *p = ctx;
+	char line[1280];
+	int n;
+
+	n = snprintf(line, sizeof(line), "%s %s conn=%d expires=%d", impu, c->uri,
+			c->conn_id, (int)(c->expires - p->now));
+	if(n < 0 || (size_t)n >= sizeof(line))
+		n = (int)strlen(line); /* cut: the binding stays listed */
+	if(!page_take(p, (size_t)n + WIC_RPC_FIELD_COST))
+		return 1;
+	if(p->rpc->add(p->ctx, "s", line) < 0) {
+		p->failed = 1;
+		return 1;
+	}
+	return p->count >= p->limit;
+}
+
+static const char *rpc_bindings_doc[] = {
+		"A page of the WIC bindings, one structure per contact: [offset "
+		"[limit]] (limit: default 50, at most 100, and what fits 96 KiB); "
+		"then total, offset, count, next_offset.",
+		0};
+
+static void rpc_bindings(rpc_t *rpc, void *ctx)
+{
+	rpc_page_t p = {rpc, ctx, NULL, time(NULL)};
+	void *top;
+	unsigned long total;
+
+	p.budget = WIC_RPC_PAGE_BUDGET;
+	if(scan_page(rpc, ctx, &p, WIC_BINDINGS_LIMIT, WIC_BINDINGS_LIMIT_MAX) < 0
+			|| page_start(rpc, ctx, "bindings", &p, &top) < 0)
+		return;
+	total = wic_btable_contacts(wic_bindings);
+	wic_btable_foreach_from(wic_bindings, p.offset, page_binding, &p);
+	page_end(rpc, ctx, top, &p, total);
+}
+
+static const char *rpc_bindings_brief_doc[] = {
+		"A page of the WIC bindings, brief: first a structure with total, "
+		"offset, count and next_offset, then one line per contact (IMPU, "
+		"contact, connection, seconds left): [offset [limit]] (limit: "
+		"default 1000, at most 5000, and what fits 30 KiB).",
+		0};
+
+static void rpc_bindings_brief(rpc_t *rpc, void *ctx)
+{
+	rpc_page_t p = {rpc, ctx, NULL, time(NULL)};
+	void *top;
+
+	p.budget = WIC_RPC_BRIEF_BUDGET;
+	if(scan_page(rpc, ctx, &p, WIC_BRIEF_LIMIT, WIC_BRIEF_LIMIT_MAX) < 0)
+		return;
+	/* the numbers first: a structure is filled in when the reply is sent */
+	if(rpc->add(ctx, "{", &top) < 0) {
+		rpc->fault(ctx, 500, "cannot build the listing");
+		return;
+	}
+	wic_btable_foreach_from(wic_bindings, p.offset, page_binding_brief, &p);
+	page_end(rpc, ctx, top, &p, wic_btable_contacts(wic_bindings));
+}
+
 typedef struct rpc_walk
 {
 	rpc_t *rpc;
@@ -22,90 +244,37 @@ typedef struct rpc_walk
 	int failed;
 } rpc_walk_t;
 
-static void add_binding(void *ctx, const char *impu, const wic_contact_t *c)
+static void lookup_binding(void *ctx, const char *impu, const wic_contact_t *c)
 {
 	rpc_walk_t *w = ctx;
 	void *th;
 
-	if(w->failed || w->rpc->add(w->ctx, "{", &th) < 0) {
-		w->failed = 1;
-		return;
-	}
-	if(w->rpc->struct_add(th, "ssdsssdssdd", "impu", impu, "contact", c->uri,
-			   "conn_id", c->conn_id, "socket", c->socket, "received",
-			   c->received, "instance", c->instance, "reg_id", (int)c->reg_id,
-			   "wwsf", c->wwsf, "call_id", c->call_id, "expires",
-			   (int)(c->expires - w->now), "token_expires",
-			   (int)(c->token_exp - w->now))
-					< 0
-			|| w->rpc->struct_add(th, "s", "range", c->range) < 0)
+	if(w->failed || w->rpc->add(w->ctx, "{", &th) < 0
+			|| add_binding_struct(w->rpc, th, w->now, impu, c) < 0)
 		w->failed = 1;
 }
 
-static const char *rpc_bindings_doc[] = {
-		"List the WIC bindings: all, or those of one IMPU given as parameter.",
+static const char *rpc_impu_lookup_doc[] = {
+		"The bindings of one IMPU (any spelling), one structure per contact.",
 		0};
 
-static void rpc_bindings(rpc_t *rpc, void *ctx)
+static void rpc_impu_lookup(rpc_t *rpc, void *ctx)
 {
 	rpc_walk_t w = {rpc, ctx, time(NULL), 0};
 	str impu = STR_NULL;
 	char buf[512];
 
-	if(rpc->scan(ctx, "*S", &impu) == 1) {
-		if(impu.len <= 0 || (size_t)impu.len >= sizeof(buf)) {
-			rpc->fault(ctx, 400, "bad IMPU");
-			return;
-		}
-		/* any spelling of the identity finds it (wic_uri_normalize) */
-		if(wic_uri_normalize(impu.s, (size_t)impu.len, buf, sizeof(buf)) < 0) {
-			rpc->fault(ctx, 400, "bad IMPU");
-			return;
-		}
-		wic_btable_lookup(wic_bindings, buf, w.now, add_binding, &w);
-	} else {
-		wic_btable_foreach(wic_bindings, add_binding, &w);
+	if(rpc->scan(ctx, "S", &impu) < 1 || impu.len <= 0
+			|| (size_t)impu.len >= sizeof(buf)
+			/* any spelling of the identity finds it (wic_uri_normalize) */
+			|| wic_uri_normalize(impu.s, (size_t)impu.len, buf, sizeof(buf))
+					   < 0) {
+		rpc->fault(ctx, 400, "bad IMPU");
+		return;
 	}
+	wic_btable_lookup(wic_bindings, buf, w.now, lookup_binding, &w);
 	if(w.failed)
 		rpc->fault(ctx, 500, "cannot build the listing");
-}
-
-static const char *rpc_stats_doc[] = {"Counters of the ims_wic module.", 0};
-
-static void rpc_stats(rpc_t *rpc, void *ctx)
-{
-	void *th;
-	int v;
-
-	if(rpc->add(ctx, "{", &th) < 0)
-		return;
-	rpc->struct_add(th, "dddddddddddd", "active_bindings",
-			(int)wic_btable_contacts(wic_bindings), "registered_impus",
-			(int)wic_btable_impus(wic_bindings), "cached_tokens",
-			(int)wic_tcache_count(wic_tokens), "registrations_accepted",
-			(int)get_stat_val(wic_stat_accepted), "registrations_refreshed",
-			(int)get_stat_val(wic_stat_refreshed), "registrations_removed",
-			(int)get_stat_val(wic_stat_deregistered), "terminating_forwarded",
-			(int)get_stat_val(wic_stat_term_forwarded),
-			"terminating_rejected_unregistered",
-			(int)get_stat_val(wic_stat_term_unregistered),
-			"terminating_rejected_not_served",
-			(int)get_stat_val(wic_stat_term_not_served), "originating_accepted",
-			(int)get_stat_val(wic_stat_orig_accepted), "originating_refused",
-			(int)get_stat_val(wic_stat_orig_refused), "origin_refused",
-			(int)get_stat_val(wic_stat_origin_refused));
-	rpc->struct_add(th, "dddd", "tokens_verified",
-			(int)get_stat_val(wic_stat_tokens_verified), "token_cache_hits",
-			(int)get_stat_val(wic_stat_token_cache_hits),
-			"refusal_logs_suppressed",
-			(int)get_stat_val(wic_stat_refusal_logs_suppressed),
-			"bindings_swept", (int)get_stat_val(wic_stat_bindings_swept));
-	for(v = 1; v < WIC_VERDICT_COUNT; v++) {
-		char name[64];
-		snprintf(name, sizeof(name), "rejected_%s",
-				wic_answer_of((wic_verdict_t)v)->stat);
-		rpc->struct_add(th, "d", name, (int)get_stat_val(wic_stat_rejected[v]));
-	}
 }
 
 static const char *rpc_reload_doc[] = {
@@ -124,38 +293,68 @@ static void rpc_reload(rpc_t *rpc, void *ctx)
 	rpc->rpl_printf(ctx, "ok, generation %u", wic_prov_generation());
 }
 
-static void add_range(void *ctx, const char *pui, const char *wildcard,
+static size_t range_cost(
+		const char *pui, const char *wildcard, const wic_rs_view_t *v)
+{
+	return cost("range", wildcard) + cost("distinct_pui", pui)
+		   + cost("state", wic_rs_state_name(v->state)) + cost("expires", NULL)
+		   + cost("next_action", NULL) + cost("attempts", NULL)
+		   + cost("wic_count", NULL) + cost("last_code", NULL)
+		   + cost("last_error", v->last_error)
+		   + cost("service_route", v->service_route)
+		   + cost("associated_uris", v->pau) + cost("call_id", v->call_id)
+		   + cost("cseq", NULL) + cost("removed", NULL)
+		   + cost("deregister_until", NULL) + WIC_RPC_FIELD_COST;
+}
+
+static void page_range(void *ctx, const char *pui, const char *wildcard,
 		const wic_rs_view_t *v)
 {
-	rpc_walk_t *w = ctx;
+	rpc_page_t *p = ctx;
 	void *th;
 
-	if(w->failed || w->rpc->add(w->ctx, "{", &th) < 0) {
-		w->failed = 1;
+	if(p->failed || p->index++ < p->offset
+			|| !page_take(p, range_cost(pui, wildcard, v)))
 		return;
-	}
-	w->rpc->struct_add(th, "sssdddddsss", "range", wildcard, "distinct_pui",
-			pui, "state", wic_rs_state_name(v->state), "expires",
-			v->expires_at ? (int)(v->expires_at - w->now) : 0, "next_action",
-			v->next_action ? (int)(v->next_action - w->now) : 0, "attempts",
-			(int)v->attempts, "wic_count", (int)v->wic_count, "last_code",
-			v->last_code, "last_error", v->last_error, "service_route",
-			v->service_route, "associated_uris", v->pau);
-	w->rpc->struct_add(th, "sddd", "call_id", v->call_id, "cseq", (int)v->cseq,
-			"removed", v->removed, "deregister_until",
-			v->dereg_until ? (int)(v->dereg_until - w->now) : 0);
+	if(p->rpc->array_add(p->list, "{", &th) < 0
+			|| p->rpc->struct_add(th, "sssdduudsss", "range", wildcard,
+					   "distinct_pui", pui, "state",
+					   wic_rs_state_name(v->state), "expires",
+					   v->expires_at ? (int)(v->expires_at - p->now) : 0,
+					   "next_action",
+					   v->next_action ? (int)(v->next_action - p->now) : 0,
+					   "attempts", v->attempts, "wic_count", v->wic_count,
+					   "last_code", v->last_code, "last_error", v->last_error,
+					   "service_route", v->service_route, "associated_uris",
+					   v->pau)
+					   < 0
+			|| p->rpc->struct_add(th, "sudd", "call_id", v->call_id, "cseq",
+					   v->cseq, "removed", v->removed, "deregister_until",
+					   v->dereg_until ? (int)(v->dereg_until - p->now) : 0)
+					   < 0)
+		p->failed = 1;
 }
 
 static const char *rpc_ranges_doc[] = {
-		"List the PUI ranges with their registration state.", 0};
+		"A page of the PUI ranges with their registration state: [offset "
+		"[limit]] (limit: default 20, at most 100, and what fits 96 KiB); "
+		"then total, offset, count, next_offset.",
+		0};
 
 static void rpc_ranges(rpc_t *rpc, void *ctx)
 {
-	rpc_walk_t w = {rpc, ctx, time(NULL), 0};
+	rpc_page_t p = {rpc, ctx, NULL, time(NULL)};
+	void *top;
+	int total;
 
-	wic_rstate_foreach(wic_ranges, w.now, add_range, &w);
-	if(w.failed)
-		rpc->fault(ctx, 500, "cannot build the listing");
+	p.budget = WIC_RPC_PAGE_BUDGET;
+	if(scan_page(rpc, ctx, &p, WIC_RANGES_LIMIT, WIC_RANGES_LIMIT_MAX) < 0
+			|| page_start(rpc, ctx, "ranges", &p, &top) < 0)
+		return;
+	total = wic_rstate_foreach(wic_ranges, p.now, page_range, &p);
+	if(total < 0)
+		p.failed = 1;
+	page_end(rpc, ctx, top, &p, total < 0 ? 0 : (unsigned long)total);
 }
 
 static void force_range(rpc_t *rpc, void *ctx, wic_rs_action_t action)
@@ -193,10 +392,12 @@ static void rpc_range_deregister(rpc_t *rpc, void *ctx)
 }
 
 static rpc_export_t wic_rpc[] = {
-		{"ims_wic.bindings", rpc_bindings, rpc_bindings_doc, RET_ARRAY},
-		{"ims_wic.stats", rpc_stats, rpc_stats_doc, 0},
+		{"ims_wic.bindings", rpc_bindings, rpc_bindings_doc, 0},
+		{"ims_wic.bindings_brief", rpc_bindings_brief, rpc_bindings_brief_doc,
+				RET_ARRAY},
+		{"ims_wic.lookup", rpc_impu_lookup, rpc_impu_lookup_doc, RET_ARRAY},
 		{"ims_wic.reload", rpc_reload, rpc_reload_doc, 0},
-		{"ims_wic.ranges", rpc_ranges, rpc_ranges_doc, RET_ARRAY},
+		{"ims_wic.ranges", rpc_ranges, rpc_ranges_doc, 0},
 		{"ims_wic.range_register", rpc_range_register, rpc_range_register_doc,
 				0},
 		{"ims_wic.range_deregister", rpc_range_deregister,

@@ -1036,6 +1036,37 @@ int wic_btable_foreach(wic_btable_t *t, wic_contact_visit_f visit, void *ctx)
 	return n;
 }
 
+int wic_btable_foreach_from(
+		wic_btable_t *t, unsigned offset, wic_contact_page_f visit, void *ctx)
+{
+	wic_contact_t view;
+	unsigned skip = offset;
+	int n = 0, stop = 0;
+
+	if(t == NULL || visit == NULL)
+		return 0;
+	for(unsigned s = 0; s <= t->mask && !stop; s++) {
+		lock_idx(t, s);
+		for(bimpu_t *e = t->impus[s]; e != NULL && !stop; e = e->next) {
+			if(skip >= e->n_contacts) { /* the whole IMPU is before offset */
+				skip -= e->n_contacts;
+				continue;
+			}
+			for(bcontact_t *b = e->contacts; b != NULL && !stop; b = b->next) {
+				if(skip > 0) {
+					skip--;
+					continue;
+				}
+				contact_view(b, &view);
+				stop = visit(ctx, e->name, &view);
+				n++;
+			}
+		}
+		unlock_idx(t, s);
+	}
+	return n;
+}
+
 /* ---- connection index API --------------------------------------------- */
 
 int wic_btable_conn_set_wwsf(wic_btable_t *t, int conn_id, const char *wwsf)

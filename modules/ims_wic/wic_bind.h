@@ -126,6 +126,17 @@ int wic_btable_lookup(wic_btable_t *t, const char *impu, time_t now,
 		wic_contact_visit_f visit, void *ctx);
 /* Every contact, for RPC listings. */
 int wic_btable_foreach(wic_btable_t *t, wic_contact_visit_f visit, void *ctx);
+/* A page of that listing: the contacts from the offset-th on, in the order
+ * of wic_btable_foreach, until visit returns nonzero (the contact it
+ * returned nonzero for counts as visited). IMPUs wholly before offset are
+ * stepped over by their contact count, one slot lock at a time. A table
+ * that changes between two pages may shift a contact across the page
+ * boundary (listed twice or not at all), as any offset listing. Returns
+ * the number visited. */
+typedef int (*wic_contact_page_f)(
+		void *ctx, const char *impu, const wic_contact_t *c);
+int wic_btable_foreach_from(
+		wic_btable_t *t, unsigned offset, wic_contact_page_f visit, void *ctx);
 
 /* The connection index: which WWSF opened conn_id (set at the WebSocket
  * handshake) and which IMPUs are registered on it. */

@@ -35,6 +35,10 @@ struct wic_tcache
 	unsigned nlocks;
 	unsigned nslots;
 	unsigned ways;
+	/* entries in use, kept with atomic builtins by every change of an
+	 * entry's used flag (under its slot lock), so that reading it takes no
+	 * lock and walks nothing: it is a statistic, read at every scrape */
+	unsigned n_used;
 	tc_entry_t entries[]; /* nslots * ways */
 };
 
@@ -128,8 +132,10 @@ bool wic_tcache_hit(wic_tcache_t *c, const char *tok, size_t len,
 		if(!e[i].used || memcmp(e[i].digest, d, sizeof(d)) != 0)
 			continue;
 		hit = !entry_dead(&e[i], prov_id, now);
-		if(!hit)
+		if(!hit) {
 			e[i].used = false; /* expired or other provisioning: drop it */
+			__atomic_sub_fetch(&c->n_used, 1u, __ATOMIC_RELAXED);
+		}
 		break;
 	}
 	slot_unlock(c, slot);
@@ -169,6 +175,8 @@ void wic_tcache_put(wic_tcache_t *c, const char *tok, size_t len,
 	slot = slot_of(c, d);
 	slot_lock(c, slot);
 	e = victim_of(slot_entries(c, slot), c->ways, d, prov_id, now);
+	if(!e->used)
+		__atomic_add_fetch(&c->n_used, 1u, __ATOMIC_RELAXED);
 	memcpy(e->digest, d, sizeof(d));
 	e->used = true;
 	e->prov_id = prov_id;
@@ -178,6 +186,11 @@ void wic_tcache_put(wic_tcache_t *c, const char *tok, size_t len,
 }
 
 unsigned wic_tcache_count(wic_tcache_t *c)
+{
+	return c ? __atomic_load_n(&c->n_used, __ATOMIC_RELAXED) : 0;
+}
+
+unsigned wic_tcache_count_walk(wic_tcache_t *c)
 {
 	unsigned slot, i, n = 0;
 

@@ -35,6 +35,11 @@ bool wic_tcache_hit(wic_tcache_t *c, const char *tok, size_t len,
 void wic_tcache_put(wic_tcache_t *c, const char *tok, size_t len,
 		uint64_t prov_id, time_t exp, time_t now);
 
+/* Entries in use (an expired one counts until it is dropped or replaced).
+ * Lock-free and O(1): a counter kept on insert and eviction. */
 unsigned wic_tcache_count(wic_tcache_t *c);
+/* The same by walking every slot under its lock: what the counter must
+ * equal (unit tests; never on a statistics path). */
+unsigned wic_tcache_count_walk(wic_tcache_t *c);
 
 #endif

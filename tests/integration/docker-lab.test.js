@@ -34,6 +34,7 @@ const PORT = {
   ims: Number(process.env.LAB_IMS_PORT || 5070),
   imsUa: Number(process.env.LAB_IMS_UA_PORT || 5090),
   wwsf: Number(process.env.LAB_WWSF_PORT || 8000),
+  metrics: Number(process.env.LAB_METRICS_PORT || 9494),
 };
 const ORIGIN = `http://${IP}:${PORT.wwsf}`;
 const ENV = { ...process.env, DOCKER_LAB_PROJECT: PROJECT, DOCKER_LAB_STATE: STATE };
@@ -84,6 +85,17 @@ function getJson(url) {
       res.on('end', () => {
         try { resolve({ status: res.statusCode, json: JSON.parse(body) }); } catch (e) { reject(e); }
       });
+    }).on('error', reject).setTimeout(5000, function onTimeout() { this.destroy(new Error(`${url}: timeout`)); });
+  });
+}
+
+// GET of a plain HTTP URL with the given headers: { status, body }.
+function getText(url, headers = {}) {
+  return new Promise((resolve, reject) => {
+    http.get(url, { headers, agent: false }, (res) => {
+      let body = '';
+      res.on('data', (d) => { body += d; });
+      res.on('end', () => resolve({ status: res.statusCode, body }));
     }).on('error', reject).setTimeout(5000, function onTimeout() { this.destroy(new Error(`${url}: timeout`)); });
   });
 }
@@ -175,9 +187,20 @@ test('a WIC on the host registers over WSS with a token of the WWSF service', as
   const r = await ua.register({ impu, token: tok.json.token });
   assert.strictEqual(r.status, 200, r.raw);
   const ep = await containerOf('epcscf');
-  const b = await docker(['exec', ep, 'kamcmd', 'ims_wic.bindings', impu]);
+  const b = await docker(['exec', ep, 'kamcmd', 'ims_wic.lookup', impu]);
   assert.strictEqual(b.code, 0, b.stderr);
   assert.ok(b.stdout.includes(impu), b.stdout);
+});
+
+test('the eP-CSCF serves its metrics to this host (Prometheus), not to a browser page', async () => {
+  const url = `http://${IP}:${PORT.metrics}/metrics`;
+  const r = await getText(url);
+  assert.strictEqual(r.status, 200, r.body.slice(0, 300));
+  const m = /^kamailio_ims_wic_registrations_accepted (\d+)/m.exec(r.body);
+  assert.ok(m && Number(m[1]) >= 1, 'the WIC registration is counted');
+  const page = await getText(url, { Origin: ORIGIN });
+  assert.strictEqual(page.status, 403);
+  assert.ok(!page.body.includes('kamailio_'));
 });
 
 test('sipp in its container calls the WIC through the IMS Core stand-in and the call completes', async () => {

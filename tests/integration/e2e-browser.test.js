@@ -77,8 +77,8 @@ function sh(cmd, args, timeoutMs) {
 const kamcmd = (...args) => sh('/usr/sbin/kamcmd', ['-s', EPCSCF_CTL, ...args], 5000);
 
 async function bindingsOf(impu) {
-  const r = await kamcmd('ims_wic.bindings');
-  assert.strictEqual(r.code, 0, `kamcmd ims_wic.bindings failed: ${r.stderr}`);
+  const r = await kamcmd('ims_wic.lookup', impu);
+  assert.strictEqual(r.code, 0, `kamcmd ims_wic.lookup failed: ${r.stderr}`);
   return parseRpcStructs(r.stdout).filter((b) => b.impu === impu);
 }
 
@@ -206,7 +206,7 @@ test('the WIC page gets a token and registers over WSS', async () => {
   const b = await pollUntil(async () => {
     const l = await bindingsOf(IMPU);
     return l.length ? l : null;
-  }, { timeoutMs: 5000, what: `a binding of ${IMPU} in ims_wic.bindings` });
+  }, { timeoutMs: 5000, what: `a binding of ${IMPU} in ims_wic.lookup` });
   assert.strictEqual(b.length, 1, JSON.stringify(b));
   assert.strictEqual(b[0].wwsf, 'demo');
   assert.match(b[0].socket, /tls|wss/i, `binding not on the WSS listener: ${JSON.stringify(b[0])}`);

@@ -7,7 +7,7 @@
 //
 //   const env = await startEnv({ name: 'reg', provisioning: (keys) => ({...}) });
 //   const tok = env.mint({ impu: ['sip:demoalice@wwsf.lab'] });   // ES256, demo key
-//   await env.epcscf.rpc('ims_wic.bindings');
+//   await env.bindings();                       // every binding (ims_wic.bindings, paged)
 //   await env.stop();
 
 const fs = require('node:fs');
@@ -20,7 +20,7 @@ const { REPO, pollUntil } = require('./common');
 const { startKamailio } = require('./kamailio');
 
 const MODULE = path.join(REPO, 'build', 'ims_wic.so');
-const PORTS = { sip: 5060, wss: 8443, ws: 8080, imsCore: 5070 };
+const PORTS = { sip: 5060, wss: 8443, ws: 8080, imsCore: 5070, metrics: 9494 };
 const AUDIENCE = 'epcscf.lab';
 // One address sends every test's traffic: the per-source limits of the WIC
 // side (kamailio.cfg UPGRADE_LIMIT, REQUEST_LIMIT) are lifted unless a test
@@ -148,11 +148,12 @@ class Env {
   // { WITHOUT_MEDIA: false } and RTPENGINE_SOCK.
   // pkgMemoryMb: Kamailio's -M (the module's copy of the provisioning is
   // pkg memory; Kamailio's default 8 MB holds the tests' small files)
-  async startEpcscf(defines = {}, strDefines = {}, { cfg = 'kamailio-cfg/kamailio.cfg', pkgMemoryMb } = {}) {
+  // memoryMb: shared memory (-m) for a suite that holds many bindings.
+  async startEpcscf(defines = {}, strDefines = {}, { cfg = 'kamailio-cfg/kamailio.cfg', pkgMemoryMb, memoryMb } = {}) {
     const defs = { WITH_LAB_WS: true, WORKERS: 2, WITHOUT_MEDIA: true, ...SOURCE_LIMITS_LIFTED, ...defines };
     for (const [k, v] of Object.entries(defs)) if (v === false) delete defs[k];
     this.epcscf = await startKamailio({
-      name: `${this.name}-epcscf`, cfg,
+      name: `${this.name}-epcscf`, cfg, memoryMb,
       defines: defs,
       strDefines: {
         WIC_MODULE: MODULE, PROVISIONING: this.provPath,
@@ -160,25 +161,51 @@ class Env {
         TLS_KEY: path.join(this.dir, 'epcscf-key.pem'), ...strDefines,
       },
       wait: [{ proto: 'udp', port: PORTS.sip }, { proto: 'tcp', port: PORTS.wss },
-        { proto: 'tcp', port: PORTS.ws }],
+        { proto: 'tcp', port: PORTS.ws }, ...(defs.WITHOUT_METRICS ? [] : [{ proto: 'tcp', port: PORTS.metrics }])],
       pkgMemoryMb,
     });
     return this.epcscf;
   }
 
-  // Parses `kamcmd ims_wic.ranges` into objects.
+  // One page of a paged listing (ims_wic.bindings, ims_wic.bindings_brief,
+  // ims_wic.ranges): { items, total, offset, count, next_offset }.
+  async rpcPage(cmd, offset, limit) {
+    const args = offset === undefined ? [] : limit === undefined ? [offset] : [offset, limit];
+    return parseRpcPage(await this.epcscf.rpc(cmd, ...args));
+  }
+
+  // Every entry of a paged listing, page after page (bounded: a listing
+  // that does not move on fails instead of looping).
+  async rpcAll(cmd) {
+    const items = [];
+    let offset = 0;
+    for (let pages = 0; ; pages++) {
+      const p = await this.rpcPage(cmd, offset);
+      items.push(...p.items);
+      if (p.next_offset >= p.total) return items;
+      assert.ok(p.next_offset > offset && pages < 100000, `${cmd} does not move on at ${offset}`);
+      offset = p.next_offset;
+    }
+  }
+
+  // Every range (`kamcmd ims_wic.ranges`, all pages) as objects.
   async ranges() {
-    return parseRpcStructs(await this.epcscf.rpc('ims_wic.ranges'));
+    return this.rpcAll('ims_wic.ranges');
   }
 
+  // The bindings of one IMPU (ims_wic.lookup), or every binding.
   async bindings(impu) {
-    const out = impu ? await this.epcscf.rpc('ims_wic.bindings', impu)
-      : await this.epcscf.rpc('ims_wic.bindings');
-    return parseRpcStructs(out);
+    if (impu) return parseRpcStructs(await this.epcscf.rpc('ims_wic.lookup', impu));
+    return this.rpcAll('ims_wic.bindings');
   }
 
+  // The module's statistics (stats.get_statistics ims_wic:), values as text.
   async stats() {
-    return parseRpcStructs(await this.epcscf.rpc('ims_wic.stats'))[0];
+    const out = await this.epcscf.rpc('stats.get_statistics', 'ims_wic:');
+    const stats = {};
+    for (const m of out.matchAll(/^ims_wic:(\w+) = (\d+)$/gm)) stats[m[1]] = m[2];
+    assert.ok(stats.registrations_accepted !== undefined, out);
+    return stats;
   }
 
   // Polls until the range is in `state`: every other state (down,
@@ -263,14 +290,61 @@ function parseRpcStructs(text) {
   return out;
 }
 
+// kamcmd's print of any reply as a tree: { fields, items }, where a "{"
+// line opens an item, "name: {" a field, "name: value" is a field and any
+// other line a string item.
+function parseRpcTree(text) {
+  const root = { fields: {}, items: [] };
+  const stack = [root];
+  for (const line of text.split('\n')) {
+    const t = line.trim();
+    const top = stack[stack.length - 1];
+    let m;
+    if (t === '') continue;
+    if (t === '{') {
+      const n = { fields: {}, items: [] };
+      top.items.push(n);
+      stack.push(n);
+    } else if (t === '}') {
+      if (stack.length > 1) stack.pop();
+    } else if ((m = /^(\w+): \{$/.exec(t))) {
+      const n = { fields: {}, items: [] };
+      top.fields[m[1]] = n;
+      stack.push(n);
+    } else if ((m = /^(\w+):(?: (.*))?$/.exec(t))) {
+      top.fields[m[1]] = m[2] === undefined ? '' : m[2];
+    } else {
+      top.items.push(t);
+    }
+  }
+  return root;
+}
+
+// A page of ims_wic.bindings / ranges (a structure with the list and the
+// numbers) or ims_wic.bindings_brief (a structure with the numbers, then one
+// line per binding): { items, total, offset, count, next_offset }.
+function parseRpcPage(text) {
+  const tree = parseRpcTree(text);
+  const page = tree.items[0];
+  assert.ok(page && typeof page === 'object', `no page in: ${text.slice(0, 500)}`);
+  const listName = Object.keys(page.fields).find((k) => typeof page.fields[k] === 'object');
+  const items = listName ? page.fields[listName].items.map((it) => (typeof it === 'string' ? it : it.fields))
+    : tree.items.slice(1);
+  const num = (k) => {
+    assert.match(String(page.fields[k]), /^\d+$/, `${k} in: ${text.slice(0, 300)}`);
+    return Number(page.fields[k]);
+  };
+  return { items, total: num('total'), offset: num('offset'), count: num('count'), next_offset: num('next_offset') };
+}
+
 async function startEnv({ name, provisioning, imsCore = true, imsCoreDefines = {}, epcscfDefines = {},
-  epcscfStrDefines = {}, epcscfCfg, epcscfPkgMb, waitRanges = true } = {}) {
+  epcscfStrDefines = {}, epcscfCfg, epcscfPkgMb, epcscfMemoryMb, waitRanges = true } = {}) {
   const env = new Env(name);
   env.writeProvisioning((provisioning || defaultProvisioning)(env.keys, env));
   try {
     if (imsCore) await env.startImsCore(imsCoreDefines);
     await env.startEpcscf(epcscfDefines, epcscfStrDefines,
-      { ...(epcscfCfg ? { cfg: epcscfCfg(env) } : {}), pkgMemoryMb: epcscfPkgMb });
+      { ...(epcscfCfg ? { cfg: epcscfCfg(env) } : {}), pkgMemoryMb: epcscfPkgMb, memoryMb: epcscfMemoryMb });
     if (imsCore && waitRanges) await env.waitRangeState('sip:demo@wwsf.lab', 'up');
   } catch (e) {
     await env.stop();
@@ -280,6 +354,7 @@ async function startEnv({ name, provisioning, imsCore = true, imsCoreDefines = {
 }
 
 module.exports = {
-  startEnv, Env, defaultProvisioning, demoOnlyProvisioning, signJws, parseRpcStructs, PORTS, AUDIENCE,
+  startEnv, Env, defaultProvisioning, demoOnlyProvisioning, signJws, parseRpcStructs, parseRpcTree,
+  parseRpcPage, PORTS, AUDIENCE,
   DEMO_ISS, OTHER_ISS, DEMO_ORIGIN, OTHER_ORIGIN, MODULE, SOURCE_LIMITS_LIFTED,
 };

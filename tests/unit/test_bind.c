@@ -611,6 +611,72 @@ static void test_foreach_visits_all(void **state)
 	assert_int_equal(f->ev.added, 50);
 }
 
+/* The listing as keys "impu contact", in visiting order. */
+typedef struct order {
+	int n, stop_after;
+	char keys[200][64];
+} order_t;
+
+static void order_all(void *ctx, const char *impu, const wic_contact_t *c)
+{
+	order_t *o = ctx;
+
+	assert_true(o->n < 200);
+	snprintf(o->keys[o->n++], sizeof(o->keys[0]), "%s %s", impu, c->uri);
+}
+
+static int order_page(void *ctx, const char *impu, const wic_contact_t *c)
+{
+	order_t *o = ctx;
+
+	assert_true(fk.held != -1); /* visited under the slot lock */
+	order_all(ctx, impu, c);
+	return o->n >= o->stop_after;
+}
+
+/* Pages of any size, taken one after the other, are the whole listing in
+ * the order of wic_btable_foreach, each contact once, with IMPUs of several
+ * contacts cut anywhere by a page boundary. */
+static void test_foreach_from_pages(void **state)
+{
+	fixture_t *f = *state;
+	order_t all = {0}, *pg = calloc(1, sizeof(*pg));
+	char impu[32], uri[32];
+
+	assert_non_null(pg);
+	for(int i = 0; i < 60; i++) {
+		snprintf(impu, sizeof(impu), "sip:user%d@h", i);
+		for(int k = 0; k <= i % 3; k++) { /* 1, 2 or 3 contacts */
+			snprintf(uri, sizeof(uri), "sip:%d-%d@h", i, k);
+			wic_contact_t c = contact(uri, "", 0, i, "c", 1);
+			assert_int_equal(wic_btable_save(f->t, impu, &c), WIC_SAVE_CREATED);
+		}
+	}
+	assert_int_equal(wic_btable_foreach(f->t, order_all, &all), 120);
+	for(unsigned size = 1; size <= 121; size += 7) {
+		unsigned offset = 0;
+		int got;
+
+		memset(pg, 0, sizeof(*pg));
+		do {
+			int before = pg->n;
+			pg->stop_after = pg->n + (int)size;
+			got = wic_btable_foreach_from(f->t, offset, order_page, pg);
+			assert_int_equal(got, pg->n - before);
+			assert_true(got <= (int)size);
+			offset += (unsigned)got;
+		} while(got == (int)size);
+		assert_int_equal(pg->n, 120);
+		for(int i = 0; i < 120; i++)
+			assert_string_equal(pg->keys[i], all.keys[i]);
+	}
+	assert_int_equal(wic_btable_foreach_from(f->t, 120, order_page, pg), 0);
+	assert_int_equal(wic_btable_foreach_from(f->t, 5000, order_page, pg), 0);
+	assert_int_equal(wic_btable_foreach_from(f->t, 0, NULL, pg), 0);
+	assert_int_equal(wic_btable_foreach_from(NULL, 0, order_page, pg), 0);
+	free(pg);
+}
+
 /* Every allocation of a save may fail: nothing half-done may remain. */
 static void test_nomem_leaves_no_trace(void **state)
 {
@@ -782,6 +848,8 @@ int main(void)
 				teardown),
 		cmocka_unit_test_setup_teardown(test_conn_index, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_foreach_visits_all, setup,
+				teardown),
+		cmocka_unit_test_setup_teardown(test_foreach_from_pages, setup,
 				teardown),
 		cmocka_unit_test_setup_teardown(test_nomem_leaves_no_trace, setup,
 				teardown),

@@ -3,7 +3,8 @@
  * Copyright (C) 2026 the ims_wic authors
  *
  * Unit tests of wic_tcache.c: hits, expiry with the token, provisioning
- * change, bounds, and lock discipline through wic_lock_ops_t.
+ * change, bounds, the lock-free count, and lock discipline through
+ * wic_lock_ops_t.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -178,6 +179,51 @@ static void test_dead_reused(void **state)
 	wic_tcache_destroy(c);
 }
 
+/* The statistic is a counter kept on insert and eviction: after any mix of
+ * puts, refreshes, hits, expiries, provisioning changes and evictions it
+ * equals a walk of the table, and reading it takes no lock. */
+static void test_count_is_kept(void **state)
+{
+	wic_tcache_t *c = *state;
+	unsigned i, calls;
+	uint64_t prov;
+	time_t t;
+	srand(17);
+	for (i = 0; i < 5000; i++) {
+		unsigned n = (unsigned)rand() % 300;
+		prov = 1 + (unsigned)rand() % 3;
+		t = NOW + (time_t)(i / 10);
+		switch (rand() % 4) {
+		case 0:
+		case 1: /* a put, live for 0..99 s (0: not stored) */
+			wic_tcache_put(c, tok_n(n), strlen(tok_n(n)), prov,
+					t + rand() % 100, t);
+			break;
+		case 2: /* a hit, which drops what is dead */
+			(void)wic_tcache_hit(c, tok_n(n), strlen(tok_n(n)), prov, t);
+			break;
+		default: /* a refresh of the same token */
+			wic_tcache_put(c, tok_n(n), strlen(tok_n(n)), 1, t + 50, t);
+		}
+		if (i % 97 == 0)
+			assert_int_equal(wic_tcache_count(c), wic_tcache_count_walk(c));
+	}
+	assert_int_equal(wic_tcache_count(c), wic_tcache_count_walk(c));
+	assert_true(wic_tcache_count(c) > 0);
+	assert_true(wic_tcache_count(c) <= 64);
+	calls = rec.calls;
+	(void)wic_tcache_count(c);
+	assert_int_equal(rec.calls, calls);
+	/* every entry dropped by a hit after its death: the count falls to 0 */
+	for (i = 0; i < 300; i++) {
+		(void)wic_tcache_hit(c, tok_n(i), strlen(tok_n(i)), 1, NOW + 100000);
+		(void)wic_tcache_hit(c, tok_n(i), strlen(tok_n(i)), 2, NOW + 100000);
+		(void)wic_tcache_hit(c, tok_n(i), strlen(tok_n(i)), 3, NOW + 100000);
+	}
+	assert_int_equal(wic_tcache_count_walk(c), 0);
+	assert_int_equal(wic_tcache_count(c), 0);
+}
+
 static void test_create_errors(void **state)
 {
 	const wic_mem_ops_t failing = { no_alloc, count_release };
@@ -208,6 +254,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_generation, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bounded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dead_reused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_count_is_kept, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_create_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_empty_token, setup, teardown),
 	};
