@@ -102,14 +102,17 @@ local function refuse(why, code, phrase)
 	exit()
 end
 
+-- route[REFUSE_NEXT_HOP]
 local function refuse_next_hop()
 	refuse("wic_refused_next_hop", 403, "Forbidden - Next hop not in the IMS Core")
 end
 
+-- route[REFUSE_NOT_IN_DIALOG]
 local function refuse_not_in_dialog()
 	refuse("wic_refused_not_in_dialog", 481, "Call/Transaction Does Not Exist")
 end
 
+-- route[REFUSE_FOREIGN_DIALOG]
 local function refuse_foreign_dialog()
 	refuse("wic_refused_foreign_dialog", 403, "Forbidden - Not your dialog")
 end
@@ -677,7 +680,9 @@ local function connection_gone()
 	KSR.htable.sht_rm("wic_close", conn)
 end
 
--- event_route[tcp:closed], [tcp:reset], [tcp:timeout]
+-- event_route[tcp:closed]
+-- event_route[tcp:reset]
+-- event_route[tcp:timeout]
 function ksr_tcpops_event(evname)
 	connection_gone()
 end
@@ -687,7 +692,8 @@ function ksr_websocket_event(evname)
 	connection_gone()
 end
 
--- event_route[htable:expired:wic_idle], [htable:expired:wic_close]
+-- event_route[htable:expired:wic_idle]
+-- event_route[htable:expired:wic_close]
 function ksr_htable_event(evname)
 	if evname == "htable:expired:wic_idle" then
 		local conid = tonumber(pv("$shtrecord(key)"))
@@ -711,7 +717,7 @@ end
 
 -- ---- range registration with the IMS Core (Trusted Node Authentication) ----
 
--- event_route[wic:range-register], through modparam("ims_wic", "event_callback")
+-- event_route[wic:range-register]: the function named by modparam("ims_wic", "event_callback")
 function ksr_wic_event(evname)
 	if evname ~= "wic:range-register" then
 		return

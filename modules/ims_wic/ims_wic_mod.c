@@ -207,8 +207,7 @@ static param_export_t params[] = {
 		{"range_recount_interval", PARAM_INT, &wic_range_recount_interval},
 		{"conn_sweep_interval", PARAM_INT, &wic_conn_sweep_interval},
 		{"ims_core", PARAM_STRING | USE_FUNC_PARAM, (void *)ims_core_param},
-		{"event_callback", PARAM_STR, &wic_event_callback},
-		{0, 0, 0}};
+		{"event_callback", PARAM_STR, &wic_event_callback}, {0, 0, 0}};
 
 static pv_export_t pvars[] = {
 		{{"wic_range", sizeof("wic_range") - 1}, PVT_OTHER, wic_pv_get_range, 0,
