@@ -7,9 +7,10 @@
  * registration's Call-ID, From tag and CSeq; this timer hands each due
  * range to event_route[wic:range-register] (or, with a KEMI script, to the
  * function named by modparam event_callback), where the configuration
- * composes the headers and calls wic_range_send(), which sends the REGISTER through
- * tm in that registration's dialog. The reply comes back to a tm callback
- * of that transaction only: no other request's reply reaches the state.
+ * composes the headers and calls wic_range_send(), which sends the
+ * REGISTER through tm in that registration's dialog. The reply comes back
+ * to a tm callback of that transaction only: no other request's reply
+ * reaches the state.
  */
 #include <string.h>
 #include <strings.h>
