@@ -29,7 +29,8 @@
 # 400)), BENCH_BIG_BINDINGS (100000), BENCH_PORT_BASE (45000), BENCH_PHASES
 # ("verify newreg refresh term hold scale media"), BENCH_SCALE_WWSFS ("1 100 10000"),
 # BENCH_SCALE_MEM_MANAGER (Kamailio -x of the scale phase, "tlsf"),
-# BENCH_MEDIA_CALLS_RELAY (100), BENCH_MEDIA_CALLS_TRANSCODE (30), BENCH_MEDIA_SECONDS (15).
+# BENCH_MEDIA_CALLS_RELAY (100), BENCH_MEDIA_CALLS_TRANSCODE (30), BENCH_MEDIA_SECONDS (15),
+# BENCH_KEMI=1 (ims_wic with the Lua routing, kamailio-kemi.cfg).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 REPO=$PWD
@@ -147,7 +148,12 @@ EOF
 COMMON_DEFS=(-A WITH_LAB_WS -A "WORKERS=$WORKERS" -A LOG_LEVEL=1
 	-A "SIP_PORT=$SIP_PORT" -A "WSS_PORT=$WSS_PORT" -A "WS_PORT=$WS_PORT"
 	-A "TLS_CERT=\"$WORK/epcscf-cert.pem\"" -A "TLS_KEY=\"$WORK/epcscf-key.pem\"")
-WIC_DEFS=(-f "$REPO/kamailio-cfg/kamailio.cfg"
+WIC_CFG=(-f "$REPO/kamailio-cfg/kamailio.cfg")
+if [ "${BENCH_KEMI:-0}" = 1 ]; then
+	WIC_CFG=(-f "$REPO/kamailio-cfg/kamailio-kemi.cfg"
+		-A "KEMI_SCRIPT=\"$REPO/kamailio-cfg/kamailio-kemi.lua\"")
+fi
+WIC_DEFS=("${WIC_CFG[@]}"
 	-A "WIC_MODULE=\"$WORK/ims_wic.so\"" -A "PROVISIONING=\"$WORK/prov.json\""
 	-A "IMS_CORE_URI=\"sip:127.0.0.1:$IMS_PORT\""
 	-A UPGRADE_LIMIT=1000000 -A REQUEST_LIMIT=60000)

@@ -29,6 +29,8 @@
 #   LAB_UPGRADE_LIMIT=50 (WebSocket upgrades per 10 s) LAB_REQUEST_LIMIT=100
 #   (SIP requests per 2 s) LAB_REGISTER_WITHIN=30 (s an upgraded connection
 #   may hold no registration)  LAB_LOG_LEVEL=2
+#   LAB_KEMI=1 (the eP-CSCF runs kamailio-kemi.cfg: the same routing in Lua
+#   through KEMI, kamailio-kemi.lua)
 #   LAB_IMS_KEEP_RURI=1 (the IMS Core stand-in keeps the called identity in the
 #   Request-URI instead of retargeting to the registered Contact)
 # The eIMS-AGW (rtpengine, userspace forwarding, controlled by the eP-CSCF
@@ -223,7 +225,12 @@ start_parts() {
 	[ "$LAB_WS_PORT" != 8080 ] && ep_defs+=(-A "WS_PORT=$LAB_WS_PORT")
 	[ "$LAB_IP" != 127.0.0.1 ] || [ "$LAB_IMS_PORT" != 5070 ] &&
 		ep_defs+=(-A "IMS_CORE_URI=\"sip:$LAB_IP:$LAB_IMS_PORT\"")
-	launch epcscf "$LOGS/epcscf.log" "$KAMAILIO" -DD -E -f "$REPO/kamailio-cfg/kamailio.cfg" \
+	local ep_cfg="$REPO/kamailio-cfg/kamailio.cfg"
+	if [ "${LAB_KEMI:-0}" = 1 ]; then
+		ep_cfg="$REPO/kamailio-cfg/kamailio-kemi.cfg"
+		ep_defs+=(-A "KEMI_SCRIPT=\"$REPO/kamailio-cfg/kamailio-kemi.lua\"")
+	fi
+	launch epcscf "$LOGS/epcscf.log" "$KAMAILIO" -DD -E -f "$ep_cfg" \
 		-Y "$RUN/epcscf" -w "$RUN/epcscf" "${ep_defs[@]}"
 
 	launch wwsf "$LOGS/wwsf.log" node "$REPO/lab/wwsf/server.js" --host "$LAB_IP" \

@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(
 	kamailio kamailio-websocket-modules kamailio-tls-modules
-	kamailio-utils-modules kamailio-extra-modules
+	kamailio-utils-modules kamailio-extra-modules kamailio-lua-modules
 	libjwt-dev libjansson-dev libssl-dev libpcre2-dev libcmocka-dev
 	sip-tester pkg-config build-essential dpkg-dev bison flex
 	clang libclang-rt-14-dev openssl nodejs npm chromium procps

@@ -48,6 +48,7 @@ static int range_reply_timeout = 32;
 static int range_deregister_limit = 300;
 int wic_range_recount_interval = 30;
 int wic_conn_sweep_interval = 10;
+str wic_event_callback = STR_NULL;
 
 wic_btable_t *wic_bindings;
 wic_tcache_t *wic_tokens;
@@ -210,7 +211,8 @@ static param_export_t params[] = {
 		{"range_recount_interval", PARAM_INT, &wic_range_recount_interval},
 		{"conn_sweep_interval", PARAM_INT, &wic_conn_sweep_interval},
 		{"ims_core", PARAM_STRING | USE_FUNC_PARAM, (void *)ims_core_param},
-		{"openssl_thread_stop", PARAM_INT, &openssl_thread_stop}, {0, 0, 0}};
+		{"openssl_thread_stop", PARAM_INT, &openssl_thread_stop},
+		{"event_callback", PARAM_STR, &wic_event_callback}, {0, 0, 0}};
 
 static pv_export_t pvars[] = {
 		{{"wic_range", sizeof("wic_range") - 1}, PVT_OTHER, wic_pv_get_range, 0,
@@ -267,6 +269,83 @@ static stat_export_t mod_stats[] = {
 		{"registered_impus", STAT_IS_FUNC, (stat_var **)stat_registered_impus},
 		{"cached_tokens", STAT_IS_FUNC, (stat_var **)stat_cached_tokens},
 		{0, 0, 0}};
+
+
+/* KEMI: the functions of cmds[], same names, same return codes. The
+ * parameters come evaluated from the KEMI script. */
+static int ki_wic_conn_holds(sip_msg_t *msg, int conn, str *identity)
+{
+	return wic_conn_holds(conn, identity);
+}
+static int ki_wic_conn_unregistered(sip_msg_t *msg, int conn)
+{
+	return wic_conn_unregistered(conn);
+}
+
+/* clang-format off */
+#define WIC_KEMI_NOPARAM                                                \
+	{                                                                   \
+		SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE, \
+				SR_KEMIP_NONE, SR_KEMIP_NONE                        \
+	}
+static sr_kemi_t sr_kemi_ims_wic_exports[] = {
+	{ str_init("ims_wic"), str_init("wic_origin_check"),
+		SR_KEMIP_INT, wic_origin_check, WIC_KEMI_NOPARAM },
+	{ str_init("ims_wic"), str_init("wic_register"),
+		SR_KEMIP_INT, wic_register, WIC_KEMI_NOPARAM },
+	{ str_init("ims_wic"), str_init("wic_originating"),
+		SR_KEMIP_INT, wic_originating, WIC_KEMI_NOPARAM },
+	{ str_init("ims_wic"), str_init("wic_terminating"),
+		SR_KEMIP_INT, wic_terminating, WIC_KEMI_NOPARAM },
+	{ str_init("ims_wic"), str_init("wic_conn_closed"),
+		SR_KEMIP_INT, wic_conn_closed, WIC_KEMI_NOPARAM },
+	{ str_init("ims_wic"), str_init("wic_from_ims_core"),
+		SR_KEMIP_INT, wic_from_ims_core, WIC_KEMI_NOPARAM },
+	{ str_init("ims_wic"), str_init("wic_range_send"),
+		SR_KEMIP_INT, wic_range_send,
+		{ SR_KEMIP_STR, SR_KEMIP_STR, SR_KEMIP_STR,
+			SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE }
+	},
+	{ str_init("ims_wic"), str_init("wic_police"),
+		SR_KEMIP_INT, wic_police, WIC_KEMI_NOPARAM },
+	{ str_init("ims_wic"), str_init("wic_next_hop_is_ims_core"),
+		SR_KEMIP_INT, wic_next_hop_is_ims_core, WIC_KEMI_NOPARAM },
+	{ str_init("ims_wic"), str_init("wic_assert_identity"),
+		SR_KEMIP_INT, wic_assert_identity,
+		{ SR_KEMIP_STR, SR_KEMIP_NONE, SR_KEMIP_NONE,
+			SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE }
+	},
+	{ str_init("ims_wic"), str_init("wic_sign_dialog"),
+		SR_KEMIP_INT, wic_sign_dialog, WIC_KEMI_NOPARAM },
+	{ str_init("ims_wic"), str_init("wic_route_set_is_ims_core"),
+		SR_KEMIP_INT, wic_route_set_is_ims_core, WIC_KEMI_NOPARAM },
+	{ str_init("ims_wic"), str_init("wic_reply_record_route_ok"),
+		SR_KEMIP_INT, wic_reply_record_route_ok,
+		{ SR_KEMIP_STR, SR_KEMIP_NONE, SR_KEMIP_NONE,
+			SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE }
+	},
+	{ str_init("ims_wic"), str_init("wic_dialog_owner"),
+		SR_KEMIP_INT, wic_dialog_owner, WIC_KEMI_NOPARAM },
+	{ str_init("ims_wic"), str_init("wic_conn_holds"),
+		SR_KEMIP_INT, ki_wic_conn_holds,
+		{ SR_KEMIP_INT, SR_KEMIP_STR, SR_KEMIP_NONE,
+			SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE }
+	},
+	{ str_init("ims_wic"), str_init("wic_conn_unregistered"),
+		SR_KEMIP_INT, ki_wic_conn_unregistered,
+		{ SR_KEMIP_INT, SR_KEMIP_NONE, SR_KEMIP_NONE,
+			SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE }
+	},
+
+	{ {0, 0}, {0, 0}, 0, NULL, { 0, 0, 0, 0, 0, 0 } }
+};
+/* clang-format on */
+
+int mod_register(char *path, int *dlflags, void *p1, void *p2)
+{
+	sr_kemi_modules_add(sr_kemi_ims_wic_exports);
+	return 0;
+}
 
 struct module_exports exports = {"ims_wic", DEFAULT_DLFLAGS, cmds, params,
 		0, /* RPC methods: registered in mod_init */

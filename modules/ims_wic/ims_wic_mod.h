@@ -35,6 +35,8 @@ extern int wic_tcache_size;
 extern int wic_timer_interval;
 extern int wic_range_recount_interval;
 extern int wic_conn_sweep_interval;
+/* the KEMI function run for the range-register event */
+extern str wic_event_callback;
 
 /* shared memory tables, created in mod_init */
 extern wic_btable_t *wic_bindings;

@@ -5,10 +5,12 @@
  * ims_wic - registration of the wildcarded PUI ranges with the IMS Core.
  * The state machine (wic_rstate.c) decides what is due and keeps each
  * registration's Call-ID, From tag and CSeq; this timer hands each due
- * range to event_route[wic:range-register], where kamailio.cfg composes
- * the headers and calls wic_range_send(), which sends the REGISTER through
- * tm in that registration's dialog. The reply comes back to a tm callback
- * of that transaction only: no other request's reply reaches the state.
+ * range to event_route[wic:range-register] (or, with a KEMI script, to the
+ * function named by modparam event_callback), where the configuration
+ * composes the headers and calls wic_range_send(), which sends the
+ * REGISTER through tm in that registration's dialog. The reply comes back
+ * to a tm callback of that transaction only: no other request's reply
+ * reaches the state.
  */
 #include <string.h>
 #include <strings.h>
@@ -16,6 +18,9 @@
 
 #include "../../core/dprint.h"
 #include "../../core/fmsg.h"
+#include "../../core/kemi.h"
+#include "../../core/receive.h"
+#include "../../core/script_cb.h"
 #include "../../core/mem/pkg.h"
 #include "../../core/mem/shm_mem.h"
 #include "../../core/pvar.h"
@@ -37,6 +42,9 @@
 #include "ims_wic_sip.h"
 
 static int range_route = -1;
+/* a KEMI script is the routing script: the event goes to event_callback */
+static int range_kemi = 0;
+static str range_evname = str_init("wic:range-register");
 static struct tm_binds tmb;
 
 /* The range handed to the event route; read there through $wic_range(),
@@ -75,11 +83,24 @@ int wic_range_init(void)
 			   "REGISTERs through it (load tm.so before ims_wic)\n");
 		return -1;
 	}
+	if(sr_kemi_eng_get() != NULL) {
+		if(wic_event_callback.s == NULL || wic_event_callback.len <= 0) {
+			LM_ERR("the routing script is KEMI and modparam(\"ims_wic\", "
+				   "\"event_callback\") is not set: no function for the "
+				   "wic:range-register event, ranges could never be "
+				   "registered with the IMS Core\n");
+			return -1;
+		}
+		range_kemi = 1;
+		return 0;
+	}
 	range_route = route_lookup(&event_rt, "wic:range-register");
 	if(range_route < 0 || event_rt.rlist[range_route] == NULL) {
-		LM_WARN("no event_route[wic:range-register]: ranges will not be "
-				"registered with the IMS Core\n");
+		LM_ERR("event_route[wic:range-register] is missing from the "
+			   "configuration: ranges could never be registered with the "
+			   "IMS Core\n");
 		range_route = -1;
+		return -1;
 	}
 	return 0;
 }
@@ -104,10 +125,15 @@ static void realm_of(const wic_range_t *range, char *buf, size_t len)
 	snprintf(buf, len, "%.*s", (int)n, host);
 }
 
+/* As rtimer runs its routes: a fresh faked message, the pre- and
+ * post-script callbacks of a request, and the message environment reset
+ * afterwards (AVPs, XAVPs, flags of the faked message do not leak into the
+ * next event). */
 static void run_range_route(void)
 {
 	struct run_act_ctx ctx;
 	struct sip_msg *fmsg;
+	sr_kemi_eng_t *keng = NULL;
 	int backup_rt;
 
 	if(faked_msg_init() < 0) {
@@ -115,10 +141,25 @@ static void run_range_route(void)
 		return;
 	}
 	fmsg = faked_msg_next();
+	if(exec_pre_script_cb(fmsg, REQUEST_CB_TYPE) == 0)
+		return; /* a pre-script callback dropped it */
 	backup_rt = get_route_type();
 	set_route_type(EVENT_ROUTE);
 	init_run_actions_ctx(&ctx);
-	run_top_route(event_rt.rlist[range_route], fmsg, &ctx);
+	if(range_kemi) {
+		keng = sr_kemi_eng_get();
+		if(keng == NULL
+				|| sr_kemi_ctx_route(keng, &ctx, fmsg, EVENT_ROUTE,
+						   &wic_event_callback, &range_evname)
+						   < 0)
+			LM_ERR("error running the KEMI callback [%.*s] of the "
+				   "wic:range-register event\n",
+					wic_event_callback.len, wic_event_callback.s);
+	} else {
+		run_top_route(event_rt.rlist[range_route], fmsg, &ctx);
+	}
+	exec_post_script_cb(fmsg, REQUEST_CB_TYPE);
+	ksr_msg_env_reset();
 	set_route_type(backup_rt);
 }
 
@@ -134,7 +175,7 @@ static void report_not_sent(const char *why);
  * the provisioning, yet must be de-registered. */
 static void emit_due(void *ctx, const wic_rs_due_t *d)
 {
-	if(range_route < 0) {
+	if(range_route < 0 && !range_kemi) {
 		LM_DBG("range %s is due but there is no event route\n",
 				d->distinct_pui);
 		return;
@@ -159,7 +200,10 @@ static void emit_due(void *ctx, const wic_rs_due_t *d)
 	run_range_route();
 	due.active = 0;
 	if(!due.sent)
-		report_not_sent("event_route[wic:range-register] sent no REGISTER");
+		report_not_sent(range_kemi ? "the event_callback of "
+									 "wic:range-register sent no REGISTER"
+								   : "event_route[wic:range-register] sent "
+									 "no REGISTER");
 }
 
 static void range_dropped(void *ctx, const wic_rs_dropped_t *d)

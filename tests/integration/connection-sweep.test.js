@@ -28,8 +28,12 @@ function withoutCloseRemoval(env) {
   const cfg = fs.readFileSync(path.join(REPO, 'kamailio-cfg', 'kamailio.cfg'), 'utf8');
   const call = /^route\[CONNECTION_GONE\] \{\n\twic_conn_closed\(\);\n/m;
   assert.match(cfg, call, 'route[CONNECTION_GONE] calls wic_conn_closed() first');
+  // the copy includes the shared settings of the repository
+  const inc = 'include_file "epcscf-settings.cfg"';
+  assert.ok(cfg.includes(inc), 'kamailio.cfg includes the shared settings');
   const file = path.join(env.dir, 'kamailio-no-close-removal.cfg');
-  fs.writeFileSync(file, cfg.replace(call, 'route[CONNECTION_GONE] {\n'));
+  fs.writeFileSync(file, cfg.replace(call, 'route[CONNECTION_GONE] {\n')
+    .replace(inc, `include_file "${path.join(REPO, 'kamailio-cfg', 'epcscf-settings.cfg')}"`));
   return file;
 }
 

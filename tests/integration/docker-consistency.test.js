@@ -233,7 +233,8 @@ for (const [name, svc] of Object.entries(S)) {
     if (fs.existsSync(file)) dockerfiles[name] = parseDockerfile(fs.readFileSync(file, 'utf8'));
   }
 }
-const EP_CFG = read('kamailio-cfg/kamailio.cfg');
+// kamailio.cfg with the settings it includes (its defines live there)
+const EP_CFG = read('kamailio-cfg/kamailio.cfg') + read('kamailio-cfg/epcscf-settings.cfg');
 const IMS_CFG = read('kamailio-cfg/ims-core.cfg');
 const LAB_PROV = JSON.parse(read('kamailio-cfg/wwsf-provisioning.lab.json'));
 // the raw (not interpolated) command of a service, as strings
@@ -283,7 +284,7 @@ test('every COPY source exists and the eP-CSCF image builds the module like the 
   assert.match(runs, /scripts\/kamailio-headers\.sh/);
   assert.match(runs, /scripts\/build-module\.sh/);
   const deps = read('scripts/setup-deps.sh');
-  for (const pkg of ['kamailio-websocket-modules', 'kamailio-tls-modules', 'libjansson-dev', 'libpcre2-dev', 'dpkg-dev']) {
+  for (const pkg of ['kamailio-websocket-modules', 'kamailio-tls-modules', 'kamailio-lua-modules', 'libjansson-dev', 'libpcre2-dev', 'dpkg-dev']) {
     assert.ok(deps.includes(pkg), `setup-deps.sh no longer installs ${pkg}: update the test`);
     assert.ok(runs.includes(pkg), `Dockerfile.epcscf does not install ${pkg} (setup-deps.sh does)`);
   }

@@ -37,6 +37,25 @@ test('`kamailio -c -f kamailio-cfg/kamailio.cfg` from the checkout is clean, wit
   assert.doesNotMatch(r.stderr, /ERROR|CRITICAL/);
 });
 
+test('`kamailio -c` of the KEMI config (routing in Lua) from the checkout is clean', () => {
+  const r = spawnSync('/usr/sbin/kamailio', ['-c', '-f', 'kamailio-cfg/kamailio-kemi.cfg',
+    '-A', 'KEMI_SCRIPT="kamailio-cfg/kamailio-kemi.lua"'], { encoding: 'utf8', timeout: LIMIT_MS, killSignal: 'SIGKILL', cwd: REPO });
+  assert.strictEqual(r.status, 0, r.stderr);
+  assert.match(r.stderr, /config file ok/);
+  assert.doesNotMatch(r.stderr, /ERROR|CRITICAL/);
+});
+
+// kamailio-kemi.lua names, in a comment above each function, the route of
+// kamailio.cfg it stands for: a route added to one file only is caught here.
+test('every route of kamailio.cfg has its counterpart in kamailio-kemi.lua', () => {
+  const cfg = fs.readFileSync(path.join(REPO, 'kamailio-cfg/kamailio.cfg'), 'utf8');
+  const lua = fs.readFileSync(path.join(REPO, 'kamailio-cfg/kamailio-kemi.lua'), 'utf8');
+  const routes = [...cfg.matchAll(/^((?:failure_|onreply_|event_)?route\[[^\]]+\]|request_route|reply_route) \{/gm)].map((m) => m[1]);
+  assert.ok(routes.length > 30 && routes.includes('event_route[wic:range-register]'), routes.join(' '));
+  const missing = routes.filter((r) => !new RegExp(`^-- ${r.replace(/[[\]]/g, '\\$&')}(:|$)`, 'm').test(lua));
+  assert.deepStrictEqual(missing, [], 'routes of kamailio.cfg without a function in kamailio-kemi.lua');
+});
+
 test('a malformed IMS Core address in modparam ims_core stops the configuration check', () => {
   for (const bad of ['10.0.0.0/abc', '10.0.0.0/33', 'not-an-ip', '10.0.0.0/']) {
     const r = spawnSync('/usr/sbin/kamailio', ['-c', '-f', 'kamailio-cfg/kamailio.cfg', '-A', `IMS_CORE="${bad}"`],

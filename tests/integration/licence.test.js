@@ -3,7 +3,7 @@
 'use strict';
 // The licence: LICENSE at the root is the GNU GPL version 2, and every source
 // file of the project (C, JS, shell, Kamailio configs, Makefiles, Dockerfiles, .ci/run, as listed
-// by git) carries the SPDX header GPL-2.0-or-later within its first lines.
+// by git, Lua scripts included) carries the SPDX header GPL-2.0-or-later within its first lines.
 // Not source: docs, JSON, XML, pcaps, the fuzz corpora and regression
 // inputs, fuzz dictionaries, node_modules and vendored third-party files.
 
@@ -26,7 +26,7 @@ const EXCLUDED_DIRS = ['node_modules/', 'docs/', 'tests/fuzz/corpus/', 'tests/fu
 function isSource(f) {
   if (VENDORED.has(f)) return false;
   if (EXCLUDED_DIRS.some((d) => f.startsWith(d) || f.includes(`/${d}`))) return false;
-  return /\.(c|h|js|sh|cfg)$/.test(f) || path.basename(f) === 'Makefile'
+  return /\.(c|h|js|sh|cfg|lua)$/.test(f) || path.basename(f) === 'Makefile'
     || /^Dockerfile\./.test(path.basename(f)) || f === '.ci/run';
 }
 

@@ -36,6 +36,8 @@ async function pollUntil(fn, { timeoutMs = 5000, intervalMs = 50, what = 'condit
       const v = await fn();
       if (v) return v;
     } catch (e) {
+      // an error marked fatal (a process that exited) ends the wait at once
+      if (e && e.fatal) throw e;
       lastErr = e;
     }
     if (Date.now() >= deadline) {

@@ -20,6 +20,13 @@ const { REPO, pollUntil } = require('./common');
 const { startKamailio } = require('./kamailio');
 
 const MODULE = path.join(REPO, 'build', 'ims_wic.so');
+// The eP-CSCF's routing: kamailio.cfg (native language), or with WIC_KEMI=1
+// in the environment (or startEnv({ kemi: true })) kamailio-kemi.cfg, the
+// same routing in Lua through KEMI (kamailio-cfg/kamailio-kemi.lua).
+const NATIVE_CFG = 'kamailio-cfg/kamailio.cfg';
+const KEMI_CFG = 'kamailio-cfg/kamailio-kemi.cfg';
+const KEMI_SCRIPT = path.join(REPO, 'kamailio-cfg', 'kamailio-kemi.lua');
+const kemiByDefault = () => process.env.WIC_KEMI === '1';
 const PORTS = { sip: 5060, wss: 8443, ws: 8080, imsCore: 5070, metrics: 9494 };
 const AUDIENCE = 'epcscf.lab';
 // One address sends every test's traffic: the per-source limits of the WIC
@@ -142,14 +149,16 @@ class Env {
     return this.imsCore;
   }
 
-  // cfg: another configuration file (a test's variant of kamailio.cfg)
+  // cfg: another configuration file (a test's variant of kamailio.cfg);
+  // kemi: kamailio-kemi.cfg instead of kamailio.cfg (default: WIC_KEMI=1)
   // The signalling suites run without the eIMS-AGW (WITHOUT_MEDIA: SDP
   // passes untouched); a suite that starts rtpengine passes
   // { WITHOUT_MEDIA: false } and RTPENGINE_SOCK.
   // pkgMemoryMb: Kamailio's -M (the module's copy of the provisioning is
   // pkg memory; Kamailio's default 8 MB holds the tests' small files)
   // memoryMb: shared memory (-m) for a suite that holds many bindings.
-  async startEpcscf(defines = {}, strDefines = {}, { cfg = 'kamailio-cfg/kamailio.cfg', pkgMemoryMb, memoryMb } = {}) {
+  async startEpcscf(defines = {}, strDefines = {},
+    { kemi = kemiByDefault(), cfg = kemi ? KEMI_CFG : NATIVE_CFG, pkgMemoryMb, memoryMb } = {}) {
     const defs = { WITH_LAB_WS: true, WORKERS: 2, WITHOUT_MEDIA: true, ...SOURCE_LIMITS_LIFTED, ...defines };
     for (const [k, v] of Object.entries(defs)) if (v === false) delete defs[k];
     this.epcscf = await startKamailio({
@@ -158,7 +167,8 @@ class Env {
       strDefines: {
         WIC_MODULE: MODULE, PROVISIONING: this.provPath,
         TLS_CERT: path.join(this.dir, 'epcscf-cert.pem'),
-        TLS_KEY: path.join(this.dir, 'epcscf-key.pem'), ...strDefines,
+        TLS_KEY: path.join(this.dir, 'epcscf-key.pem'),
+        ...(kemi ? { KEMI_SCRIPT } : {}), ...strDefines,
       },
       wait: [{ proto: 'udp', port: PORTS.sip }, { proto: 'tcp', port: PORTS.wss },
         { proto: 'tcp', port: PORTS.ws }, ...(defs.WITHOUT_METRICS ? [] : [{ proto: 'tcp', port: PORTS.metrics }])],
@@ -338,13 +348,15 @@ function parseRpcPage(text) {
 }
 
 async function startEnv({ name, provisioning, imsCore = true, imsCoreDefines = {}, epcscfDefines = {},
-  epcscfStrDefines = {}, epcscfCfg, epcscfPkgMb, epcscfMemoryMb, waitRanges = true } = {}) {
+  epcscfStrDefines = {}, epcscfCfg, epcscfPkgMb, epcscfMemoryMb, waitRanges = true, kemi } = {}) {
   const env = new Env(name);
   env.writeProvisioning((provisioning || defaultProvisioning)(env.keys, env));
   try {
     if (imsCore) await env.startImsCore(imsCoreDefines);
-    await env.startEpcscf(epcscfDefines, epcscfStrDefines,
-      { ...(epcscfCfg ? { cfg: epcscfCfg(env) } : {}), pkgMemoryMb: epcscfPkgMb, memoryMb: epcscfMemoryMb });
+    const opts = { pkgMemoryMb: epcscfPkgMb, memoryMb: epcscfMemoryMb };
+    if (kemi !== undefined) opts.kemi = kemi;
+    if (epcscfCfg) opts.cfg = epcscfCfg(env);
+    await env.startEpcscf(epcscfDefines, epcscfStrDefines, opts);
     if (imsCore && waitRanges) await env.waitRangeState('sip:demo@wwsf.lab', 'up');
   } catch (e) {
     await env.stop();
@@ -356,5 +368,6 @@ async function startEnv({ name, provisioning, imsCore = true, imsCoreDefines = {
 module.exports = {
   startEnv, Env, defaultProvisioning, demoOnlyProvisioning, signJws, parseRpcStructs, parseRpcTree,
   parseRpcPage, PORTS, AUDIENCE,
-  DEMO_ISS, OTHER_ISS, DEMO_ORIGIN, OTHER_ORIGIN, MODULE, SOURCE_LIMITS_LIFTED,
+  DEMO_ISS, OTHER_ISS, DEMO_ORIGIN, OTHER_ORIGIN, MODULE, SOURCE_LIMITS_LIFTED, NATIVE_CFG, KEMI_CFG,
+  KEMI_SCRIPT,
 };
