@@ -16,7 +16,13 @@ const { spawn } = require('node:child_process');
 const { KamailioInstance } = require('../lib/kamailio');
 const { REPO, track } = require('../lib/common');
 
-const CFG = fs.readFileSync(path.join(REPO, 'kamailio-cfg', 'kamailio.cfg'), 'utf8');
+// kamailio.cfg with its settings (epcscf-settings.cfg) in place of the
+// include, so that a variant is one file
+const SETTINGS = fs.readFileSync(path.join(REPO, 'kamailio-cfg', 'epcscf-settings.cfg'), 'utf8');
+const INCLUDE = 'include_file "epcscf-settings.cfg"\n';
+const ROUTING = fs.readFileSync(path.join(REPO, 'kamailio-cfg', 'kamailio.cfg'), 'utf8');
+assert.ok(ROUTING.includes(INCLUDE), 'kamailio.cfg includes epcscf-settings.cfg');
+const CFG = ROUTING.replace(INCLUDE, SETTINGS);
 const ANCHOR = 'modparam("ims_wic", "openssl_thread_stop", OPENSSL_THREAD_STOP)\n';
 
 let env;
@@ -29,7 +35,7 @@ test.after(() => fs.rmSync(env.dir, { recursive: true, force: true }));
 // kamailio.cfg with `lines` after its last ims_wic modparam; edit(text)
 // changes it further.
 function variant(name, lines, edit = (s) => s) {
-  assert.ok(CFG.includes(ANCHOR), 'kamailio.cfg sets openssl_thread_stop');
+  assert.ok(CFG.includes(ANCHOR), 'epcscf-settings.cfg sets openssl_thread_stop');
   const file = path.join(env.dir, `${name}.cfg`);
   fs.writeFileSync(file, edit(CFG.replace(ANCHOR, `${ANCHOR}${lines.join('\n')}\n`)));
   return file;

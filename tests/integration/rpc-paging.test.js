@@ -181,6 +181,8 @@ test('kamcmd ims_wic.ranges pages through 10,000 ranges', { timeout: 600000 }, a
     }),
     waitRanges: false,
     epcscfMemoryMb: 256,
+    // each process parses the provisioning into pkg memory
+    epcscfPkgMb: 64,
   });
   const started = Date.now();
   const pages = await allPages('ims_wic.ranges');
