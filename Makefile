@@ -39,13 +39,19 @@ $(BUILD)/unit/%: tests/unit/%.c $(PURE_SRC) $(PURE_HDR) $(wildcard tests/unit/*.
 
 unit: $(UNIT_BIN)
 
-tools: deps $(BUILD)/wic-token
+tools: deps $(BUILD)/wic-token $(BUILD)/wic-load
 
 $(BUILD)/wic-token: tools/wic-token.c $(PURE_SRC) $(PURE_HDR)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $(notdir $@)"
 	@$(CC) -std=c11 -D_GNU_SOURCE $(WARN) -O2 -g -I$(MOD_DIR) -o $@ $< \
 		$(PURE_SRC) -ljwt -ljansson -lcrypto -lpcre2-8
+
+# the load generator of make bench, also used by the loaded-stop test
+$(BUILD)/wic-load: tools/wic-load.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $(notdir $@)"
+	@$(CC) -std=gnu11 -D_GNU_SOURCE $(WARN) -O2 -g -I$(MOD_DIR) -o $@ $< -lssl -lcrypto
 
 test: deps
 	@$(MAKE) --no-print-directory module unit tools
@@ -84,10 +90,8 @@ fuzz:
 
 # Benchmarks (bench/run.sh, docs/performance.md): builds the load generator
 # and the in-process verify bench, then runs everything (< 15 min).
-bench: module
+bench: module $(BUILD)/wic-load
 	@mkdir -p $(BUILD)
-	$(CC) -std=gnu11 -D_GNU_SOURCE $(WARN) -O2 -g -I$(MOD_DIR) \
-		-o $(BUILD)/wic-load tools/wic-load.c -lssl -lcrypto
 	$(CC) -std=gnu11 -D_GNU_SOURCE $(WARN) -O2 -g -I$(MOD_DIR) \
 		-o $(BUILD)/wic-verify-bench tools/wic-verify-bench.c $(PURE_SRC) \
 		-ljwt -ljansson -lcrypto -lpcre2-8

@@ -146,7 +146,9 @@ class Env {
   // The signalling suites run without the eIMS-AGW (WITHOUT_MEDIA: SDP
   // passes untouched); a suite that starts rtpengine passes
   // { WITHOUT_MEDIA: false } and RTPENGINE_SOCK.
-  async startEpcscf(defines = {}, strDefines = {}, { cfg = 'kamailio-cfg/kamailio.cfg' } = {}) {
+  // memoryMb: shared memory (-m) for a suite that holds thousands of
+  // connections (the websocket module keeps 64 KiB for each)
+  async startEpcscf(defines = {}, strDefines = {}, { cfg = 'kamailio-cfg/kamailio.cfg', memoryMb } = {}) {
     const defs = { WITH_LAB_WS: true, WORKERS: 2, WITHOUT_MEDIA: true, ...SOURCE_LIMITS_LIFTED, ...defines };
     for (const [k, v] of Object.entries(defs)) if (v === false) delete defs[k];
     this.epcscf = await startKamailio({
@@ -159,6 +161,7 @@ class Env {
       },
       wait: [{ proto: 'udp', port: PORTS.sip }, { proto: 'tcp', port: PORTS.wss },
         { proto: 'tcp', port: PORTS.ws }],
+      ...(memoryMb ? { memoryMb } : {}),
     });
     return this.epcscf;
   }
@@ -261,12 +264,13 @@ function parseRpcStructs(text) {
 }
 
 async function startEnv({ name, provisioning, imsCore = true, imsCoreDefines = {}, epcscfDefines = {},
-  epcscfStrDefines = {}, epcscfCfg, waitRanges = true } = {}) {
+  epcscfStrDefines = {}, epcscfCfg, epcscfMemoryMb, waitRanges = true } = {}) {
   const env = new Env(name);
   env.writeProvisioning((provisioning || defaultProvisioning)(env.keys, env));
   try {
     if (imsCore) await env.startImsCore(imsCoreDefines);
-    await env.startEpcscf(epcscfDefines, epcscfStrDefines, epcscfCfg ? { cfg: epcscfCfg(env) } : {});
+    await env.startEpcscf(epcscfDefines, epcscfStrDefines,
+      { ...(epcscfCfg ? { cfg: epcscfCfg(env) } : {}), memoryMb: epcscfMemoryMb });
     if (imsCore && waitRanges) await env.waitRangeState('sip:demo@wwsf.lab', 'up');
   } catch (e) {
     await env.stop();
