@@ -89,7 +89,7 @@ fuzz:
 	@tests/fuzz/run.sh $(FUZZ_SECONDS)
 
 # Benchmarks (bench/run.sh, docs/performance.md): builds the load generator
-# and the in-process verify bench, then runs everything (< 15 min).
+# and the in-process verify bench, then runs everything (about 30 min).
 bench: module $(BUILD)/wic-load
 	@mkdir -p $(BUILD)
 	$(CC) -std=gnu11 -D_GNU_SOURCE $(WARN) -O2 -g -I$(MOD_DIR) \

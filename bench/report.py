@@ -76,7 +76,9 @@ for d in rounds:
         if x is None:
             return None
         run = name.rsplit(".", 1)[0]
-        x["_crashed"] = any(run == c or run.startswith(c + "-") or run == c for c in crashed)
+        # term-NAME covers term-NAME-registered and term-NAME-unregistered
+        x["_crashed"] = any(run == c or (c.startswith("term-") and run.startswith(c + "-"))
+                            for c in crashed)
         return x
     R.append({"dir": d, "crashed": crashed, "stopfail": stopfail, "load": rl})
 
@@ -131,7 +133,7 @@ for a in ALGS:
     xs = vr[a]
     if not any(xs):
         continue
-    g = lambda k: agg([x[k] if x else None for x in xs], 1)
+    g = lambda k: agg([x[k] if x else None for x in xs], 3)
     verify[a] = {
         "raw_init_per_s": g("raw_init_per_s"), "raw_dup_per_s": g("raw_dup_per_s"),
         "wic_full_per_s": g("wic_full_per_s"),
