@@ -316,7 +316,7 @@ cr() {
 	local -a t=()
 	if [ "$alg" = RS256 ]; then key=$WORK/rs.key kid=bench-rs; else key=$WORK/es.key kid=bench-es; fi
 	if [ "$tls" = wss ]; then t=(--tls) port=$WSS_PORT; else port=$WS_PORT; fi
-	start_kam "$name" "$kind"
+	start_kam "newreg-$name" "$kind"
 	"$LOAD" --mode connect-register --target "127.0.0.1:$port" "${t[@]}" --key "$key" \
 		--alg "$alg" --kid "$kid" --tokens "$tokens" --concurrency 32 --src-ips $SRC_IPS \
 		--duration "$DUR" --label "$name" >"$RR/newreg-$name.json"
@@ -330,7 +330,7 @@ rf() {
 	local name=$1 kind=$2 tls=$3 port
 	local -a t=()
 	if [ "$tls" = wss ]; then t=(--tls) port=$WSS_PORT; else port=$WS_PORT; fi
-	start_kam "$name" "$kind"
+	start_kam "refresh-$name" "$kind"
 	"$LOAD" --mode refresh --target "127.0.0.1:$port" "${t[@]}" --key "$WORK/es.key" \
 		--conns 200 --concurrency 64 --src-ips $SRC_IPS --duration "$DUR" \
 		--label "$name" >"$RR/refresh-$name.json"
@@ -352,7 +352,7 @@ wait_ready() {
 }
 tm() {
 	local name=$1 kind=$2 apid
-	start_kam "$name" "$kind"
+	start_kam "term-$name" "$kind"
 	"$LOAD" --mode answer --target "127.0.0.1:$WS_PORT" --key "$WORK/es.key" --conns 1000 \
 		--concurrency 64 --src-ips $SRC_IPS --hold-secs 300 --label "$name" \
 		>"$RR/answer-$name.jsonl" </dev/null &
@@ -377,7 +377,7 @@ hd() {
 	local -a t=()
 	if [ "$tls" = wss ]; then t=(--tls) port=$WSS_PORT; else port=$WS_PORT; fi
 	if [ "$kind" = wic ]; then mod=ims_wic; else mod=usrloc; fi
-	start_kam "$name" "$kind"
+	start_kam "hold-$name" "$kind"
 	sleep 1
 	before=$(mem_json "$mod")
 	"$LOAD" --mode hold --target "127.0.0.1:$port" "${t[@]}" --key "$WORK/es.key" \
