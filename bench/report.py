@@ -434,12 +434,12 @@ with open(os.path.join(work, "rates.dat"), "w") as fh:
         fh.write(" ".join([c["name"].replace(" ", "_")] + [str(x) for x in g3(c["wic"]["rate_per_s"]) + g3(c["stock"]["rate_per_s"])]) + "\n")
     for h in hold:
         for k, m in h["milestones"].items():
-            fh.write(" ".join([f"{h['name']}_@{int(k) // 1000}k".replace(" ", "_").replace(",", "")]
+            fh.write(" ".join([f"{h['name']}_@{int(k) / 1000:g}k".replace(" ", "_").replace(",", "")]
                               + [str(x) for x in g3(m["wic"]) + g3(m["stock"])]) + "\n")
 with open(os.path.join(work, "ratios.dat"), "w") as fh:
     for c in comparisons:
         fh.write(" ".join([c["name"].replace(" ", "_")] + [str(x) for x in g3(c["ratio"]) + g3(c.get("share_of_limit"))]) + "\n")
     for h in hold:
         for k, m in h["milestones"].items():
-            fh.write(" ".join([f"{h['name']}_@{int(k) // 1000}k".replace(" ", "_").replace(",", "")]
+            fh.write(" ".join([f"{h['name']}_@{int(k) / 1000:g}k".replace(" ", "_").replace(",", "")]
                               + [str(x) for x in g3(m["ratio"]) + g3(m["share_of_limit"])]) + "\n")
