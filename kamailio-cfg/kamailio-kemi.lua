@@ -171,6 +171,7 @@ local function media_owned(conn)
 	local ci = pv("$ci")
 	KSR.htable.sht_seti("wic_mcall", ci, conn)
 	KSR.htable.sht_sets("wic_media", conn .. ":" .. ci, pv("$ft") or "")
+	KSR.htable.sht_seti("wic_mconn", conn, 1)
 end
 
 -- route[MEDIA_FAILED]: the AGW took no offer or answer (what: which, of
@@ -300,7 +301,14 @@ local function media_connection_gone()
 	if not media_enabled() then
 		return
 	end
-	local prefix = tostring(pv("$wic(conn)")) .. ":"
+	-- only a connection that owned a media session walks wic_media (a walk
+	-- locks every slot: too dear for every connection's end)
+	local conn = tostring(pv("$wic(conn)"))
+	if KSR.htable.sht_get("wic_mconn", conn) == nil then
+		return
+	end
+	KSR.htable.sht_rm("wic_mconn", conn)
+	local prefix = conn .. ":"
 	local plen = #prefix
 	KSR.htable.sht_iterator_start("mi", "wic_media")
 	while ok(KSR.htable.sht_iterator_next("mi")) do

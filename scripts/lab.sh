@@ -230,7 +230,7 @@ start_parts() {
 		ep_cfg="$REPO/kamailio-cfg/kamailio-kemi.cfg"
 		ep_defs+=(-A "KEMI_SCRIPT=\"$REPO/kamailio-cfg/kamailio-kemi.lua\"")
 	fi
-	launch epcscf "$LOGS/epcscf.log" "$KAMAILIO" -DD -E -f "$ep_cfg" \
+	launch epcscf "$LOGS/epcscf.log" "$KAMAILIO" -DD -E -x tlsf -f "$ep_cfg" \
 		-Y "$RUN/epcscf" -w "$RUN/epcscf" "${ep_defs[@]}"
 
 	launch wwsf "$LOGS/wwsf.log" node "$REPO/lab/wwsf/server.js" --host "$LAB_IP" \
