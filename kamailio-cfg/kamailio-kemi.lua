@@ -554,6 +554,9 @@ function ksr_request_route()
 		KSR.hdr.append_to_reply("Retry-After: 4\r\n")
 		refuse("wic_refused_request_flood", 503, "Service Unavailable - Too Many Requests")
 	end
+	if (pv("$ci") or "") == "" then
+		refuse("wic_refused_malformed", 400, "Bad Request - Empty Call-ID")
+	end
 	if KSR.is_OPTIONS() and KSR.is_myself_ruri() and pv("$rU") == nil then
 		sl_reply(200, "OK")
 		exit()

@@ -623,3 +623,24 @@ test('RFC 4475 torture messages over WebSocket: 4xx or no answer, never a 2xx, n
   const r = await fx.resident.register({ impu: RESIDENT, token: fx.env.mint({ impu: [RESIDENT] }), expires: 3600 });
   assert.strictEqual(r.status, 200);
 });
+
+test('an empty Call-ID (registered WIC and unregistered connection) -> 400, counted, nothing logged at NOTICE or above', async () => {
+  const before = await fx.env.scriptStat('wic_refused_malformed');
+  const mark = fx.env.epcscf.logMark();
+  await unchanged(async () => {
+    const stranger = await wic();
+    for (const [ua, from] of [[fx.resident, RESIDENT], [stranger, 'sip:demostranger@wwsf.lab']]) {
+      for (const callId of ['', ' ']) {
+        const r = await ua.request('MESSAGE', { ruri: 'sip:+15550100@ims.lab', to: '<sip:+15550100@ims.lab>',
+          from: `<${from}>`, callId, body: 'hi', contentType: 'text/plain' });
+        assert.strictEqual(r.status, 400, r.raw);
+        assert.strictEqual(r.reason, 'Bad Request - Empty Call-ID');
+        assert.match(r.header('warning'), /wic_refused_malformed/);
+      }
+    }
+  });
+  assert.strictEqual(await fx.env.scriptStat('wic_refused_malformed'), before + 4);
+  const loud = fx.env.epcscf.log().slice(mark).split('\n')
+    .filter((l) => /^\s*\d+\(\d+\) (NOTICE|WARNING|ERROR|CRITICAL|ALERT|BUG):/.test(l));
+  assert.deepStrictEqual(loud, []);
+});
