@@ -183,7 +183,7 @@ local function media_failed(what)
 	end
 	KSR.htable.sht_seti("wic_log", "wic_media_failed", 1)
 	local line = "the eIMS-AGW took no " .. what
-			.. " from $si:$sp (Call-ID $(ci{s.substr,0,64})); more within 10 s are only counted\n"
+			.. " from $si:$sp (Call-ID$(_s( $ci){s.substr,0,65})); more within 10 s are only counted\n"
 	if from_wic_transport() then
 		KSR.xlog.xinfo(line)
 	else
@@ -673,7 +673,7 @@ local function metrics()
 	local key = why .. "/" .. reason
 	if KSR.htable.sht_get("wic_log", key) == nil then
 		KSR.htable.sht_seti("wic_log", key, 1)
-		KSR.xlog.xinfo(why .. ": $rm $(hu{s.substr,0,64}) from $si:$sp refused: " .. reason
+		KSR.xlog.xinfo(why .. ": $rm$(_s( $hu){s.substr,0,65}) from $si:$sp refused: " .. reason
 				.. "; more of this kind within 10 s are only counted\n")
 	end
 	KSR.xhttp.xhttp_reply(403, "Forbidden", "text/plain", "Metrics not served to this request\n")
