@@ -49,6 +49,17 @@ local function ok(rc)
 	return rc ~= nil and rc > 0
 end
 
+-- A native function that returns 0 ends the native script wherever it is
+-- called (t_check_trans() after resending the answer to a retransmission,
+-- t_relay() of a retransmission); through KEMI the 0 is only returned.
+-- The calls whose 0 matters go through this: it ends the Lua run then.
+local function exit_on_zero(rc)
+	if rc == 0 then
+		KSR.x.exit()
+	end
+	return rc
+end
+
 local function pv(spec)
 	return KSR.pv.get(spec)
 end
@@ -320,9 +331,10 @@ end
 
 -- ---- SIP routing -----------------------------------------------------------
 
--- route[RELAY]
+-- route[RELAY]: t_relay() 0 (a retransmission absorbed) ends it silently,
+-- as natively; only an error is answered
 local function relay()
-	if not ok(KSR.tm.t_relay()) then
+	if not ok(exit_on_zero(KSR.tm.t_relay())) then
 		KSR.sl.sl_reply_error()
 	end
 	exit()
@@ -566,7 +578,10 @@ function ksr_request_route()
 			KSR.tm.t_check_trans()
 			exit()
 		end
-		KSR.tm.t_check_trans()
+		-- 0: a retransmission of a request whose transaction exists, its
+		-- answer sent again: nothing more to do (natively the 0 ends the
+		-- script)
+		exit_on_zero(KSR.tm.t_check_trans())
 	end
 	if wic then
 		from_wic()

@@ -644,3 +644,27 @@ test('an empty Call-ID (registered WIC and unregistered connection) -> 400, coun
     .filter((l) => /^\s*\d+\(\d+\) (NOTICE|WARNING|ERROR|CRITICAL|ALERT|BUG):/.test(l));
   assert.deepStrictEqual(loud, []);
 });
+
+test('a request sent again after its answer (same branch) gets that answer again and goes nowhere twice', async () => {
+  const mark = fx.env.epcscf.logMark();
+  const imsMark = fx.env.imsCore.logMark();
+  const same = { ruri: 'sip:nobody@elsewhere.example', to: '<sip:nobody@elsewhere.example>', from: `<${RESIDENT}>`,
+    callId: crypto.randomUUID(), cseq: 7, branch: `z9hG4bK${crypto.randomBytes(6).toString('hex')}`, fromTag: 'again',
+    body: 'hi', contentType: 'text/plain' };
+  const first = await fx.resident.request('MESSAGE', same);
+  assert.strictEqual(first.status, 404, first.raw);
+  // within the transaction's wait time: tm absorbs it and sends the answer
+  // again, and that is all (an in-order barrier collects every answer)
+  const text = [`MESSAGE ${same.ruri} SIP/2.0`, `Via: SIP/2.0/WSS ${fx.resident.host};branch=${same.branch}`,
+    'Max-Forwards: 70', `To: ${same.to}`, `From: ${same.from};tag=${same.fromTag}`, `Call-ID: ${same.callId}`,
+    `CSeq: ${same.cseq} MESSAGE`, 'Content-Type: text/plain', 'Content-Length: 2', '', 'hi'].join('\r\n');
+  const { responses } = await rawExchange(fx.resident, text);
+  assert.deepStrictEqual(responses.map((m) => m.status), [404]);
+  // the IMS Core logs each request it answers 404 (its log prefix names the Call-ID)
+  const imsLines = fx.env.imsCore.log().slice(imsMark).split('\n')
+    .filter((l) => l.includes(same.callId) && /not served here -> 404/.test(l));
+  assert.strictEqual(imsLines.length, 1, 'the IMS Core got the MESSAGE once');
+  const loud = fx.env.epcscf.log().slice(mark).split('\n')
+    .filter((l) => /^\s*\d+\(\d+\) (NOTICE|WARNING|ERROR|CRITICAL|ALERT|BUG):/.test(l));
+  assert.deepStrictEqual(loud, []);
+});
