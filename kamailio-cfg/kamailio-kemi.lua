@@ -103,7 +103,12 @@ local function count_and_log(why)
 	KSR.statistics.update_stat(why, 1)
 	if KSR.htable.sht_get("wic_log", why) == nil then
 		KSR.htable.sht_seti("wic_log", why, 1)
-		KSR.xlog.xinfo(why .. ": $rm from $si:$sp refused (Call-ID $ci); more of this kind within 10 s are only counted\n")
+		if string.find(tostring(pv("$rv") or ""), "HTTP/", 1, true) == 1 then
+			-- an HTTP request has no Call-ID ($ci would log an ERROR)
+			KSR.xlog.xinfo(why .. ": HTTP $rm from $si:$sp refused; more of this kind within 10 s are only counted\n")
+		else
+			KSR.xlog.xinfo(why .. ": $rm from $si:$sp refused (Call-ID $ci); more of this kind within 10 s are only counted\n")
+		end
 	end
 end
 
@@ -732,6 +737,23 @@ local function xhttp_request()
 	end
 	if origin < 0 then
 		KSR.xhttp.xhttp_reply(403, "Forbidden", "text/plain", "Origin not authorized\n")
+		exit()
+	end
+	-- what the websocket module would refuse is refused here first (it
+	-- logs each of its refusals as a WARNING)
+	local proto = pv("$(hdr(Sec-WebSocket-Protocol)[*])") or ""
+	if pv("$hdrc(Sec-WebSocket-Key)") ~= 1 or pv("$hdrc(Sec-WebSocket-Version)") ~= 1
+			or pv("$hdrc(Origin)") > 1
+			or not string.find(string.lower(proto), "sip", 1, true) then
+		count_and_log("wic_refused_handshake")
+		KSR.hdr.append_to_reply("Sec-WebSocket-Protocol: sip\r\nSec-WebSocket-Version: 13\r\n")
+		KSR.xhttp.xhttp_reply(400, "Bad Request", "text/plain", "WebSocket handshake refused\n")
+		exit()
+	end
+	if pv("$hdr(Sec-WebSocket-Version)") ~= "13" then
+		count_and_log("wic_refused_handshake")
+		KSR.hdr.append_to_reply("Sec-WebSocket-Version: 13\r\n")
+		KSR.xhttp.xhttp_reply(426, "Upgrade Required", "text/plain", "WebSocket version 13 only\n")
 		exit()
 	end
 	if not ok(KSR.websocket.handle_handshake()) then

@@ -668,3 +668,42 @@ test('a request sent again after its answer (same branch) gets that answer again
     .filter((l) => /^\s*\d+\(\d+\) (NOTICE|WARNING|ERROR|CRITICAL|ALERT|BUG):/.test(l));
   assert.deepStrictEqual(loud, []);
 });
+
+// One raw HTTP upgrade request on the plain WebSocket port: its status line.
+function upgradeStatus(headers) {
+  return new Promise((resolve, reject) => {
+    let got = '';
+    const sock = require('node:net').connect({ host: '127.0.0.1', port: 8080 }, () => sock.write(['GET / HTTP/1.1',
+      'Host: 127.0.0.1:8080', 'Upgrade: websocket', 'Connection: Upgrade', ...headers, '', ''].join('\r\n')));
+    const timer = setTimeout(() => { sock.destroy(); reject(new Error(`got only ${JSON.stringify(got)}`)); }, 5000);
+    sock.setEncoding('utf8');
+    sock.on('data', (d) => {
+      got += d;
+      if (/\r\n\r\n/.test(got)) { clearTimeout(timer); sock.destroy(); resolve(got.split('\r\n')[0]); }
+    });
+    sock.on('error', (e) => { clearTimeout(timer); reject(e); });
+  });
+}
+
+test('WebSocket upgrades the websocket module would refuse: the same answers, counted, nothing logged at NOTICE or above', async () => {
+  const before = await fx.env.scriptStat('wic_refused_handshake');
+  const mark = fx.env.epcscf.logMark();
+  const key = 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==';
+  const cases = [
+    ['version 12', 426, [`Origin: ${ORIGIN}`, key, 'Sec-WebSocket-Version: 12', 'Sec-WebSocket-Protocol: sip']],
+    ['no version', 400, [`Origin: ${ORIGIN}`, key, 'Sec-WebSocket-Protocol: sip']],
+    ['two versions', 400, [`Origin: ${ORIGIN}`, key, 'Sec-WebSocket-Version: 13', 'Sec-WebSocket-Version: 13', 'Sec-WebSocket-Protocol: sip']],
+    ['no key', 400, [`Origin: ${ORIGIN}`, 'Sec-WebSocket-Version: 13', 'Sec-WebSocket-Protocol: sip']],
+    ['two keys', 400, [`Origin: ${ORIGIN}`, key, key, 'Sec-WebSocket-Version: 13', 'Sec-WebSocket-Protocol: sip']],
+    ['no sip subprotocol', 400, [`Origin: ${ORIGIN}`, key, 'Sec-WebSocket-Version: 13', 'Sec-WebSocket-Protocol: msrp']],
+    ['two Origins', 400, [`Origin: ${ORIGIN}`, `Origin: ${ORIGIN}`, key, 'Sec-WebSocket-Version: 13', 'Sec-WebSocket-Protocol: sip']],
+  ];
+  for (const [what, code, headers] of cases) {
+    assert.match(await upgradeStatus(headers), new RegExp(`^HTTP/1\\.1 ${code} `), what);
+  }
+  await pollUntil(async () => (await fx.env.scriptStat('wic_refused_handshake')) === before + cases.length,
+    { what: 'wic_refused_handshake counted' });
+  const loud = fx.env.epcscf.log().slice(mark).split('\n')
+    .filter((l) => /^\s*\d+\(\d+\) (NOTICE|WARNING|ERROR|CRITICAL|ALERT|BUG):/.test(l));
+  assert.deepStrictEqual(loud, []);
+});
