@@ -49,6 +49,17 @@ local function ok(rc)
 	return rc ~= nil and rc > 0
 end
 
+-- A native function that returns 0 ends the native script wherever it is
+-- called (t_check_trans() after resending the answer to a retransmission,
+-- t_relay() of a retransmission); through KEMI the 0 is only returned.
+-- The calls whose 0 matters go through this: it ends the Lua run then.
+local function exit_on_zero(rc)
+	if rc == 0 then
+		KSR.x.exit()
+	end
+	return rc
+end
+
 local function pv(spec)
 	return KSR.pv.get(spec)
 end
@@ -92,7 +103,12 @@ local function count_and_log(why)
 	KSR.statistics.update_stat(why, 1)
 	if KSR.htable.sht_get("wic_log", why) == nil then
 		KSR.htable.sht_seti("wic_log", why, 1)
-		KSR.xlog.xinfo(why .. ": $rm from $si:$sp refused (Call-ID $ci); more of this kind within 10 s are only counted\n")
+		if string.find(tostring(pv("$rv") or ""), "HTTP/", 1, true) == 1 then
+			-- an HTTP request has no Call-ID ($ci would log an ERROR)
+			KSR.xlog.xinfo(why .. ": HTTP $rm from $si:$sp refused; more of this kind within 10 s are only counted\n")
+		else
+			KSR.xlog.xinfo(why .. ": $rm from $si:$sp refused (Call-ID $ci); more of this kind within 10 s are only counted\n")
+		end
 	end
 end
 
@@ -184,7 +200,7 @@ local function media_failed(what)
 	end
 	KSR.htable.sht_seti("wic_log", "wic_media_failed", 1)
 	local line = "the eIMS-AGW took no " .. what
-			.. " from $si:$sp (Call-ID $(ci{s.substr,0,64})); more within 10 s are only counted\n"
+			.. " from $si:$sp (Call-ID$(_s( $ci){s.substr,0,65})); more within 10 s are only counted\n"
 	if from_wic_transport() then
 		KSR.xlog.xinfo(line)
 	else
@@ -328,9 +344,10 @@ end
 
 -- ---- SIP routing -----------------------------------------------------------
 
--- route[RELAY]
+-- route[RELAY]: t_relay() 0 (a retransmission absorbed) ends it silently,
+-- as natively; only an error is answered
 local function relay()
-	if not ok(KSR.tm.t_relay()) then
+	if not ok(exit_on_zero(KSR.tm.t_relay())) then
 		KSR.sl.sl_reply_error()
 	end
 	exit()
@@ -562,6 +579,9 @@ function ksr_request_route()
 		KSR.hdr.append_to_reply("Retry-After: 4\r\n")
 		refuse("wic_refused_request_flood", 503, "Service Unavailable - Too Many Requests")
 	end
+	if (pv("$ci") or "") == "" then
+		refuse("wic_refused_malformed", 400, "Bad Request - Empty Call-ID")
+	end
 	if KSR.is_OPTIONS() and KSR.is_myself_ruri() and pv("$rU") == nil then
 		sl_reply(200, "OK")
 		exit()
@@ -571,7 +591,10 @@ function ksr_request_route()
 			KSR.tm.t_check_trans()
 			exit()
 		end
-		KSR.tm.t_check_trans()
+		-- 0: a retransmission of a request whose transaction exists, its
+		-- answer sent again: nothing more to do (natively the 0 ends the
+		-- script)
+		exit_on_zero(KSR.tm.t_check_trans())
 	end
 	if wic then
 		from_wic()
@@ -678,7 +701,7 @@ local function metrics()
 	local key = why .. "/" .. reason
 	if KSR.htable.sht_get("wic_log", key) == nil then
 		KSR.htable.sht_seti("wic_log", key, 1)
-		KSR.xlog.xinfo(why .. ": $rm $(hu{s.substr,0,64}) from $si:$sp refused: " .. reason
+		KSR.xlog.xinfo(why .. ": $rm$(_s( $hu){s.substr,0,65}) from $si:$sp refused: " .. reason
 				.. "; more of this kind within 10 s are only counted\n")
 	end
 	KSR.xhttp.xhttp_reply(403, "Forbidden", "text/plain", "Metrics not served to this request\n")
@@ -722,6 +745,23 @@ local function xhttp_request()
 	end
 	if origin < 0 then
 		KSR.xhttp.xhttp_reply(403, "Forbidden", "text/plain", "Origin not authorized\n")
+		exit()
+	end
+	-- what the websocket module would refuse is refused here first (it
+	-- logs each of its refusals as a WARNING)
+	local proto = pv("$(hdr(Sec-WebSocket-Protocol)[*])") or ""
+	if pv("$hdrc(Sec-WebSocket-Key)") ~= 1 or pv("$hdrc(Sec-WebSocket-Version)") ~= 1
+			or pv("$hdrc(Origin)") > 1
+			or not string.find(string.lower(proto), "sip", 1, true) then
+		count_and_log("wic_refused_handshake")
+		KSR.hdr.append_to_reply("Sec-WebSocket-Protocol: sip\r\nSec-WebSocket-Version: 13\r\n")
+		KSR.xhttp.xhttp_reply(400, "Bad Request", "text/plain", "WebSocket handshake refused\n")
+		exit()
+	end
+	if pv("$hdr(Sec-WebSocket-Version)") ~= "13" then
+		count_and_log("wic_refused_handshake")
+		KSR.hdr.append_to_reply("Sec-WebSocket-Version: 13\r\n")
+		KSR.xhttp.xhttp_reply(426, "Upgrade Required", "text/plain", "WebSocket version 13 only\n")
 		exit()
 	end
 	if not ok(KSR.websocket.handle_handshake()) then

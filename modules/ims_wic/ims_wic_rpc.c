@@ -34,6 +34,13 @@
 #define WIC_BRIEF_LIMIT_MAX 5000
 #define WIC_RANGES_LIMIT 20
 #define WIC_RANGES_LIMIT_MAX 100
+/* A range's Service-Route and P-Associated-URI are listed up to this many
+ * bytes each, then cut with "... (<n> bytes, cut)": the IMS Core chooses
+ * their length (an implicit registration set may list hundreds of URIs),
+ * and one structure of a ctl reply holds binrpc_struct_max_body_size
+ * (8 KiB by default) at most; with both cut a range's structure fits it. */
+#define WIC_RPC_LIST_MAX 3000
+#define WIC_RPC_CUT_TAIL 40
 
 typedef struct rpc_page
 {
@@ -293,16 +300,30 @@ static void rpc_reload(rpc_t *rpc, void *ctx)
 	rpc->rpl_printf(ctx, "ok, generation %u", wic_prov_generation());
 }
 
-static size_t range_cost(
-		const char *pui, const char *wildcard, const wic_rs_view_t *v)
+/* The header list as listed: whole when short, else its first
+ * WIC_RPC_LIST_MAX bytes and how long it is. */
+static const char *list_value(const char *v, char *buf, size_t len)
+{
+	size_t n;
+
+	if(v == NULL)
+		return "";
+	n = strlen(v);
+	if(n <= WIC_RPC_LIST_MAX)
+		return v;
+	snprintf(buf, len, "%.*s... (%zu bytes, cut)", WIC_RPC_LIST_MAX, v, n);
+	return buf;
+}
+
+static size_t range_cost(const char *pui, const char *wildcard,
+		const wic_rs_view_t *v, const char *sr, const char *pau)
 {
 	return cost("range", wildcard) + cost("distinct_pui", pui)
 		   + cost("state", wic_rs_state_name(v->state)) + cost("expires", NULL)
 		   + cost("next_action", NULL) + cost("attempts", NULL)
 		   + cost("wic_count", NULL) + cost("last_code", NULL)
-		   + cost("last_error", v->last_error)
-		   + cost("service_route", v->service_route)
-		   + cost("associated_uris", v->pau) + cost("call_id", v->call_id)
+		   + cost("last_error", v->last_error) + cost("service_route", sr)
+		   + cost("associated_uris", pau) + cost("call_id", v->call_id)
 		   + cost("cseq", NULL) + cost("removed", NULL)
 		   + cost("deregister_until", NULL) + WIC_RPC_FIELD_COST;
 }
@@ -312,9 +333,15 @@ static void page_range(void *ctx, const char *pui, const char *wildcard,
 {
 	rpc_page_t *p = ctx;
 	void *th;
+	char srbuf[WIC_RPC_LIST_MAX + WIC_RPC_CUT_TAIL];
+	char paubuf[WIC_RPC_LIST_MAX + WIC_RPC_CUT_TAIL];
+	const char *sr, *pau;
 
-	if(p->failed || p->index++ < p->offset
-			|| !page_take(p, range_cost(pui, wildcard, v)))
+	if(p->failed || p->index++ < p->offset)
+		return;
+	sr = list_value(v->service_route, srbuf, sizeof(srbuf));
+	pau = list_value(v->pau, paubuf, sizeof(paubuf));
+	if(!page_take(p, range_cost(pui, wildcard, v, sr, pau)))
 		return;
 	if(p->rpc->array_add(p->list, "{", &th) < 0
 			|| p->rpc->struct_add(th, "sssdduudsss", "range", wildcard,
@@ -325,8 +352,7 @@ static void page_range(void *ctx, const char *pui, const char *wildcard,
 					   v->next_action ? (int)(v->next_action - p->now) : 0,
 					   "attempts", v->attempts, "wic_count", v->wic_count,
 					   "last_code", v->last_code, "last_error", v->last_error,
-					   "service_route", v->service_route, "associated_uris",
-					   v->pau)
+					   "service_route", sr, "associated_uris", pau)
 					   < 0
 			|| p->rpc->struct_add(th, "sudd", "call_id", v->call_id, "cseq",
 					   v->cseq, "removed", v->removed, "deregister_until",

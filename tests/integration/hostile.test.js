@@ -623,3 +623,87 @@ test('RFC 4475 torture messages over WebSocket: 4xx or no answer, never a 2xx, n
   const r = await fx.resident.register({ impu: RESIDENT, token: fx.env.mint({ impu: [RESIDENT] }), expires: 3600 });
   assert.strictEqual(r.status, 200);
 });
+
+test('an empty Call-ID (registered WIC and unregistered connection) -> 400, counted, nothing logged at NOTICE or above', async () => {
+  const before = await fx.env.scriptStat('wic_refused_malformed');
+  const mark = fx.env.epcscf.logMark();
+  await unchanged(async () => {
+    const stranger = await wic();
+    for (const [ua, from] of [[fx.resident, RESIDENT], [stranger, 'sip:demostranger@wwsf.lab']]) {
+      for (const callId of ['', ' ']) {
+        const r = await ua.request('MESSAGE', { ruri: 'sip:+15550100@ims.lab', to: '<sip:+15550100@ims.lab>',
+          from: `<${from}>`, callId, body: 'hi', contentType: 'text/plain' });
+        assert.strictEqual(r.status, 400, r.raw);
+        assert.strictEqual(r.reason, 'Bad Request - Empty Call-ID');
+        assert.match(r.header('warning'), /wic_refused_malformed/);
+      }
+    }
+  });
+  assert.strictEqual(await fx.env.scriptStat('wic_refused_malformed'), before + 4);
+  const loud = fx.env.epcscf.log().slice(mark).split('\n')
+    .filter((l) => /^\s*\d+\(\d+\) (NOTICE|WARNING|ERROR|CRITICAL|ALERT|BUG):/.test(l));
+  assert.deepStrictEqual(loud, []);
+});
+
+test('a request sent again after its answer (same branch) gets that answer again and goes nowhere twice', async () => {
+  const mark = fx.env.epcscf.logMark();
+  const imsMark = fx.env.imsCore.logMark();
+  const same = { ruri: 'sip:nobody@elsewhere.example', to: '<sip:nobody@elsewhere.example>', from: `<${RESIDENT}>`,
+    callId: crypto.randomUUID(), cseq: 7, branch: `z9hG4bK${crypto.randomBytes(6).toString('hex')}`, fromTag: 'again',
+    body: 'hi', contentType: 'text/plain' };
+  const first = await fx.resident.request('MESSAGE', same);
+  assert.strictEqual(first.status, 404, first.raw);
+  // within the transaction's wait time: tm absorbs it and sends the answer
+  // again, and that is all (an in-order barrier collects every answer)
+  const text = [`MESSAGE ${same.ruri} SIP/2.0`, `Via: SIP/2.0/WSS ${fx.resident.host};branch=${same.branch}`,
+    'Max-Forwards: 70', `To: ${same.to}`, `From: ${same.from};tag=${same.fromTag}`, `Call-ID: ${same.callId}`,
+    `CSeq: ${same.cseq} MESSAGE`, 'Content-Type: text/plain', 'Content-Length: 2', '', 'hi'].join('\r\n');
+  const { responses } = await rawExchange(fx.resident, text);
+  assert.deepStrictEqual(responses.map((m) => m.status), [404]);
+  // the IMS Core logs each request it answers 404 (its log prefix names the Call-ID)
+  const imsLines = fx.env.imsCore.log().slice(imsMark).split('\n')
+    .filter((l) => l.includes(same.callId) && /not served here -> 404/.test(l));
+  assert.strictEqual(imsLines.length, 1, 'the IMS Core got the MESSAGE once');
+  const loud = fx.env.epcscf.log().slice(mark).split('\n')
+    .filter((l) => /^\s*\d+\(\d+\) (NOTICE|WARNING|ERROR|CRITICAL|ALERT|BUG):/.test(l));
+  assert.deepStrictEqual(loud, []);
+});
+
+// One raw HTTP upgrade request on the plain WebSocket port: its status line.
+function upgradeStatus(headers) {
+  return new Promise((resolve, reject) => {
+    let got = '';
+    const sock = require('node:net').connect({ host: '127.0.0.1', port: 8080 }, () => sock.write(['GET / HTTP/1.1',
+      'Host: 127.0.0.1:8080', 'Upgrade: websocket', 'Connection: Upgrade', ...headers, '', ''].join('\r\n')));
+    const timer = setTimeout(() => { sock.destroy(); reject(new Error(`got only ${JSON.stringify(got)}`)); }, 5000);
+    sock.setEncoding('utf8');
+    sock.on('data', (d) => {
+      got += d;
+      if (/\r\n\r\n/.test(got)) { clearTimeout(timer); sock.destroy(); resolve(got.split('\r\n')[0]); }
+    });
+    sock.on('error', (e) => { clearTimeout(timer); reject(e); });
+  });
+}
+
+test('WebSocket upgrades the websocket module would refuse: the same answers, counted, nothing logged at NOTICE or above', async () => {
+  const before = await fx.env.scriptStat('wic_refused_handshake');
+  const mark = fx.env.epcscf.logMark();
+  const key = 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==';
+  const cases = [
+    ['version 12', 426, [`Origin: ${ORIGIN}`, key, 'Sec-WebSocket-Version: 12', 'Sec-WebSocket-Protocol: sip']],
+    ['no version', 400, [`Origin: ${ORIGIN}`, key, 'Sec-WebSocket-Protocol: sip']],
+    ['two versions', 400, [`Origin: ${ORIGIN}`, key, 'Sec-WebSocket-Version: 13', 'Sec-WebSocket-Version: 13', 'Sec-WebSocket-Protocol: sip']],
+    ['no key', 400, [`Origin: ${ORIGIN}`, 'Sec-WebSocket-Version: 13', 'Sec-WebSocket-Protocol: sip']],
+    ['two keys', 400, [`Origin: ${ORIGIN}`, key, key, 'Sec-WebSocket-Version: 13', 'Sec-WebSocket-Protocol: sip']],
+    ['no sip subprotocol', 400, [`Origin: ${ORIGIN}`, key, 'Sec-WebSocket-Version: 13', 'Sec-WebSocket-Protocol: msrp']],
+    ['two Origins', 400, [`Origin: ${ORIGIN}`, `Origin: ${ORIGIN}`, key, 'Sec-WebSocket-Version: 13', 'Sec-WebSocket-Protocol: sip']],
+  ];
+  for (const [what, code, headers] of cases) {
+    assert.match(await upgradeStatus(headers), new RegExp(`^HTTP/1\\.1 ${code} `), what);
+  }
+  await pollUntil(async () => (await fx.env.scriptStat('wic_refused_handshake')) === before + cases.length,
+    { what: 'wic_refused_handshake counted' });
+  const loud = fx.env.epcscf.log().slice(mark).split('\n')
+    .filter((l) => /^\s*\d+\(\d+\) (NOTICE|WARNING|ERROR|CRITICAL|ALERT|BUG):/.test(l));
+  assert.deepStrictEqual(loud, []);
+});

@@ -14,6 +14,7 @@ const http = require('node:http');
 const net = require('node:net');
 const { startEnv, PORTS, DEMO_ORIGIN } = require('../lib/env');
 const { SipWs } = require('../lib/sipws');
+const { pollUntil } = require('../lib/common');
 
 const HOST = '127.0.0.1';
 const ALICE = 'sip:demometrics@wwsf.lab';
@@ -169,4 +170,31 @@ test('the WebSocket listeners never serve /metrics', async () => {
   });
   assert.strictEqual(wss.status, 404, wss.body);
   assert.ok(!wss.body.includes('kamailio_'));
+});
+
+test('a request line without a path (GET  HTTP/1.1) is refused 403 like any other, logged at INFO only', async () => {
+  const before = await env.scriptStat('wic_refused_metrics');
+  // the refusal line is written (once per reason and 10 s: forget the
+  // earlier ones)
+  await env.epcscf.rpc('htable.flush', 'wic_log');
+  const mark = env.epcscf.logMark();
+  const status = await new Promise((resolve, reject) => {
+    let got = '';
+    const sock = net.connect({ host: HOST, port: PORTS.metrics }, () => sock.write('GET  HTTP/1.1\r\nHost: rebound.example\r\n\r\n'));
+    const timer = setTimeout(() => { sock.destroy(); reject(new Error(`got only ${JSON.stringify(got)}`)); }, 5000);
+    sock.setEncoding('utf8');
+    sock.on('data', (d) => {
+      got += d;
+      if (/\r\n\r\n/.test(got)) { clearTimeout(timer); sock.destroy(); resolve(got.split('\r\n')[0]); }
+    });
+    sock.on('error', (e) => { clearTimeout(timer); reject(e); });
+  });
+  assert.strictEqual(status, 'HTTP/1.1 403 Forbidden');
+  assert.strictEqual(await env.scriptStat('wic_refused_metrics'), before + 1);
+  const log = await pollUntil(() => {
+    const l = env.epcscf.log().slice(mark);
+    return /INFO: .*wic_refused_metrics: GET  from 127\.0\.0\.1:\d+ refused: Host is not this listener/.test(l) && l;
+  }, { what: 'the refusal line' });
+  const loud = log.split('\n').filter((l) => /^\s*\d+\(\d+\) (NOTICE|WARNING|ERROR|CRITICAL|ALERT|BUG):/.test(l));
+  assert.deepStrictEqual(loud, []);
 });
