@@ -661,6 +661,8 @@ static int child_init(int rank)
 		LM_INFO("OpenSSL thread state of the main process dropped "
 				"(openssl_thread_stop)\n");
 	}
+	if(rank != PROC_INIT)
+		wic_tcache_forked();
 	if(rank != PROC_MAIN)
 		return 0;
 	if(fork_basic_timer(PROC_TIMER, "ims_wic timer", 1, wic_range_timer, NULL,

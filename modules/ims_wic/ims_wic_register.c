@@ -290,15 +290,17 @@ static wic_verdict_t admit(struct sip_msg *msg, reg_request_t *rq,
 	wic_sig_mode_t mode = WIC_VERIFY_SIGNATURE;
 	wic_verdict_t v;
 	char why[256] = "";
+	wic_tcache_key_t key = {.ok = false};
 
 	if(prov == NULL) {
 		wic_prov_refused(msg, "REGISTER");
 		refuse_unusable(msg);
 		return WIC_WRONG_WWSF;
 	}
-	if(rq->token
-			&& wic_tcache_hit(
-					wic_tokens, rq->token, rq->token_len, prov_id, now))
+	/* one SHA-256 of the token for the lookup and the store after a
+	 * verification */
+	if(rq->token && wic_tcache_key(&key, rq->token, rq->token_len)
+			&& wic_tcache_hit_key(wic_tokens, &key, prov_id, now))
 		mode = WIC_SKIP_SIGNATURE;
 	update_stat(mode == WIC_SKIP_SIGNATURE ? wic_stat_token_cache_hits
 										   : wic_stat_tokens_verified,
@@ -311,8 +313,8 @@ static wic_verdict_t admit(struct sip_msg *msg, reg_request_t *rq,
 		return v;
 	}
 	if(mode == WIC_VERIFY_SIGNATURE)
-		wic_tcache_put(wic_tokens, rq->token, rq->token_len, prov_id,
-				(time_t)adm->token.exp, now);
+		wic_tcache_put_key(
+				wic_tokens, &key, prov_id, (time_t)adm->token.exp, now);
 	return WIC_OK;
 }
 

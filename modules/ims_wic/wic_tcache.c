@@ -86,14 +86,45 @@ static void slot_unlock(wic_tcache_t *c, unsigned slot)
 		c->locks.unlock(c->locks.ctx, slot % c->nlocks);
 }
 
+/* SHA-256 of this process: fetched once and one context reused. EVP_Digest
+ * with EVP_sha256() fetched the algorithm from the provider store (under
+ * its read lock) and allocated a context, in shared memory under Kamailio's
+ * tls module, on every call: about 4 us of a new registration. Kamailio's
+ * processes are single-threaded; wic_tcache_forked() (child_init) drops
+ * what a parent may have made, so that no two processes share one. */
+static EVP_MD *sha256_md;
+static EVP_MD_CTX *sha256_ctx;
+
+void wic_tcache_forked(void)
+{
+	sha256_md = NULL; /* the parent's, if any: not ours to free */
+	sha256_ctx = NULL;
+}
+
 static bool token_digest(
 		const char *tok, size_t len, unsigned char d[SHA256_DIGEST_LENGTH])
 {
 	unsigned dlen = 0;
 
-	return tok && len > 0
-		   && EVP_Digest(tok, len, d, &dlen, EVP_sha256(), NULL) == 1
+	if(!tok || len == 0)
+		return false;
+	if(!sha256_md)
+		sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL);
+	if(!sha256_ctx)
+		sha256_ctx = EVP_MD_CTX_new();
+	if(!sha256_md || !sha256_ctx) /* no memory now: the one-shot way */
+		return EVP_Digest(tok, len, d, &dlen, EVP_sha256(), NULL) == 1
+			   && dlen == SHA256_DIGEST_LENGTH;
+	return EVP_DigestInit_ex2(sha256_ctx, sha256_md, NULL) == 1
+		   && EVP_DigestUpdate(sha256_ctx, tok, len) == 1
+		   && EVP_DigestFinal_ex(sha256_ctx, d, &dlen) == 1
 		   && dlen == SHA256_DIGEST_LENGTH;
+}
+
+bool wic_tcache_key(wic_tcache_key_t *k, const char *tok, size_t len)
+{
+	k->ok = token_digest(tok, len, k->digest);
+	return k->ok;
 }
 
 /* The digest is uniformly distributed: its first bytes are a fine hash. */
@@ -118,18 +149,27 @@ static bool entry_dead(const tc_entry_t *e, uint64_t prov_id, time_t now)
 bool wic_tcache_hit(wic_tcache_t *c, const char *tok, size_t len,
 		uint64_t prov_id, time_t now)
 {
-	unsigned char d[SHA256_DIGEST_LENGTH];
+	wic_tcache_key_t k;
+
+	return wic_tcache_key(&k, tok, len)
+		   && wic_tcache_hit_key(c, &k, prov_id, now);
+}
+
+bool wic_tcache_hit_key(wic_tcache_t *c, const wic_tcache_key_t *k,
+		uint64_t prov_id, time_t now)
+{
+	const unsigned char *d = k->digest;
 	unsigned slot, i;
 	tc_entry_t *e;
 	bool hit = false;
 
-	if(!c || !token_digest(tok, len, d))
+	if(!c || !k->ok)
 		return false;
 	slot = slot_of(c, d);
 	slot_lock(c, slot);
 	e = slot_entries(c, slot);
 	for(i = 0; i < c->ways; i++) {
-		if(!e[i].used || memcmp(e[i].digest, d, sizeof(d)) != 0)
+		if(!e[i].used || memcmp(e[i].digest, d, SHA256_DIGEST_LENGTH) != 0)
 			continue;
 		hit = !entry_dead(&e[i], prov_id, now);
 		if(!hit) {
@@ -166,18 +206,27 @@ static tc_entry_t *victim_of(tc_entry_t *e, unsigned ways,
 void wic_tcache_put(wic_tcache_t *c, const char *tok, size_t len,
 		uint64_t prov_id, time_t exp, time_t now)
 {
-	unsigned char d[SHA256_DIGEST_LENGTH];
+	wic_tcache_key_t k;
+
+	if(c && exp > now && wic_tcache_key(&k, tok, len))
+		wic_tcache_put_key(c, &k, prov_id, exp, now);
+}
+
+void wic_tcache_put_key(wic_tcache_t *c, const wic_tcache_key_t *k,
+		uint64_t prov_id, time_t exp, time_t now)
+{
+	const unsigned char *d = k->digest;
 	unsigned slot;
 	tc_entry_t *e;
 
-	if(!c || exp <= now || !token_digest(tok, len, d))
+	if(!c || exp <= now || !k->ok)
 		return; /* a dead token is not worth a slot */
 	slot = slot_of(c, d);
 	slot_lock(c, slot);
 	e = victim_of(slot_entries(c, slot), c->ways, d, prov_id, now);
 	if(!e->used)
 		__atomic_add_fetch(&c->n_used, 1u, __ATOMIC_RELAXED);
-	memcpy(e->digest, d, sizeof(d));
+	memcpy(e->digest, d, SHA256_DIGEST_LENGTH);
 	e->used = true;
 	e->prov_id = prov_id;
 	e->exp = exp;

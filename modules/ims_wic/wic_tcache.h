@@ -35,6 +35,22 @@ bool wic_tcache_hit(wic_tcache_t *c, const char *tok, size_t len,
 void wic_tcache_put(wic_tcache_t *c, const char *tok, size_t len,
 		uint64_t prov_id, time_t exp, time_t now);
 
+/* The same two with the digest computed once (wic_tcache_key) for a
+ * lookup and the store that follows it. */
+typedef struct wic_tcache_key
+{
+	unsigned char digest[32]; /* SHA-256 of the token */
+	bool ok;
+} wic_tcache_key_t;
+bool wic_tcache_key(wic_tcache_key_t *k, const char *tok, size_t len);
+bool wic_tcache_hit_key(wic_tcache_t *c, const wic_tcache_key_t *k,
+		uint64_t prov_id, time_t now);
+void wic_tcache_put_key(wic_tcache_t *c, const wic_tcache_key_t *k,
+		uint64_t prov_id, time_t exp, time_t now);
+/* In every new process (child_init): the digest state of this process is
+ * made anew, not inherited. */
+void wic_tcache_forked(void);
+
 /* Entries in use (an expired one counts until it is dropped or replaced).
  * Lock-free and O(1): a counter kept on insert and eviction. */
 unsigned wic_tcache_count(wic_tcache_t *c);

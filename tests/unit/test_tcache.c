@@ -122,6 +122,33 @@ static void test_hit_after_put(void **state)
 	assert_true(rec.calls > 0);
 }
 
+/* The digest computed once (what a REGISTER does: lookup, verify, store)
+ * finds what the text API stored and the other way round; a key that
+ * could not be made never hits and is never stored. */
+static void test_key_once(void **state)
+{
+	wic_tcache_t *c = *state;
+	wic_tcache_key_t k, other, bad = {.ok = false};
+	const char *t = "k.e.y";
+
+	assert_true(wic_tcache_key(&k, t, 5));
+	assert_false(wic_tcache_hit_key(c, &k, 1, NOW));
+	wic_tcache_put_key(c, &k, 1, NOW + 100, NOW);
+	assert_true(wic_tcache_hit(c, t, 5, 1, NOW));
+	assert_true(wic_tcache_hit_key(c, &k, 1, NOW));
+	assert_false(wic_tcache_hit_key(c, &k, 2, NOW)); /* other provisioning */
+	wic_tcache_put(c, "o.t.h", 5, 1, NOW + 100, NOW);
+	assert_true(wic_tcache_key(&other, "o.t.h", 5));
+	assert_true(wic_tcache_hit_key(c, &other, 1, NOW));
+	assert_false(wic_tcache_key(&bad, t, 0));
+	assert_false(wic_tcache_hit_key(c, &bad, 1, NOW));
+	wic_tcache_put_key(c, &bad, 1, NOW + 100, NOW);
+	/* "o.t.h" only: k's entry went with the lookup under provisioning 2 */
+	assert_int_equal(wic_tcache_count(c), 1);
+	assert_true(wic_tcache_key(&other, t, 5)); /* the context is reused */
+	assert_memory_equal(other.digest, k.digest, sizeof(k.digest));
+}
+
 static void test_expiry(void **state)
 {
 	wic_tcache_t *c = *state;
@@ -250,6 +277,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_hit_after_put, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_key_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_expiry, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_generation, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bounded, setup, teardown),
