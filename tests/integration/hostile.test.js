@@ -18,7 +18,7 @@ const { OTHER_ORIGIN, signJws, AUDIENCE, DEMO_ISS } = require('../lib/env');
 const { SipWs } = require('../lib/sipws');
 const { residentFixture } = require('../lib/resident');
 const { runSipp, startUas } = require('../lib/sipp');
-const { REPO, pollUntil } = require('../lib/common');
+const { REPO, pollUntil, tcpExchange } = require('../lib/common');
 
 const WSS = 'wss://127.0.0.1:8443';
 const ORIGIN = 'http://127.0.0.1:8000';
@@ -670,19 +670,10 @@ test('a request sent again after its answer (same branch) gets that answer again
 });
 
 // One raw HTTP upgrade request on the plain WebSocket port: its status line.
-function upgradeStatus(headers) {
-  return new Promise((resolve, reject) => {
-    let got = '';
-    const sock = require('node:net').connect({ host: '127.0.0.1', port: 8080 }, () => sock.write(['GET / HTTP/1.1',
-      'Host: 127.0.0.1:8080', 'Upgrade: websocket', 'Connection: Upgrade', ...headers, '', ''].join('\r\n')));
-    const timer = setTimeout(() => { sock.destroy(); reject(new Error(`got only ${JSON.stringify(got)}`)); }, 5000);
-    sock.setEncoding('utf8');
-    sock.on('data', (d) => {
-      got += d;
-      if (/\r\n\r\n/.test(got)) { clearTimeout(timer); sock.destroy(); resolve(got.split('\r\n')[0]); }
-    });
-    sock.on('error', (e) => { clearTimeout(timer); reject(e); });
-  });
+async function upgradeStatus(headers) {
+  const got = await tcpExchange('127.0.0.1', 8080, ['GET / HTTP/1.1', 'Host: 127.0.0.1:8080', 'Upgrade: websocket',
+    'Connection: Upgrade', ...headers, '', ''].join('\r\n'), /\r\n\r\n/);
+  return got.split('\r\n')[0];
 }
 
 test('WebSocket upgrades the websocket module would refuse: the same answers, counted, nothing logged at NOTICE or above', async () => {

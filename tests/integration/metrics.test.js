@@ -11,10 +11,9 @@
 const test = require('../lib/test');
 const assert = require('node:assert');
 const http = require('node:http');
-const net = require('node:net');
 const { startEnv, PORTS, DEMO_ORIGIN } = require('../lib/env');
 const { SipWs } = require('../lib/sipws');
-const { pollUntil } = require('../lib/common');
+const { pollUntil, tcpExchange } = require('../lib/common');
 
 const HOST = '127.0.0.1';
 const ALICE = 'sip:demometrics@wwsf.lab';
@@ -129,17 +128,7 @@ test('the metrics listener serves nothing else: other paths, methods, WebSocket 
   assert.strictEqual(up.status, 403);
   // SIP over TCP is dropped there: on one connection, an OPTIONS and then a
   // scrape; the only answer is the scrape's. The SIP port answers OPTIONS.
-  const exchange = (port, text, until) => new Promise((resolve, reject) => {
-    let got = '';
-    const sock = net.connect({ host: HOST, port }, () => sock.write(text));
-    const timer = setTimeout(() => { sock.destroy(); reject(new Error(`port ${port}: got only ${JSON.stringify(got)}`)); }, 5000);
-    sock.setEncoding('utf8');
-    sock.on('data', (d) => {
-      got += d;
-      if (until.test(got)) { clearTimeout(timer); sock.destroy(); resolve(got); }
-    });
-    sock.on('error', (e) => { clearTimeout(timer); reject(e); });
-  });
+  const exchange = (port, text, until) => tcpExchange(HOST, port, text, until);
   const options = (port) => `OPTIONS sip:${HOST}:${port} SIP/2.0\r\nVia: SIP/2.0/TCP ${HOST}:1;branch=z9hG4bK-m${port}\r\n`
     + `Max-Forwards: 70\r\nFrom: <sip:probe@${HOST}>;tag=1\r\nTo: <sip:${HOST}>\r\nCall-ID: metrics-${port}\r\n`
     + 'CSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n';
@@ -178,17 +167,8 @@ test('a request line without a path (GET  HTTP/1.1) is refused 403 like any othe
   // earlier ones)
   await env.epcscf.rpc('htable.flush', 'wic_log');
   const mark = env.epcscf.logMark();
-  const status = await new Promise((resolve, reject) => {
-    let got = '';
-    const sock = net.connect({ host: HOST, port: PORTS.metrics }, () => sock.write('GET  HTTP/1.1\r\nHost: rebound.example\r\n\r\n'));
-    const timer = setTimeout(() => { sock.destroy(); reject(new Error(`got only ${JSON.stringify(got)}`)); }, 5000);
-    sock.setEncoding('utf8');
-    sock.on('data', (d) => {
-      got += d;
-      if (/\r\n\r\n/.test(got)) { clearTimeout(timer); sock.destroy(); resolve(got.split('\r\n')[0]); }
-    });
-    sock.on('error', (e) => { clearTimeout(timer); reject(e); });
-  });
+  const status = (await tcpExchange(HOST, PORTS.metrics, 'GET  HTTP/1.1\r\nHost: rebound.example\r\n\r\n', /\r\n\r\n/))
+    .split('\r\n')[0];
   assert.strictEqual(status, 'HTTP/1.1 403 Forbidden');
   assert.strictEqual(await env.scriptStat('wic_refused_metrics'), before + 1);
   const log = await pollUntil(() => {

@@ -92,6 +92,22 @@ function tcpConnectOnce(host, port, timeoutMs = 500) {
   });
 }
 
+// Writes text on a new TCP connection and resolves what came back once it
+// matches until (a RegExp); rejects with what came by then after timeoutMs.
+function tcpExchange(host, port, text, until, timeoutMs = 5000) {
+  return new Promise((resolve, reject) => {
+    let got = '';
+    const sock = net.connect({ host, port }, () => sock.write(text));
+    const timer = setTimeout(() => { sock.destroy(); reject(new Error(`port ${port}: got only ${JSON.stringify(got)}`)); }, timeoutMs);
+    sock.setEncoding('utf8');
+    sock.on('data', (d) => {
+      got += d;
+      if (until.test(got)) { clearTimeout(timer); sock.destroy(); resolve(got); }
+    });
+    sock.on('error', (e) => { clearTimeout(timer); reject(e); });
+  });
+}
+
 // A port that is free for both UDP and TCP on ip right now (the OS picks it).
 function freePort(ip = '127.0.0.1') {
   const dgram = require('node:dgram');
@@ -250,5 +266,6 @@ function groupLeadersByCmdline(...parts) {
 
 module.exports = {
   watchdog, freePort, REPO, OUT_DIR, outDir, slug, delay, pollUntil, within, portBound, tcpConnectOnce,
+  tcpExchange,
   track, trackPid, trackPidDir, trackedProcesses, killTracked, groupLeadersByCmdline, pidAlive,
 };
