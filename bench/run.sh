@@ -40,7 +40,10 @@
 # ("verify newreg refresh term hold scale media"), BENCH_SCALE_WWSFS ("1 100 10000"),
 # BENCH_SCALE_MEM_MANAGER (Kamailio -x of the scale phase, "tlsf"),
 # BENCH_MEDIA_CALLS_RELAY (100), BENCH_MEDIA_CALLS_TRANSCODE (30), BENCH_MEDIA_SECONDS (15),
-# BENCH_KEMI=1 (ims_wic with the Lua routing, kamailio-kemi.cfg).
+# BENCH_KEMI=1 (ims_wic with the Lua routing, kamailio-kemi.cfg),
+# BENCH_PERF_HOLD=1 (perf record of every Kamailio process during each held
+# phase's registrations, to <results>/r<round>/perf-hold-<name>.data; read
+# slices of it with `perf report -i FILE --time 0%-10%`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 REPO=$PWD
@@ -392,7 +395,9 @@ hd() {
 		>"$RR/hold-$name.jsonl" </dev/null &
 	hpid=$!
 	BGPIDS+=("$hpid")
+	perf_start "$RR/perf-hold-$name.data"
 	wait_ready "$RR/hold-$name.jsonl" "$hpid"
+	perf_stop
 	sleep 2
 	after=$(mem_json "$mod")
 	printf '{"name":"%s","kind":"%s","tls":"%s","conns":%s,"impus_per_conn":%s,"before":%s,"after":%s,"ready":%s}\n' \
@@ -403,6 +408,22 @@ hd() {
 	check_alive "hold-$name"
 	stop_kam
 	log "  $name: $(grep -o '"bindings":[0-9]*' "$RR/hold-$name.jsonl" | head -1), $(grep -o '"milestones":\[[^]]*\]' "$RR/hold-$name.jsonl" | head -1 | grep -o '"rate_per_s":[0-9.]*' | tr '\n' ' ')"
+}
+
+# perf_start FILE / perf_stop: with BENCH_PERF_HOLD=1, a call-graph profile
+# of the Kamailio of the run (main process and every child)
+PERF_PID=
+perf_start() {
+	[ "${BENCH_PERF_HOLD:-0}" = 1 ] || return 0
+	perf record -q -F 999 -g -o "$1" -p "$KPID,$(pgrep -d, -P "$KPID")" \
+		>/dev/null 2>&1 &
+	PERF_PID=$!
+}
+perf_stop() {
+	[ -n "$PERF_PID" ] || return 0
+	kill -INT "$PERF_PID" 2>/dev/null || true
+	wait "$PERF_PID" || true
+	PERF_PID=
 }
 
 phase() { [[ " $PHASES " == *" $1 "* ]]; }

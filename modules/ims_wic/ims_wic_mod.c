@@ -645,7 +645,8 @@ static int mod_init(void)
 		LM_ERR("cannot register statistics\n");
 		return -1;
 	}
-	if(wic_rpc_register() < 0 || wic_range_init() < 0 || wic_dialog_init() < 0)
+	if(wic_rpc_register() < 0 || wic_range_init() < 0 || wic_dialog_init() < 0
+			|| wic_shutdown_init() < 0)
 		return -1;
 	register_basic_timers(1);
 	return 0;

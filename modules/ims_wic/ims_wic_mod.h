@@ -140,6 +140,11 @@ const char *wic_identity_of(struct sip_msg *msg);
 
 /* range registration timer (ims_wic_range.c) */
 int wic_range_init(void);
+
+/* ims_wic_shutdown.c: at stop, the main process holds the shared-memory
+ * lock while the children exit, so that none exits inside the allocator
+ * (core app_shutdown callback; the previous one runs first). 0 or -1. */
+int wic_shutdown_init(void);
 void wic_range_timer(unsigned int ticks, void *param);
 int wic_range_sync(const wic_prov_t *prov);
 void wic_range_on_bind_event(
