@@ -677,6 +677,7 @@ static int child_init(int rank)
 
 static void mod_destroy(void)
 {
+	wic_shutdown_destroy();
 	wic_btable_destroy(wic_bindings);
 	wic_tcache_destroy(wic_tokens);
 	wic_rstate_destroy(wic_ranges);

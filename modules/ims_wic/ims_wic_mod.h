@@ -142,9 +142,12 @@ const char *wic_identity_of(struct sip_msg *msg);
 int wic_range_init(void);
 
 /* ims_wic_shutdown.c: at stop, the main process holds the shared-memory
- * lock while the children exit, so that none exits inside the allocator
- * (core app_shutdown callback; the previous one runs first). 0 or -1. */
+ * lock while the children exit (at most 5 s), so that none exits inside
+ * the allocator (core app_shutdown callback; the previous one runs
+ * first). 0 or -1. wic_shutdown_destroy() (mod_destroy, in cleanup())
+ * ends the hold's timer. */
 int wic_shutdown_init(void);
+void wic_shutdown_destroy(void);
 void wic_range_timer(unsigned int ticks, void *param);
 int wic_range_sync(const wic_prov_t *prov);
 void wic_range_on_bind_event(
