@@ -41,7 +41,8 @@
 # BENCH_SCALE_MEM_MANAGER (Kamailio -x of the scale phase, "tlsf"),
 # BENCH_MEDIA_CALLS_RELAY (100), BENCH_MEDIA_CALLS_TRANSCODE (30), BENCH_MEDIA_SECONDS (15),
 # BENCH_KEMI=1 (ims_wic with the Lua routing, kamailio-kemi.cfg),
-# BENCH_PERF_HOLD=1 (perf record of every Kamailio process during each held
+# BENCH_WIC_DEFINES ("NAME=VALUE ...": more -A defines for the ims_wic runs,
+# an A/B of a setting), BENCH_PERF_HOLD=1 (perf record of every Kamailio process during each held
 # phase's registrations, to <results>/r<round>/perf-hold-<name>.data; read
 # slices of it with `perf report -i FILE --time 0%-10%`).
 set -euo pipefail
@@ -174,6 +175,7 @@ WIC_DEFS=("${WIC_CFG[@]}"
 	-A "WIC_MODULE=\"$WORK/ims_wic.so\"" -A "PROVISIONING=\"$WORK/prov.json\""
 	-A "IMS_CORE_URI=\"sip:127.0.0.1:$IMS_PORT\""
 	-A UPGRADE_LIMIT=1000000 -A REQUEST_LIMIT=60000)
+for d in ${BENCH_WIC_DEFINES:-}; do WIC_DEFS+=(-A "$d"); done
 STOCK_DEFS=(-f "$REPO/kamailio-cfg/bench-stock.cfg"
 	-A "TCP_MAX_CONNECTIONS=30000" -A "TLS_MAX_CONNECTIONS=20000"
 	-A WITH_OPENSSL_THREAD_FIX -A "WIC_MODULE=\"$WORK/ims_wic.so\""
