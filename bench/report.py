@@ -200,8 +200,12 @@ HOLD = [("WS", "wic-ws", "stock-ws"), ("WS, 6 per conn", "wic-ws-big", "stock-ws
 
 
 def milestones(h):
+    """rate of new registrations by connections held: the steady windows
+    (steady-*.json, hs in run.sh) where they ran, else the ramp's own."""
     if not h or h.get("_crashed"):
         return {}
+    if "steady" in h:
+        return {m["bindings"]: m["rate_per_s"] for m in h["steady"] if m["rate_per_s"] is not None}
     return {m["bindings"]: m["rate_per_s"] for m in h["ready"]["milestones"]}
 
 
@@ -219,8 +223,11 @@ for label, w, s_ in HOLD:
     ws, ss = series(f"hold-{w}.json"), series(f"hold-{s_}.json")
     if not any(ws) and not any(ss):
         continue
-    row = {"name": f"held {label}", "wic_run": w, "stock_run": s_, "milestones": {}}
-    wm, sm = [milestones(x) for x in ws], [milestones(x) for x in ss]
+    wsd, ssd = series(f"steady-{w}.json"), series(f"steady-{s_}.json")
+    steady = any(wsd) or any(ssd)
+    row = {"name": f"held {label}", "wic_run": w, "stock_run": s_, "milestones": {},
+           "rates": "steady windows" if steady else "ramp"}
+    wm, sm = [milestones(x) for x in (wsd if steady else ws)], [milestones(x) for x in (ssd if steady else ss)]
     keys = sorted(set(k for m in wm + sm for k in m))
     for k in keys:
         wr = [m.get(k) for m in wm]
@@ -381,6 +388,7 @@ for h in hold:
     for k, m in h["milestones"].items():
         print(f"{h['name']:16} {int(k):>9,} {spread(m['wic']):>22} {spread(m['stock']):>22} {spread(m['ratio'], 2):>18} "
               f"{spread(m['limit_per_s']):>22} {spread(m['share_of_limit'], 2):>18}")
+print("  (rates: " + "; ".join(f"{h['name']}: {h['rates']}" for h in hold) + ")")
 print()
 print(f"{'5 held memory':16} {'conns':>7} {'bindings':>9} {'shm B/bind':>11} {'module B/bind':>14} {'PSS B/bind':>11}")
 for h in hold:

@@ -412,6 +412,49 @@ hd() {
 	log "  $name: $(grep -o '"bindings":[0-9]*' "$RR/hold-$name.jsonl" | head -1), $(grep -o '"milestones":\[[^]]*\]' "$RR/hold-$name.jsonl" | head -1 | grep -o '"rate_per_s":[0-9.]*' | tr '\n' ' ')"
 }
 
+# hs NAME kind tls conns levels: new registrations at steady levels of held
+# connections. For each level L (comma list, the last one = conns) a hold
+# process adds connections (one binding each, IMPUs of its own) up to L,
+# then connect-register runs DUR seconds on top of them (IMPUs of its own,
+# each connection closed after its 200): the rate at L. The ramp's own
+# milestones (hd) are 0.15-0.3 s windows, shorter than the 1 s walks of
+# the websocket keepalive and timer, and read where the walks fell.
+hs() {
+	local name=$1 kind=$2 tls=$3 conns=$4 levels=$5 port held=0 lvl hpid
+	local rate steady="" tokens=60000
+	local -a t=() hpids=()
+	if [ "$tls" = wss ]; then t=(--tls) port=$WSS_PORT tokens=20000; else port=$WS_PORT; fi
+	start_kam "steady-$name" "$kind"
+	for lvl in ${levels//,/ }; do
+		# a level above what this host can hold, or not above the last one
+		[ "$lvl" -le "$conns" ] && [ "$lvl" -gt "$held" ] || continue
+		"$LOAD" --mode hold --target "127.0.0.1:$port" "${t[@]}" --key "$WORK/es.key" \
+			--conns $((lvl - held)) --offset "$held" --concurrency 64 --src-ips $SRC_IPS \
+			--hold-secs 600 --timeout 30 --label "$name-to-$lvl" \
+			>"$RR/steady-$name-to-$lvl.jsonl" </dev/null &
+		hpid=$!
+		BGPIDS+=("$hpid")
+		hpids+=("$hpid")
+		wait_ready "$RR/steady-$name-to-$lvl.jsonl" "$hpid"
+		held=$lvl
+		[ "$lvl" = "$conns" ] && perf_start "$RR/perf-steady-$name.data"
+		"$LOAD" --mode connect-register --target "127.0.0.1:$port" "${t[@]}" --key "$WORK/es.key" \
+			--alg ES256 --kid bench-es --tokens "$tokens" --offset 5000000 --concurrency 32 \
+			--src-ips $SRC_IPS --duration "$DUR" --label "$name-at-$lvl" \
+			>"$RR/steady-$name-at-$lvl.json"
+		perf_stop
+		rate=$(grep -o '"rate_per_s":[0-9.]*' "$RR/steady-$name-at-$lvl.json" | head -1 | cut -d: -f2)
+		steady="$steady${steady:+,}{\"bindings\":$lvl,\"rate_per_s\":${rate:-null}}"
+	done
+	printf '{"name":"%s","kind":"%s","tls":"%s","held":%s,"steady":[%s]}\n' \
+		"$name" "$kind" "$tls" "$held" "$steady" >"$RR/steady-$name.json"
+	kill -TERM "${hpids[@]}"
+	wait "${hpids[@]}" || true
+	check_alive "steady-$name"
+	stop_kam
+	log "  $name: new registrations with $levels held: $(grep -o '"rate_per_s":[0-9.null]*' "$RR/steady-$name.json" | cut -d: -f2 | tr '\n' ' ')"
+}
+
 # perf_start FILE / perf_stop: with BENCH_PERF_HOLD=1, a call-graph profile
 # of the Kamailio of the run (main process and every child)
 PERF_PID=
@@ -459,12 +502,16 @@ for ROUND in $(seq "$ROUNDS"); do
 		log " held bindings: WS $HOLD_WS, WS $BIG bindings on $BIG_CONNS connections, WSS $HOLD_WSS"
 		in_order "hd wic-ws wic ws $HOLD_WS 1 1000,10000,$HOLD_WS" \
 			"hd stock-ws stock ws $HOLD_WS 1 1000,10000,$HOLD_WS"
+		in_order "hs wic-ws wic ws $HOLD_WS 1000,10000,$HOLD_WS" \
+			"hs stock-ws stock ws $HOLD_WS 1000,10000,$HOLD_WS"
 		if [ "$BIG_EVERY" = 1 ] || [ "$ROUND" = 1 ]; then
 			in_order "hd wic-ws-big wic ws $BIG_CONNS $BIG_K 1000,10000,$BIG" \
 				"hd stock-ws-big stock ws $BIG_CONNS $BIG_K 1000,10000,$BIG"
 		fi
 		in_order "hd wic-wss wic wss $HOLD_WSS 1 1000,10000,$HOLD_WSS" \
 			"hd stock-wss stock wss $HOLD_WSS 1 1000,10000,$HOLD_WSS"
+		in_order "hs wic-wss wic wss $HOLD_WSS 1000,10000,$HOLD_WSS" \
+			"hs stock-wss stock wss $HOLD_WSS 1000,10000,$HOLD_WSS"
 	fi
 done
 
