@@ -43,8 +43,9 @@
 # BENCH_KEMI=1 (ims_wic with the Lua routing, kamailio-kemi.cfg),
 # BENCH_WIC_DEFINES ("NAME=VALUE ...": more -A defines for the ims_wic runs,
 # an A/B of a setting), BENCH_PERF_HOLD=1 (perf record of every Kamailio process during each held
-# phase's registrations, to <results>/r<round>/perf-hold-<name>.data; read
-# slices of it with `perf report -i FILE --time 0%-10%`).
+# phase's ramp and each steady window, to <results>/r<round>/perf-hold-<name>.data
+# and perf-steady-<name>-<level>.data; `perf report -i FILE --time 0%-10%`
+# reads a slice).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 REPO=$PWD
@@ -437,7 +438,7 @@ hs() {
 		hpids+=("$hpid")
 		wait_ready "$RR/steady-$name-to-$lvl.jsonl" "$hpid"
 		held=$lvl
-		[ "$lvl" = "$conns" ] && perf_start "$RR/perf-steady-$name.data"
+		perf_start "$RR/perf-steady-$name-$lvl.data"
 		"$LOAD" --mode connect-register --target "127.0.0.1:$port" "${t[@]}" --key "$WORK/es.key" \
 			--alg ES256 --kid bench-es --tokens "$tokens" --offset 5000000 --concurrency 32 \
 			--src-ips $SRC_IPS --duration "$DUR" --label "$name-at-$lvl" \

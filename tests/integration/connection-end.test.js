@@ -29,6 +29,7 @@ const IMS_CORE = '127.0.0.1:5070';
 
 // kamailio.cfg defines of this run, s
 const WS_KEEPALIVE_TIMEOUT = 2;
+const WS_KEEPALIVE_INTERVAL = 1;
 const TCP_SEND_TIMEOUT = 2;
 const CONN_SWEEP_INTERVAL = 60;
 
@@ -38,21 +39,21 @@ const BOUND = {
   closeFrame: 1,
   fin: 1,
   rst: 1,
-  // from the peer's last frame either way: a ping after
-  // WS_KEEPALIVE_TIMEOUT (+ 2 s of timer ticks), the close when it is
-  // unanswered as long again, the close event within 1 s
-  keepalive: 2 * WS_KEEPALIVE_TIMEOUT + 5,
+  // from the peer's last frame either way: a ping at the first keepalive
+  // walk after WS_KEEPALIVE_TIMEOUT, the close at the first walk after it
+  // was unanswered as long again, the close event within 3 s
+  keepalive: 2 * WS_KEEPALIVE_TIMEOUT + 2 * WS_KEEPALIVE_INTERVAL + 3,
   epcscfClose: 1,
   // the close frame renews the idle time; the keepalive closes a closing
   // connection idle as long
-  epcscfCloseIgnored: WS_KEEPALIVE_TIMEOUT + 3,
+  epcscfCloseIgnored: WS_KEEPALIVE_TIMEOUT + WS_KEEPALIVE_INTERVAL + 2,
 };
 
 let env;
 test.before(async () => {
   env = await startEnv({
     name: 'conn-end', provisioning: demoOnlyProvisioning(),
-    epcscfDefines: { WS_KEEPALIVE_TIMEOUT, TCP_SEND_TIMEOUT, CONN_SWEEP_INTERVAL },
+    epcscfDefines: { WS_KEEPALIVE_TIMEOUT, WS_KEEPALIVE_INTERVAL, TCP_SEND_TIMEOUT, CONN_SWEEP_INTERVAL },
   });
 });
 test.after(async () => { if (env) await env.stop(); });
