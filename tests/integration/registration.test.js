@@ -112,7 +112,10 @@ test('the granted expiry never outlives the token', async (t) => {
   const r = await ua.register({ impu, token: env.mint({ impu: [impu], exp: now + 90 }), expires: 3600 });
   assert.strictEqual(r.status, 200);
   const granted = Number(/;expires=(\d+)/.exec(r.header('contact'))[1]);
-  assert.ok(granted <= 90 && granted >= 80, `granted ${granted}`);
+  // the node grants exp - its own second; glibc's time() reads a coarse
+  // clock, which can still be in the second before this process's
+  // Date.now(): 91 then also ends the binding exactly at exp
+  assert.ok(granted <= 91 && granted >= 80, `granted ${granted}`);
   await closeAndSettle(ua, impu);
 });
 
