@@ -42,7 +42,9 @@
 # BENCH_MEDIA_CALLS_RELAY (100), BENCH_MEDIA_CALLS_TRANSCODE (30), BENCH_MEDIA_SECONDS (15),
 # BENCH_KEMI=1 (ims_wic with the Lua routing, kamailio-kemi.cfg),
 # BENCH_WIC_DEFINES ("NAME=VALUE ...": more -A defines for the ims_wic runs,
-# an A/B of a setting), BENCH_PERF_HOLD=1 (perf record of every Kamailio process during each held
+# an A/B of a setting), BENCH_SHM_PREFAULT (0; 1: the rate runs' Kamailio,
+# both configurations, touch all of their shared memory at start, define
+# SHM_PREFAULT), BENCH_PERF_HOLD=1 (perf record of every Kamailio process during each held
 # phase's ramp and each steady window, to <results>/r<round>/perf-hold-<name>.data
 # and perf-steady-<name>-<level>.data; `perf report -i FILE --time 0%-10%`
 # reads a slice).
@@ -69,6 +71,7 @@ IMS_PORT=$((BASE + 70))
 PHASES=${BENCH_PHASES:-verify newreg refresh term hold scale media}
 SCALE_COUNTS=${BENCH_SCALE_WWSFS:-1 100 10000}
 SHM_MB=${BENCH_SHM_MB:-4096}
+PREFAULT=${BENCH_SHM_PREFAULT:-0}
 PKG_MB=${BENCH_PKG_MB:-128}
 SRC_IPS=16
 T0=$(date +%s)
@@ -186,7 +189,11 @@ CTL=
 KPID=
 KNAME=
 # start_kam NAME wic|stock [PROVISIONING WILDCARD]: that range (default:
-# one) registered with the IMS Core stand-in
+# one) registered with the IMS Core stand-in. KAM_PREFAULT=1: all of its
+# shared memory touched at start (for the rate runs, BENCH_SHM_PREFAULT: a
+# node that has run for a while has touched it, a fresh one pays the
+# kernel's zeroing of each page at its first use; the runs that measure
+# memory never prefault)
 start_kam() {
 	local name=$1 kind=$2 prov=${3:-$WORK/prov.json} want=${4:-} rd=$WORK/run-$1 i
 	local -a defs
@@ -196,13 +203,15 @@ start_kam() {
 	else
 		defs=("${STOCK_DEFS[@]}")
 	fi
+	[ "${KAM_PREFAULT:-0}" = 1 ] && defs+=(-A SHM_PREFAULT)
 	CTL="unix:$rd/ctl"
 	KNAME=$name
 	"$KAMAILIO" -x "${KAM_MEM_MANAGER:-$MEM_MANAGER}" -DD -E -Y "$rd" -m "$SHM_MB" -M "$PKG_MB" "${defs[@]}" \
 		"${COMMON_DEFS[@]}" -A "CTL_SOCK=\"$CTL\"" >"$WORK/$LOGPFX$name.log" 2>&1 &
 	KPID=$!
 	KPIDS+=("$KPID")
-	for i in $(seq 100); do
+	# 30 s: SHM_PREFAULT touches 4 GB in about 7 s
+	for i in $(seq 300); do
 		"$KAMCMD" -s "$CTL" core.version >/dev/null 2>&1 && break
 		kill -0 "$KPID" 2>/dev/null || { tail -20 "$WORK/$LOGPFX$name.log" >&2; die "$name did not start"; }
 		sleep 0.1
@@ -328,7 +337,7 @@ cr() {
 	local -a t=()
 	if [ "$alg" = RS256 ]; then key=$WORK/rs.key kid=bench-rs; else key=$WORK/es.key kid=bench-es; fi
 	if [ "$tls" = wss ]; then t=(--tls) port=$WSS_PORT; else port=$WS_PORT; fi
-	start_kam "newreg-$name" "$kind"
+	KAM_PREFAULT=$PREFAULT start_kam "newreg-$name" "$kind"
 	"$LOAD" --mode connect-register --target "127.0.0.1:$port" "${t[@]}" --key "$key" \
 		--alg "$alg" --kid "$kid" --tokens "$tokens" --concurrency 32 --src-ips $SRC_IPS \
 		--duration "$DUR" --label "$name" >"$RR/newreg-$name.json"
@@ -342,7 +351,7 @@ rf() {
 	local name=$1 kind=$2 tls=$3 port
 	local -a t=()
 	if [ "$tls" = wss ]; then t=(--tls) port=$WSS_PORT; else port=$WS_PORT; fi
-	start_kam "refresh-$name" "$kind"
+	KAM_PREFAULT=$PREFAULT start_kam "refresh-$name" "$kind"
 	"$LOAD" --mode refresh --target "127.0.0.1:$port" "${t[@]}" --key "$WORK/es.key" \
 		--conns 200 --concurrency 64 --src-ips $SRC_IPS --duration "$DUR" \
 		--label "$name" >"$RR/refresh-$name.json"
@@ -364,7 +373,7 @@ wait_ready() {
 }
 tm() {
 	local name=$1 kind=$2 apid
-	start_kam "term-$name" "$kind"
+	KAM_PREFAULT=$PREFAULT start_kam "term-$name" "$kind"
 	"$LOAD" --mode answer --target "127.0.0.1:$WS_PORT" --key "$WORK/es.key" --conns 1000 \
 		--concurrency 64 --src-ips $SRC_IPS --hold-secs 300 --label "$name" \
 		>"$RR/answer-$name.jsonl" </dev/null &
@@ -425,7 +434,7 @@ hs() {
 	local rate steady="" tokens=60000
 	local -a t=() hpids=()
 	if [ "$tls" = wss ]; then t=(--tls) port=$WSS_PORT tokens=20000; else port=$WS_PORT; fi
-	start_kam "steady-$name" "$kind"
+	KAM_PREFAULT=$PREFAULT start_kam "steady-$name" "$kind"
 	for lvl in ${levels//,/ }; do
 		# a level above what this host can hold, or not above the last one
 		[ "$lvl" -le "$conns" ] && [ "$lvl" -gt "$held" ] || continue

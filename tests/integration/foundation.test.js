@@ -37,6 +37,26 @@ test('`kamailio -c -f kamailio-cfg/kamailio.cfg` from the checkout is clean, wit
   assert.doesNotMatch(r.stderr, /ERROR|CRITICAL/);
 });
 
+// The peak resident memory of a `kamailio -c` run, MiB (python3 reads the
+// child's rusage; Node has none for a child).
+function checkPeakMiB(defines) {
+  const script = 'import resource, subprocess, sys\n'
+    + 'r = subprocess.run(sys.argv[1:], capture_output=True)\n'
+    + 'print(r.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024)';
+  const r = spawnSync('python3', ['-c', script, '/usr/sbin/kamailio', '-c', '-m', '256',
+    '-f', 'kamailio-cfg/kamailio.cfg', ...defines],
+  { encoding: 'utf8', timeout: LIMIT_MS, killSignal: 'SIGKILL', cwd: REPO });
+  assert.strictEqual(r.status, 0, r.stderr);
+  const [status, peak] = r.stdout.trim().split(' ').map(Number);
+  assert.strictEqual(status, 0, 'kamailio -c failed');
+  return peak;
+}
+
+test('SHM_PREFAULT touches every page of shared memory at start, and only with it', () => {
+  assert.ok(checkPeakMiB(['-A', 'SHM_PREFAULT']) >= 256, 'all of -m 256 resident');
+  assert.ok(checkPeakMiB([]) < 128, 'untouched without the define');
+});
+
 test('`kamailio -c` of the KEMI config (routing in Lua) from the checkout is clean', () => {
   const r = spawnSync('/usr/sbin/kamailio', ['-c', '-f', 'kamailio-cfg/kamailio-kemi.cfg',
     '-A', 'KEMI_SCRIPT="kamailio-cfg/kamailio-kemi.lua"'], { encoding: 'utf8', timeout: LIMIT_MS, killSignal: 'SIGKILL', cwd: REPO });
